@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Go1Sync.Core.Learners;
+
+/// <summary>
+/// Learners are matched across Go1 and the LMS by email only, so both sides must agree on one
+/// spelling of it: trimmed, NFC, lower-cased with the invariant culture.
+/// </summary>
+public static class LearnerEmail
+{
+    public static string Normalize(string email)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        return email.Trim().Normalize(NormalizationForm.FormC).ToLowerInvariant();
+    }
+
+    /// <summary>SHA-256 of the normalised email, lower-case hex: a storage key that is valid for any email.</summary>
+    public static string Hash(string email)
+    {
+        var normalized = Normalize(email);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalized)));
+    }
+
+    /// <summary>For logs: keeps the first character and the domain, never the whole address.</summary>
+    public static string Mask(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email)) return "(none)";
+        var normalized = Normalize(email);
+        var at = normalized.LastIndexOf('@');
+        if (at <= 0) return "***";
+        return string.Concat(normalized.AsSpan(0, 1), "***", normalized.AsSpan(at));
+    }
+}
