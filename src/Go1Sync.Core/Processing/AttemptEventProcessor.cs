@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.Core.Processing;
+
+public enum OutcomeKind { Applied, Duplicate, NoEffect, Parked }
+
+public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> ChangedAttemptIds, int ConflictRetries, string? Reason = null)
+{
+    public static ProcessingOutcome Parked(string reason) => new(OutcomeKind.Parked, [], 0, reason);
+    public static ProcessingOutcome NoEffect(string reason) => new(OutcomeKind.NoEffect, [], 0, reason);
+}
+
+/// <summary>Thrown when an event kept losing the optimistic-concurrency race; the queue retries it later.</summary>
+public sealed class ConcurrencyExhaustedException(string message) : Exception(message);
+
+/// <summary>
+/// Applies one queued event: read the aggregate, apply the rules, write it back only if nobody
+/// else did in between (re-read and re-apply otherwise), then bring the projections in line.
+/// Transient failures throw so that the queue retries; messages that can never apply are parked.
+/// </summary>
+public sealed class AttemptEventProcessor(
+    IAttemptStore store,
+    IAttemptProjection projection,
+    ICompletionEnricher enricher,
+    IParkedStore parked,
+    AttemptRules rules,
+    ProcessingOptions options,
+    TimeProvider time,
+    ILogger<AttemptEventProcessor> logger)
+{
+    public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken)
+    {
+        EventEnvelope envelope;
+        try
+        {
+            envelope = EventEnvelope.FromJson(body);
+        }
+        catch (JsonException ex)
+        {
+            return await ParkAsync(ParkCategories.Invalid, messageId, body, $"the message is not a readable envelope: {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
+            return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false);
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = envelope.Id, ["EventKind"] = envelope.Kind });
+        switch (envelope.Kind)
+        {
+            case EventKinds.Launch:
+                var (launch, launchError) = Read<LaunchMessage>(envelope);
+                if (launch is null)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
+                return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken).ConfigureAwait(false);
+
+            case EventKinds.Completion:
+                var (message, completionError) = Read<CompletionMessage>(envelope);
+                if (message is null)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {completionError}", cancellationToken).ConfigureAwait(false);
+                return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
+
+            default:
+                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{envelope.Kind}'", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ProcessingOutcome> ApplyCompletionAsync(EventEnvelope envelope, CompletionMessage message, string body, CancellationToken cancellationToken)
+    {
+        var enrichment = await enricher.EnrichAsync(message, cancellationToken).ConfigureAwait(false);
+        switch (enrichment)
+        {
+            case Enrichment.NoEffect noEffect:
+                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", message.EnrolmentId, noEffect.Reason);
+                return ProcessingOutcome.NoEffect(noEffect.Reason);
+            case Enrichment.Unmatched unmatched:
+                return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unmatched.Reason, cancellationToken).ConfigureAwait(false);
+            case Enrichment.Ready ready:
+                var completion = ready.Completion;
+                string? unknownLearner = null;
+                var outcome = await ApplyAsync(envelope, completion.Email, completion.CourseId, h =>
+                {
+                    if (options.OnlyKnownLearners && h.Launches.IsEmpty)
+                    {
+                        unknownLearner = "only known learners count and this learner never launched the course from the LMS";
+                        return new Acceptance(false, h);
+                    }
+                    return rules.Accept(h, completion, ready.DurationMinutes);
+                }, completion.EnrolmentId, cancellationToken).ConfigureAwait(false);
+                return unknownLearner is null
+                    ? outcome
+                    : await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unknownLearner, cancellationToken).ConfigureAwait(false);
+            default:
+                throw new InvalidOperationException($"Unexpected enrichment {enrichment.GetType().Name}.");
+        }
+    }
+
+    private async Task<ProcessingOutcome> ApplyAsync(
+        EventEnvelope envelope,
+        string email,
+        string courseId,
+        Func<LearnerCourseHistory, Acceptance> accept,
+        string? enrolmentId,
+        CancellationToken cancellationToken)
+    {
+        var key = LearnerCourseKey.For(email, courseId);
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            var history = stored?.History ?? LearnerCourseHistory.Empty(email, courseId);
+            var before = rules.Fold(history);
+            var acceptance = accept(history);
+
+            if (!acceptance.IsNew)
+            {
+                // Seen before: the first delivery may have stopped after the aggregate write, so
+                // rewriting the projections here is what repairs them.
+                await projection.RepairAsync(key, before, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
+                    LearnerEmail.Mask(email), courseId, enrolmentId);
+                return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts);
+            }
+
+            if (await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false))
+            {
+                var after = rules.Fold(acceptance.History);
+                await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
+                var changed = after.Where(a => !before.Contains(a)).Select(a => a.AttemptId).ToList();
+                logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
+                    envelope.Kind, LearnerEmail.Mask(email), courseId, changed, conflicts, enrolmentId);
+                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts);
+            }
+
+            if (conflicts + 1 >= options.MaxConflictRetries)
+                throw new ConcurrencyExhaustedException(
+                    $"Event {envelope.Id} lost the write race {conflicts + 1} times on course {courseId}; the queue will retry it.");
+
+            // Spread the retries of concurrent writers so they do not collide again in lockstep.
+            var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
+            await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken)
+    {
+        await parked.ParkAsync(new ParkedMessage(category, messageId, reason, body, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", messageId, category, reason);
+        return ProcessingOutcome.Parked(reason);
+    }
+
+    private static (T? Value, string? Error) Read<T>(EventEnvelope envelope) where T : class
+    {
+        try
+        {
+            var value = envelope.Payload.Deserialize<T>(Json.Options);
+            return value is null ? (null, "the payload is JSON null") : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            // Not swallowed: the reason travels to the parked row an operator reads.
+            return (null, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Go1Sync.Core.Attempts;
+
+namespace Go1Sync.Core.Processing;
+
+/// <summary>An enrolment as Go1's API returns it (GET /enrollments/{id}).</summary>
+public sealed record Go1Enrolment(
+    string Id,
+    string? UserAccountId,
+    string? LoId,
+    string Status,
+    bool? Pass,
+    int? Result,
+    DateTimeOffset? StartDate,
+    DateTimeOffset? EndDate);
+
+/// <summary>What the processor may ask Go1 when a webhook payload is thin.</summary>
+public interface IGo1Directory
+{
+    Task<Go1Enrolment?> GetEnrolmentAsync(string enrolmentId, CancellationToken cancellationToken);
+    Task<string?> GetUserEmailAsync(string userAccountId, CancellationToken cancellationToken);
+    Task<int?> GetCourseDurationMinutesAsync(string learningObjectId, CancellationToken cancellationToken);
+}
+
+public abstract record Enrichment
+{
+    private Enrichment() { }
+
+    public sealed record Ready(Completion Completion, int? DurationMinutes) : Enrichment;
+    /// <summary>Go1 says the enrolment is not completed: nothing to apply.</summary>
+    public sealed record NoEffect(string Reason) : Enrichment;
+    /// <summary>Cannot be applied as it is; keep it for an operator.</summary>
+    public sealed record Unmatched(string Reason) : Enrichment;
+}
+
+public interface ICompletionEnricher
+{
+    Task<Enrichment> EnrichAsync(CompletionMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Uses what the message carries and fetches only what is missing: the enrolment (status,
+/// pass, score, dates) and the user's email from Go1, the duration from the catalogue (then Go1).
+/// </summary>
+public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider time, IGo1Directory? go1 = null) : ICompletionEnricher
+{
+    public const string CompletedStatus = "completed";
+
+    public async Task<Enrichment> EnrichAsync(CompletionMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Status is { } declared && !string.Equals(declared, CompletedStatus, StringComparison.OrdinalIgnoreCase))
+            return new Enrichment.NoEffect($"enrolment status is '{declared}'");
+
+        var courseId = message.CourseId;
+        var userId = message.Go1UserId;
+        var passed = message.Passed;
+        var score = message.Score;
+        var startedAt = message.StartedAt;
+        var completedAt = message.CompletedAt;
+
+        if (courseId is null || passed is null || completedAt is null || (message.Email is null && userId is null))
+        {
+            if (go1 is null)
+                return new Enrichment.Unmatched($"the payload lacks {Missing(message)} and no Go1 API is configured to fetch it");
+
+            var enrolment = await go1.GetEnrolmentAsync(message.EnrolmentId, cancellationToken).ConfigureAwait(false);
+            if (enrolment is null)
+                return new Enrichment.Unmatched($"Go1 has no enrolment {message.EnrolmentId}");
+            if (!string.Equals(enrolment.Status, CompletedStatus, StringComparison.OrdinalIgnoreCase))
+                return new Enrichment.NoEffect($"enrolment status is '{enrolment.Status}'");
+
+            courseId ??= enrolment.LoId;
+            userId ??= enrolment.UserAccountId;
+            passed ??= enrolment.Pass;
+            score ??= enrolment.Result;
+            startedAt ??= enrolment.StartDate;
+            completedAt ??= enrolment.EndDate;
+        }
+
+        if (courseId is null) return new Enrichment.Unmatched("the enrolment has no learning object");
+        if (completedAt is null) return new Enrichment.Unmatched("the enrolment has no completion date");
+
+        var email = message.Email;
+        if (email is null && userId is not null && go1 is not null)
+            email = await go1.GetUserEmailAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(email))
+            return new Enrichment.Unmatched($"no email could be found for Go1 user {userId ?? "(none)"}");
+
+        var duration = message.DurationMinutes ?? await DurationAsync(courseId, cancellationToken).ConfigureAwait(false);
+        var completion = new Completion(message.EnrolmentId, email, courseId, completedAt.Value, passed ?? false, score, startedAt);
+        return new Enrichment.Ready(completion, duration);
+    }
+
+    private async Task<int?> DurationAsync(string courseId, CancellationToken cancellationToken)
+    {
+        var course = await catalogue.GetAsync(courseId, cancellationToken).ConfigureAwait(false);
+        if (course is not null) return course.DurationMinutes;
+        if (go1 is null) return null;
+
+        var minutes = await go1.GetCourseDurationMinutesAsync(courseId, cancellationToken).ConfigureAwait(false);
+        if (minutes is > 0)
+            await catalogue.UpsertAsync(new Course(courseId, minutes.Value, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return minutes is > 0 ? minutes : null;
+    }
+
+    private static string Missing(CompletionMessage m)
+    {
+        var missing = new List<string>();
+        if (m.CourseId is null) missing.Add("the learning object");
+        if (m.Email is null) missing.Add("the learner's email");
+        if (m.CompletedAt is null) missing.Add("the completion date");
+        if (m.Passed is null) missing.Add("the pass flag");
+        return string.Join(", ", missing);
+    }
+}

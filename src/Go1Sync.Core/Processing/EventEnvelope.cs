@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Go1Sync.Core.Attempts;
+
+namespace Go1Sync.Core.Processing;
+
+/// <summary>
+/// The product's own queue message. Versioned so that a message written by one release can be
+/// read (or clearly refused and parked) by the next.
+/// </summary>
+public sealed record EventEnvelope(
+    string Kind,
+    int SchemaVersion,
+    string Id,
+    DateTimeOffset ReceivedAt,
+    JsonElement Payload)
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public static EventEnvelope ForLaunch(LaunchMessage launch, string id, DateTimeOffset receivedAt) =>
+        new(EventKinds.Launch, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(launch, Json.Options));
+
+    public static EventEnvelope ForCompletion(CompletionMessage completion, string id, DateTimeOffset receivedAt) =>
+        new(EventKinds.Completion, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(completion, Json.Options));
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json.Options);
+
+    public static EventEnvelope FromJson(string json) =>
+        JsonSerializer.Deserialize<EventEnvelope>(json, Json.Options)
+        ?? throw new JsonException("The message is JSON null.");
+}
+
+public static class EventKinds
+{
+    public const string Launch = "launch";
+    public const string Completion = "completion";
+}
+
+/// <summary>A launch as queued: already validated at the HTTP edge.</summary>
+public sealed record LaunchMessage(string AttemptId, string Email, string CourseId, Platform Platform, DateTimeOffset LaunchedAt)
+{
+    public Launch ToLaunch() => new(AttemptId, Email, CourseId, Platform, LaunchedAt);
+}
+
+/// <summary>
+/// A completion as queued. Go1 webhooks are thin, so everything but the enrolment id may be
+/// missing; the processor fills the gaps (catalogue, Go1 API) before the rules run.
+/// </summary>
+public sealed record CompletionMessage
+{
+    public required string EnrolmentId { get; init; }
+    /// <summary>webhook, sweep or replay: where the completion was learnt of.</summary>
+    public required string Source { get; init; }
+    public string? Go1EventId { get; init; }
+    public string? CourseId { get; init; }
+    public string? Go1UserId { get; init; }
+    public string? Email { get; init; }
+    public string? Status { get; init; }
+    public bool? Passed { get; init; }
+    public int? Score { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public int? DurationMinutes { get; init; }
+}
+
+public static class Json
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

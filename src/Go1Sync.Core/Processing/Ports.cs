@@ -1,0 +1,63 @@
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+
+namespace Go1Sync.Core.Processing;
+
+/// <summary>A stored aggregate and the concurrency token it was read with.</summary>
+public sealed record StoredHistory(LearnerCourseHistory History, string ETag);
+
+/// <summary>The source of truth: one (learner, course) history per row, written conditionally.</summary>
+public interface IAttemptStore
+{
+    Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken);
+
+    /// <summary>Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it does not exist yet). False on a conflict.</summary>
+    Task<bool> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
+
+    /// <summary>Every history of one learner: a point query on the learner's partition.</summary>
+    Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string email, CancellationToken cancellationToken);
+}
+
+/// <summary>The read-side rows derived from an aggregate (per-course stats and the open-attempt index).</summary>
+public interface IAttemptProjection
+{
+    /// <summary>Writes what changed between two folds of the same aggregate.</summary>
+    Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken);
+
+    /// <summary>Rewrites every row of the aggregate: harmless when already right, a repair when a previous run stopped half way.</summary>
+    Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken);
+}
+
+public sealed record Course(string CourseId, int DurationMinutes, string? Title, DateTimeOffset UpdatedAt);
+
+/// <summary>The theoretical durations of Go1 courses, in minutes.</summary>
+public interface ICourseCatalogue
+{
+    Task<Course?> GetAsync(string courseId, CancellationToken cancellationToken);
+    Task UpsertAsync(Course course, CancellationToken cancellationToken);
+}
+
+/// <summary>A message that cannot be applied, kept with its reason so an operator can fix and replay it.</summary>
+public sealed record ParkedMessage(string Category, string MessageId, string Reason, string Body, DateTimeOffset ParkedAt);
+
+public interface IParkedStore
+{
+    Task ParkAsync(ParkedMessage message, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ParkedMessage>> ListAsync(string? category, CancellationToken cancellationToken);
+    Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken);
+}
+
+/// <summary>Where accepted events wait for the processor.</summary>
+public interface IEventQueue
+{
+    /// <summary>Returns only once the message is durably stored; throws otherwise.</summary>
+    Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken);
+}
+
+public static class ParkCategories
+{
+    /// <summary>The completion's learner cannot be matched (no email, or unknown learner when only known learners count).</summary>
+    public const string Unmatched = "unmatched";
+    /// <summary>The message itself cannot be read (unknown kind or version, bad payload).</summary>
+    public const string Invalid = "invalid";
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Go1Sync.Core.Processing;
+
+/// <summary>Settings section <c>Processing</c>.</summary>
+public sealed class ProcessingOptions
+{
+    public const string Section = "Processing";
+
+    /// <summary>How often one event re-reads and re-applies after an ETag conflict before the queue retries it.</summary>
+    [Range(1, 100)]
+    public int MaxConflictRetries { get; set; } = 10;
+
+    /// <summary>When true, a completion for a learner with no LMS launch on the course is parked as unmatched instead of creating a go1-direct attempt.</summary>
+    public bool OnlyKnownLearners { get; set; }
+}
+
+/// <summary>Settings section <c>Cutovers</c>: the December 2024 connector update instants.</summary>
+public sealed class CutoverOptions
+{
+    public const string Section = "Cutovers";
+
+    [Required] public DateTimeOffset? Connector { get; set; } = Attempts.Cutovers.DefaultConnector;
+    [Required] public DateTimeOffset? WebLaunch { get; set; } = Attempts.Cutovers.DefaultWebLaunch;
+    [Required] public DateTimeOffset? MobileLaunch { get; set; } = Attempts.Cutovers.DefaultMobileLaunch;
+
+    public Attempts.Cutovers ToCutovers() => new(Connector!.Value, WebLaunch!.Value, MobileLaunch!.Value);
+}
