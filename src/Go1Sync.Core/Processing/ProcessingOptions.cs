@@ -8,7 +8,7 @@ public sealed class ProcessingOptions
     public const string Section = "Processing";
 
     /// <summary>How often one event re-reads and re-applies after an ETag conflict before the queue retries it.</summary>
-    [Range(1, 100)]
+    [Range(1, 100, ErrorMessage = "The setting Processing__MaxConflictRetries must be between 1 and 100.")]
     public int MaxConflictRetries { get; set; } = 10;
 
     /// <summary>When true, a completion for a learner with no LMS launch on the course is parked as unmatched instead of creating a go1-direct attempt.</summary>
@@ -20,9 +20,9 @@ public sealed class CutoverOptions
 {
     public const string Section = "Cutovers";
 
-    [Required] public DateTimeOffset? Connector { get; set; } = Attempts.Cutovers.DefaultConnector;
-    [Required] public DateTimeOffset? WebLaunch { get; set; } = Attempts.Cutovers.DefaultWebLaunch;
-    [Required] public DateTimeOffset? MobileLaunch { get; set; } = Attempts.Cutovers.DefaultMobileLaunch;
+    [Required(ErrorMessage = "The setting Cutovers__Connector is required (an ISO-8601 instant).")] public DateTimeOffset? Connector { get; set; } = Attempts.Cutovers.DefaultConnector;
+    [Required(ErrorMessage = "The setting Cutovers__WebLaunch is required (an ISO-8601 instant).")] public DateTimeOffset? WebLaunch { get; set; } = Attempts.Cutovers.DefaultWebLaunch;
+    [Required(ErrorMessage = "The setting Cutovers__MobileLaunch is required (an ISO-8601 instant).")] public DateTimeOffset? MobileLaunch { get; set; } = Attempts.Cutovers.DefaultMobileLaunch;
 
     public Attempts.Cutovers ToCutovers() => new(Connector!.Value, WebLaunch!.Value, MobileLaunch!.Value);
 }

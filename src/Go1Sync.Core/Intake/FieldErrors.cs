@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Go1Sync.Core.Intake;
+
+/// <summary>Errors by field name (as spelled in the request JSON), for a problem+json answer.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public IReadOnlyDictionary<string, string[]> ToDictionary() =>
+        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>Copies another object's errors under a prefix, e.g. <c>data.</c> for fields of a nested object.</summary>
+    public void AddAll(string prefix, FieldErrors other)
+    {
+        foreach (var (field, messages) in other._errors)
+            foreach (var message in messages)
+                Add(prefix + field, message);
+    }
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+}
+
+/// <summary>The outcome of reading a request: a value, or the fields that were wrong.</summary>
+public sealed record Validated<T>(T? Value, FieldErrors Errors) where T : class
+{
+    public bool IsValid => Value is not null && !Errors.Any;
+}
+
+/// <summary>Field readers shared by every intake: one wording for one kind of mistake.</summary>
+internal static partial class Fields
+{
+    public const int MaxIdLength = 128;
+
+    [GeneratedRegex(@"(Z|[+-]\d{2}:?\d{2})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UtcOffset();
+
+    public static string? Id(JsonElement obj, string name, FieldErrors errors, bool required = true)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required) errors.Add(name, $"'{name}' is required.");
+            return null;
+        }
+        string? text = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            // Go1 ids are numbers in some payloads; keep their exact digits.
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        };
+        if (text is null)
+        {
+            errors.Add(name, $"'{name}' must be a string.");
+            return null;
+        }
+        text = text.Trim();
+        if (text.Length == 0) { errors.Add(name, $"'{name}' must not be empty."); return null; }
+        if (text.Length > MaxIdLength) { errors.Add(name, $"'{name}' must be at most {MaxIdLength} characters."); return null; }
+        if (text.Any(char.IsControl)) { errors.Add(name, $"'{name}' must not contain control characters."); return null; }
+        return text;
+    }
+
+    public static string? OptionalText(JsonElement obj, string name, int maxLength, FieldErrors errors)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String) { errors.Add(name, $"'{name}' must be a string."); return null; }
+        var text = value.GetString()!;
+        if (text.Length > maxLength) { errors.Add(name, $"'{name}' must be at most {maxLength} characters."); return null; }
+        if (text.Any(c => char.IsControl(c) && c is not '\t')) { errors.Add(name, $"'{name}' must not contain control characters."); return null; }
+        return text;
+    }
+
+    public static string? Email(JsonElement obj, string name, FieldErrors errors, bool required = true)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required) errors.Add(name, $"'{name}' is required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String) { errors.Add(name, $"'{name}' must be a string."); return null; }
+        var text = value.GetString()!.Trim();
+        if (!IsEmail(text)) { errors.Add(name, $"'{name}' must be an email address."); return null; }
+        return text;
+    }
+
+    public static bool IsEmail(string text)
+    {
+        if (text.Length is 0 or > 254 || text.Any(char.IsControl) || text.Any(char.IsWhiteSpace)) return false;
+        var at = text.LastIndexOf('@');
+        if (at <= 0 || at == text.Length - 1 || !text[(at + 1)..].Contains('.')) return false;
+        return MailAddress.TryCreate(text, out var parsed) && parsed.Address == text;
+    }
+
+    public static DateTimeOffset? Instant(JsonElement obj, string name, FieldErrors errors, bool required, DateTimeOffset? notAfter = null)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required) errors.Add(name, $"'{name}' is required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String) { errors.Add(name, $"'{name}' must be an ISO-8601 string."); return null; }
+        var text = value.GetString()!.Trim();
+        if (!UtcOffset().IsMatch(text)) { errors.Add(name, $"'{name}' must carry a UTC offset (e.g. 2024-12-22T08:00:00Z)."); return null; }
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            errors.Add(name, $"'{name}' is not a valid ISO-8601 instant.");
+            return null;
+        }
+        if (instant.Year < 2000) { errors.Add(name, $"'{name}' is before the year 2000."); return null; }
+        if (notAfter is { } limit && instant > limit) { errors.Add(name, $"'{name}' is in the future."); return null; }
+        return instant.ToUniversalTime();
+    }
+
+    public static int? Integer(JsonElement obj, string name, int min, int max, FieldErrors errors, bool required)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required) errors.Add(name, $"'{name}' is required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var number) || number != decimal.Truncate(number))
+        {
+            errors.Add(name, $"'{name}' must be a whole number.");
+            return null;
+        }
+        if (number < min || number > max) { errors.Add(name, $"'{name}' must be between {min} and {max}."); return null; }
+        return (int)number;
+    }
+
+    public static bool? Boolean(JsonElement obj, string name, FieldErrors errors, bool required)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required) errors.Add(name, $"'{name}' is required.");
+            return null;
+        }
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) { errors.Add(name, $"'{name}' must be true or false."); return null; }
+        return value.GetBoolean();
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Core.Intake;
+
+/// <summary>
+/// Reads what the outside sends us. Tolerant (unknown fields are ignored) and strict (what is
+/// missing or wrong is named), so nothing unusable ever reaches the queue.
+/// </summary>
+public static class LaunchIntake
+{
+    /// <summary>A launch may be stamped by a clock slightly ahead of ours; beyond this it is refused.</summary>
+    public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
+
+    public static Validated<LaunchMessage> Read(JsonElement body, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        var attemptId = Fields.Id(body, "attemptId", errors);
+        if (attemptId is not null && attemptId.StartsWith(AttemptRules.Go1DirectPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("attemptId", $"'attemptId' must not start with '{AttemptRules.Go1DirectPrefix}': that prefix names attempts created by Go1 completions.");
+            attemptId = null;
+        }
+        var email = Fields.Email(body, "email", errors);
+        var courseId = Fields.Id(body, "courseId", errors);
+        var platform = ReadPlatform(body, errors);
+        var launchedAt = Fields.Instant(body, "launchedAt", errors, required: true, notAfter: now + FutureTolerance);
+
+        return errors.Any || attemptId is null || email is null || courseId is null || platform is null || launchedAt is null
+            ? new Validated<LaunchMessage>(null, errors)
+            : new Validated<LaunchMessage>(new LaunchMessage(attemptId, email, courseId, platform.Value, launchedAt.Value), errors);
+    }
+
+    private static Platform? ReadPlatform(JsonElement body, FieldErrors errors)
+    {
+        if (!body.TryGetProperty("platform", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add("platform", "'platform' is required.");
+            return null;
+        }
+        switch (value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+        {
+            case "web": return Platform.Web;
+            case "mobile": return Platform.Mobile;
+            default:
+                errors.Add("platform", "'platform' must be 'web' or 'mobile'.");
+                return null;
+        }
+    }
+}
+
+public static class CourseIntake
+{
+    /// <summary>10,000 hours: anything longer is a unit mistake, not a course.</summary>
+    public const int MaxDurationMinutes = 600_000;
+
+    public static Validated<Course> Read(JsonElement body, string? routeCourseId, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        string? courseId;
+        if (routeCourseId is not null)
+        {
+            courseId = routeCourseId.Trim();
+            if (courseId.Length is 0 or > Fields.MaxIdLength || courseId.Any(char.IsControl))
+            {
+                errors.Add("courseId", $"the course id in the path must be 1 to {Fields.MaxIdLength} characters without control characters.");
+                courseId = null;
+            }
+            else if (body.TryGetProperty("courseId", out _) && Fields.Id(body, "courseId", errors) is { } inBody && inBody != courseId)
+            {
+                errors.Add("courseId", "'courseId' in the body differs from the course id in the path.");
+            }
+        }
+        else
+        {
+            courseId = Fields.Id(body, "courseId", errors);
+        }
+
+        var duration = Fields.Integer(body, "durationMinutes", 1, MaxDurationMinutes, errors, required: true);
+        var title = Fields.OptionalText(body, "title", 512, errors);
+        return errors.Any || courseId is null || duration is null
+            ? new Validated<Course>(null, errors)
+            : new Validated<Course>(new Course(courseId, duration.Value, title, now), errors);
+    }
+}
+
+/// <summary>A Go1 delivery: a completion to queue, or an event type we acknowledge and ignore.</summary>
+public sealed record WebhookDelivery(string EventType, string? DeliveryId, CompletionMessage? Completion);
+
+public static class Go1WebhookIntake
+{
+    public const string CompletionEventType = "enrollment.complete";
+
+    public static Validated<WebhookDelivery> Read(JsonElement body, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        // v3 envelopes say event_type; the older format said type.
+        var eventType = Fields.Id(body, "event_type", new FieldErrors(), required: false) ?? Fields.Id(body, "type", new FieldErrors(), required: false);
+        if (eventType is null)
+        {
+            errors.Add("event_type", "'event_type' is required.");
+            return new Validated<WebhookDelivery>(null, errors);
+        }
+        var deliveryId = Fields.Id(body, "id", errors, required: false);
+        if (!string.Equals(eventType, CompletionEventType, StringComparison.Ordinal))
+            return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, null), errors);
+
+        if (!body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("data", "'data' must be an object holding the enrolment.");
+            return new Validated<WebhookDelivery>(null, errors);
+        }
+
+        var dataErrors = new FieldErrors();
+        var enrolmentId = Fields.Id(data, "id", dataErrors);
+        var courseId = Fields.Id(data, "lo_id", dataErrors, required: false);
+        var userId = Fields.Id(data, "user_account_id", dataErrors, required: false) ?? Fields.Id(data, "user_id", dataErrors, required: false);
+        var email = Fields.Email(data, "email", dataErrors, required: false);
+        if (email is null && data.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object)
+            email = Fields.Email(user, "email", dataErrors, required: false);
+        var status = Fields.Id(data, "status", dataErrors, required: false);
+        var passed = ReadPass(data, dataErrors);
+        var score = Fields.Integer(data, "result", 0, 100, dataErrors, required: false);
+        var startedAt = Fields.Instant(data, "start_date", dataErrors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        var completedAt = Fields.Instant(data, "end_date", dataErrors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        if (startedAt is { } s && completedAt is { } c && c < s)
+            dataErrors.Add("end_date", "'end_date' is before 'start_date'.");
+
+        errors.AddAll("data.", dataErrors);
+
+        if (errors.Any || enrolmentId is null)
+            return new Validated<WebhookDelivery>(null, errors);
+
+        var completion = new CompletionMessage
+        {
+            Source = "webhook",
+            Go1EventId = deliveryId,
+            EnrolmentId = enrolmentId,
+            CourseId = courseId,
+            Go1UserId = userId,
+            Email = email,
+            Status = status,
+            Passed = passed,
+            Score = score,
+            StartedAt = startedAt,
+            CompletedAt = completedAt,
+        };
+        return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, completion), errors);
+    }
+
+    private static bool? ReadPass(JsonElement data, FieldErrors errors)
+    {
+        if (!data.TryGetProperty("pass", out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            // Older Go1 payloads send 0/1.
+            JsonValueKind.Number when value.TryGetInt32(out var n) && n is 0 or 1 => n == 1,
+            _ => Invalid(),
+        };
+
+        bool? Invalid()
+        {
+            errors.Add("pass", "'pass' must be true or false.");
+            return null;
+        }
+    }
+}

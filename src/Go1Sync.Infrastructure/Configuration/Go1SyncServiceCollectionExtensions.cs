@@ -1,0 +1,46 @@
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Configuration;
+
+public static class Go1SyncServiceCollectionExtensions
+{
+    /// <summary>
+    /// The whole wiring of the product. The Functions app, the CLI and the tests all call this,
+    /// so every entry point runs the same code against the same tables.
+    /// </summary>
+    public static IServiceCollection AddGo1Sync(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<QueueOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(sp => new AttemptRules(sp.GetRequiredService<IOptions<CutoverOptions>>().Value.ToCutovers()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProcessingOptions>>().Value);
+
+        StorageClients.Add(services, configuration);
+        services.AddSingleton<IAttemptStore, TableAttemptStore>();
+        services.AddSingleton<IAttemptProjection, TableAttemptProjection>();
+        services.AddSingleton<ICourseCatalogue, TableCourseCatalogue>();
+        services.AddSingleton<IParkedStore, TableParkedStore>();
+        services.AddSingleton<IEventQueue, QueueEventQueue>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
+
+        services.AddSingleton<ICompletionEnricher>(sp => new CompletionEnricher(
+            sp.GetRequiredService<ICourseCatalogue>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IGo1Directory>()));
+        services.AddSingleton<AttemptEventProcessor>();
+        return services;
+    }
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Go1Sync.Infrastructure.Configuration;
+
+/// <summary>Root setting <c>AttemptEventsQueue</c>: the queue trigger reads the same setting (<c>%AttemptEventsQueue%</c>).</summary>
+public sealed class QueueOptions
+{
+    [Required(ErrorMessage = "The setting AttemptEventsQueue is required.")]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,53}[a-z0-9]$",
+        ErrorMessage = "The setting AttemptEventsQueue must be a valid queue name (3-55 lower-case letters, digits and single hyphens) so that '<name>-poison' is valid too.")]
+    public string AttemptEventsQueue { get; set; } = "attempt-events";
+
+    /// <summary>The Functions host moves a message here after maxDequeueCount failed attempts.</summary>
+    public string PoisonQueue => AttemptEventsQueue + "-poison";
+}
+
+/// <summary>Settings section <c>Sweep</c> (the schedule itself is the root setting <c>SweepSchedule</c>).</summary>
+public sealed class SweepOptions
+{
+    public const string Section = "Sweep";
+
+    /// <summary>An open attempt with no activity for this long is worth asking Go1 about.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "The setting Sweep__StaleAfter must be between 00:01:00 and 7.00:00:00.")]
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(30);
+
+    [Range(1, 5_000, ErrorMessage = "The setting Sweep__MaxPerRun must be between 1 and 5000.")]
+    public int MaxPerRun { get; set; } = 200;
+
+    [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00", ErrorMessage = "The setting Sweep__MaxBackoff must be between 00:05:00 and 30.00:00:00.")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromDays(1);
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Go1Sync.Infrastructure.Configuration;
+
+/// <summary>Settings section <c>Webhook</c>: how Go1 deliveries are authenticated.</summary>
+public sealed class WebhookOptions : IValidatableObject
+{
+    public const string Section = "Webhook";
+
+    /// <summary>Go1 <c>secret_key</c> values (Go1 allows up to 64 characters). Several at once let a secret be rotated without downtime.</summary>
+    public List<string> Secrets { get; set; } = [];
+
+    [Range(1, 3600, ErrorMessage = "The setting Webhook__ToleranceSeconds must be between 1 and 3600.")]
+    public int ToleranceSeconds { get; set; } = 300;
+
+    /// <summary>Only for local runs: accept deliveries without a signature when no secret is configured.</summary>
+    public bool AllowUnsigned { get; set; }
+
+    public IReadOnlyList<string> ActiveSecrets => Secrets.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ActiveSecrets.Count == 0 && !AllowUnsigned)
+            yield return new ValidationResult(
+                "The setting Webhook__Secrets__0 is required: set Go1's webhook secret_key (or, for a local run only, Webhook__AllowUnsigned=true).",
+                [nameof(Secrets)]);
+        if (ActiveSecrets.Any(s => s.Length > 64))
+            yield return new ValidationResult("The setting Webhook__Secrets holds a secret longer than Go1's 64-character maximum.", [nameof(Secrets)]);
+    }
+}

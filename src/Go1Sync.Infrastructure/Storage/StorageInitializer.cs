@@ -1,0 +1,21 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Go1Sync.Infrastructure.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>Creates the tables and queues at start if they are missing (Azurite starts empty).</summary>
+public sealed class StorageInitializer(TableServiceClient tables, QueueServiceClient queues, IOptions<QueueOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in TableNames.All)
+            await tables.CreateTableIfNotExistsAsync(table, cancellationToken).ConfigureAwait(false);
+        await queues.GetQueueClient(options.Value.AttemptEventsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await queues.GetQueueClient(options.Value.PoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>
+/// Keeps the read side in line with an aggregate: the per-course stats rows (batched, one
+/// entity-group transaction per 100 attempts since they share the course partition) and the
+/// open-attempt index the sweep reads in time order. Every write is an idempotent upsert or a
+/// delete that tolerates "not found", so running it twice is harmless.
+/// </summary>
+public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<SweepOptions> sweep) : IAttemptProjection
+{
+    public const string OpenPartition = "open";
+    private const int MaxBatch = 100;
+
+    private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
+    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
+
+    public async Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
+    {
+        var previous = before.ToDictionary(a => a.AttemptId, StringComparer.Ordinal);
+        var changed = after.Where(a => !previous.TryGetValue(a.AttemptId, out var old) || old != a).ToList();
+        var removed = before.Where(b => after.All(a => a.AttemptId != b.AttemptId)).ToList();
+
+        await UpsertStatsAsync(key, changed, cancellationToken).ConfigureAwait(false);
+        foreach (var gone in removed)
+            await _stats.DeleteEntityAsync(StatsPartition(gone.CourseId), StatsRow(key, gone.AttemptId), ETag.All, cancellationToken).ConfigureAwait(false);
+
+        await UpsertOpenAsync(key, changed.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
+        var noLongerOpen = changed.Where(a => a.Status != AttemptStatus.Open && previous.TryGetValue(a.AttemptId, out var old) && old.Status == AttemptStatus.Open)
+            .Concat(removed.Where(r => r.Status == AttemptStatus.Open));
+        foreach (var closed in noLongerOpen)
+            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, closed), ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    {
+        await UpsertStatsAsync(key, attempts, cancellationToken).ConfigureAwait(false);
+        await UpsertOpenAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>RowKey of a stats row: learner hash then attempt id, so two learners can never collide on an LMS attempt id.</summary>
+    public static string StatsRow(LearnerCourseKey key, string attemptId) => $"{key.LearnerHash}_{KeyEncoding.Escape(attemptId)}";
+
+    public static string StatsPartition(string courseId) => KeyEncoding.Escape(courseId);
+
+    /// <summary>
+    /// RowKey of an index row: first activity (so a range read returns the oldest first) then a
+    /// hash of the attempt's identity, which keeps the key short whatever the ids look like.
+    /// </summary>
+    public static string OpenRow(LearnerCourseKey key, Attempt attempt)
+    {
+        var identity = SHA256.HashData(Encoding.UTF8.GetBytes($"{key.LearnerHash}\n{attempt.CourseId}\n{attempt.AttemptId}"));
+        return $"{OpenRowPrefix(attempt.FirstActivityAt)}_{Convert.ToHexStringLower(identity.AsSpan(0, 16))}";
+    }
+
+    public static string OpenRowPrefix(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task UpsertStatsAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    {
+        foreach (var batch in attempts.Chunk(MaxBatch))
+        {
+            var actions = batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsEntity(key, a)));
+            await _stats.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpsertOpenAsync(LearnerCourseKey key, IReadOnlyList<Attempt> open, CancellationToken cancellationToken)
+    {
+        var staleAfter = sweep.Value.StaleAfter;
+        foreach (var batch in open.Chunk(MaxBatch))
+        {
+            var actions = batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(OpenPartition, OpenRow(key, a))
+            {
+                ["LearnerHash"] = key.LearnerHash,
+                ["CourseId"] = a.CourseId,
+                ["AttemptId"] = a.AttemptId,
+                ["LastActivityAt"] = a.LastActivityAt,
+                // New activity restarts the staleness clock (and any back-off the sweep had set).
+                ["NextCheckAt"] = a.LastActivityAt + staleAfter,
+            }));
+            await _open.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static TableEntity StatsEntity(LearnerCourseKey key, Attempt a) => new(StatsPartition(a.CourseId), StatsRow(key, a.AttemptId))
+    {
+        ["AttemptId"] = a.AttemptId,
+        ["Email"] = a.Email,
+        ["LearnerHash"] = key.LearnerHash,
+        ["CourseId"] = a.CourseId,
+        ["Origin"] = Wire(a.Origin),
+        ["Platform"] = Wire(a.Platform),
+        ["Status"] = Wire(a.Status),
+        ["Progress"] = a.Progress,
+        ["Result"] = a.Result == AttemptResult.None ? null : Wire(a.Result),
+        ["Score"] = a.Score,
+        ["FirstActivityAt"] = a.FirstActivityAt,
+        ["LastActivityAt"] = a.LastActivityAt,
+        ["CompletedAt"] = a.CompletedAt,
+        ["TimeSpentMs"] = a.TimeSpentMs,
+        ["Go1EnrolmentId"] = a.Go1EnrolmentId,
+        ["DurationUnknown"] = a.DurationUnknown,
+    };
+
+    internal static Attempt ReadStats(TableEntity e) => new()
+    {
+        AttemptId = e.GetString("AttemptId"),
+        Email = e.GetString("Email"),
+        CourseId = e.GetString("CourseId"),
+        Origin = Parse<AttemptOrigin>(e.GetString("Origin")),
+        Platform = Parse<Platform>(e.GetString("Platform")),
+        Status = Parse<AttemptStatus>(e.GetString("Status")),
+        Progress = e.GetInt32("Progress") ?? 0,
+        Result = e.GetString("Result") is { } r ? Parse<AttemptResult>(r) : AttemptResult.None,
+        Score = e.GetInt32("Score"),
+        FirstActivityAt = e.GetDateTimeOffset("FirstActivityAt") ?? throw new InvalidDataException("FirstActivityAt missing"),
+        LastActivityAt = e.GetDateTimeOffset("LastActivityAt") ?? throw new InvalidDataException("LastActivityAt missing"),
+        CompletedAt = e.GetDateTimeOffset("CompletedAt"),
+        TimeSpentMs = e.GetInt64("TimeSpentMs") ?? 0,
+        Go1EnrolmentId = e.GetString("Go1EnrolmentId"),
+        DurationUnknown = e.GetBoolean("DurationUnknown") ?? false,
+    };
+
+    private static string Wire<T>(T value) where T : struct, Enum =>
+        System.Text.Json.JsonSerializer.Serialize(value).Trim('"');
+
+    private static T Parse<T>(string value) where T : struct, Enum =>
+        System.Text.Json.JsonSerializer.Deserialize<T>($"\"{value}\"");
+}

@@ -1,0 +1,106 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>
+/// One row per (learner, course): PartitionKey the learner hash, RowKey the escaped course id.
+/// The history is gzipped JSON split over binary properties of at most 64 KiB, so one entity
+/// (at most 1 MiB) holds thousands of attempts and is still written by one conditional request.
+/// </summary>
+public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
+{
+    public const string Format = "gzip-json-v1";
+    internal const int ChunkBytes = 64 * 1024;
+    /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
+    internal const int MaxChunks = 15;
+
+    private readonly TableClient _table = tables.GetTableClient(TableNames.Attempts);
+
+    public async Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!response.HasValue || response.Value is null) return null;
+        return new StoredHistory(Read(response.Value), response.Value.ETag.ToString());
+    }
+
+    public async Task<bool> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
+    {
+        var entity = Write(key, history);
+        try
+        {
+            if (etag is null)
+                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            else
+                await _table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Someone else wrote first (or our own retried write did): the caller re-reads, and the
+            // event set in the row tells whether this event is already in.
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string email, CancellationToken cancellationToken)
+    {
+        var hash = LearnerEmail.Hash(email);
+        var result = new List<LearnerCourseHistory>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            result.Add(Read(entity));
+        return result;
+    }
+
+    internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history)
+    {
+        var bytes = Compress(JsonSerializer.SerializeToUtf8Bytes(history, Json.Options));
+        var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
+        if (chunks > MaxChunks)
+            throw new InvalidOperationException(
+                $"The history of one learner on course {history.CourseId} is {bytes.Length} bytes compressed, over the {MaxChunks * ChunkBytes} bytes one row holds.");
+
+        var entity = new TableEntity(key.LearnerHash, key.CourseKey)
+        {
+            ["Email"] = history.Email,
+            ["CourseId"] = history.CourseId,
+            ["Format"] = Format,
+            ["Chunks"] = chunks,
+            ["Launches"] = history.Launches.Length,
+            ["Completions"] = history.Completions.Length,
+        };
+        for (var i = 0; i < chunks; i++)
+            entity[ChunkName(i)] = bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - i * ChunkBytes)).ToArray();
+        return entity;
+    }
+
+    internal static LearnerCourseHistory Read(TableEntity entity)
+    {
+        var format = entity.GetString("Format");
+        if (format != Format)
+            throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} has format '{format}', expected '{Format}'.");
+        var chunks = entity.GetInt32("Chunks") ?? 0;
+        using var buffer = new MemoryStream();
+        for (var i = 0; i < chunks; i++)
+            buffer.Write(entity.GetBinary(ChunkName(i)) ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} lacks chunk {i}."));
+        buffer.Position = 0;
+        using var gzip = new GZipStream(buffer, CompressionMode.Decompress);
+        return JsonSerializer.Deserialize<LearnerCourseHistory>(gzip, Json.Options)
+            ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} holds no history.");
+    }
+
+    private static string ChunkName(int i) => $"D{i:00}";
+
+    private static byte[] Compress(byte[] json)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+            gzip.Write(json);
+        return output.ToArray();
+    }
+}

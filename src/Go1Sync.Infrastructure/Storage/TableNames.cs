@@ -1,0 +1,16 @@
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>Table names; infra/ creates the same ones in Azure.</summary>
+public static class TableNames
+{
+    /// <summary>Source of truth: one row per (learner, course) history.</summary>
+    public const string Attempts = "Attempts";
+    /// <summary>Read model in the LMS stats shape, one row per attempt, partitioned by course.</summary>
+    public const string AttemptStats = "AttemptStats";
+    /// <summary>Open attempts in first-activity order, for the sweep.</summary>
+    public const string OpenAttempts = "OpenAttempts";
+    public const string Courses = "Courses";
+    public const string Parked = "Parked";
+
+    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked];
+}

@@ -1,0 +1,48 @@
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>
+/// Messages that cannot apply, PartitionKey the category, RowKey the message id. Parking the
+/// same message again overwrites its row, so redelivery never multiplies it.
+/// </summary>
+public sealed class TableParkedStore(TableServiceClient tables) : IParkedStore
+{
+    private readonly TableClient _table = tables.GetTableClient(TableNames.Parked);
+
+    public async Task ParkAsync(ParkedMessage message, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(message.Category, KeyEncoding.Escape(message.MessageId))
+        {
+            ["MessageId"] = message.MessageId,
+            ["Reason"] = message.Reason.Length > 8_000 ? message.Reason[..8_000] : message.Reason,
+            // Binary: a queued body is at most 48 KiB, under the 64 KiB property limit, whatever its characters.
+            ["Body"] = Encoding.UTF8.GetBytes(message.Body),
+            ["ParkedAt"] = message.ParkedAt,
+        };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ParkedMessage>> ListAsync(string? category, CancellationToken cancellationToken)
+    {
+        var filter = category is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {category}");
+        var result = new List<ParkedMessage>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new ParkedMessage(
+                e.PartitionKey,
+                e.GetString("MessageId"),
+                e.GetString("Reason"),
+                Encoding.UTF8.GetString(e.GetBinary("Body")),
+                e.GetDateTimeOffset("ParkedAt") ?? DateTimeOffset.MinValue));
+        }
+        return result;
+    }
+
+    public async Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken) =>
+        await _table.DeleteEntityAsync(category, KeyEncoding.Escape(messageId), ETag.All, cancellationToken).ConfigureAwait(false);
+}
