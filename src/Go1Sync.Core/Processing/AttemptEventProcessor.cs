@@ -29,9 +29,22 @@ public sealed class AttemptEventProcessor(
     AttemptRules rules,
     ProcessingOptions options,
     TimeProvider time,
+    ProcessingMetrics metrics,
     ILogger<AttemptEventProcessor> logger)
 {
     public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var (outcome, kind, receivedAt) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
+        var tags = new KeyValuePair<string, object?>[] { new("kind", kind), new("outcome", outcome.Kind.ToString()) };
+        metrics.Processed.Add(1, tags);
+        metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
+        if (receivedAt is { } received && outcome.Kind == OutcomeKind.Applied)
+            metrics.Lag.Record((time.GetUtcNow() - received).TotalMilliseconds, tags);
+        return outcome;
+    }
+
+    private async Task<(ProcessingOutcome Outcome, string Kind, DateTimeOffset? ReceivedAt)> ProcessCoreAsync(string messageId, string body, CancellationToken cancellationToken)
     {
         EventEnvelope envelope;
         try
@@ -40,13 +53,21 @@ public sealed class AttemptEventProcessor(
         }
         catch (JsonException ex)
         {
-            return await ParkAsync(ParkCategories.Invalid, messageId, body, $"the message is not a readable envelope: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            return (await ParkAsync(ParkCategories.Invalid, messageId, body, $"the message is not a readable envelope: {ex.Message}", cancellationToken).ConfigureAwait(false), "unknown", null);
         }
 
+        if (string.IsNullOrWhiteSpace(envelope.Id) || string.IsNullOrWhiteSpace(envelope.Kind) || envelope.Payload.ValueKind != JsonValueKind.Object)
+            return (await ParkAsync(ParkCategories.Invalid, messageId, body, "the envelope lacks its id, kind or payload object", cancellationToken).ConfigureAwait(false), "unknown", null);
+
         if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
-            return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false);
+            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope.ReceivedAt);
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = envelope.Id, ["EventKind"] = envelope.Kind });
+        return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope.ReceivedAt);
+    }
+
+    private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, CancellationToken cancellationToken)
+    {
         switch (envelope.Kind)
         {
             case EventKinds.Launch:
@@ -132,6 +153,7 @@ public sealed class AttemptEventProcessor(
                 return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts);
             }
 
+            metrics.Conflicts.Add(1);
             if (conflicts + 1 >= options.MaxConflictRetries)
                 throw new ConcurrencyExhaustedException(
                     $"Event {envelope.Id} lost the write race {conflicts + 1} times on course {courseId}; the queue will retry it.");

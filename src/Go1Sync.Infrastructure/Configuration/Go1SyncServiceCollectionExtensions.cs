@@ -17,6 +17,7 @@ public static class Go1SyncServiceCollectionExtensions
     public static IServiceCollection AddGo1Sync(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
 
         services.AddOptions<QueueOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -40,6 +41,7 @@ public static class Go1SyncServiceCollectionExtensions
             sp.GetRequiredService<ICourseCatalogue>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IGo1Directory>()));
+        services.AddSingleton<ProcessingMetrics>();
         services.AddSingleton<AttemptEventProcessor>();
         return services;
     }

@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+
+namespace Go1Sync.Core.Processing;
+
+/// <summary>
+/// The processor's counters (meter <c>Go1Sync</c>). Built from <see cref="IMeterFactory"/> so
+/// each host, and each test, has its own instruments.
+/// </summary>
+public sealed class ProcessingMetrics
+{
+    public const string MeterName = "Go1Sync";
+
+    public ProcessingMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        Processed = meter.CreateCounter<long>("go1sync.events.processed", description: "Queued events processed, by kind and outcome.");
+        Conflicts = meter.CreateCounter<long>("go1sync.concurrency.conflicts", description: "Aggregate writes that lost an ETag race and were re-applied.");
+        Duration = meter.CreateHistogram<double>("go1sync.events.processing_time", unit: "ms", description: "Time to apply one event.");
+        Lag = meter.CreateHistogram<double>("go1sync.events.lag", unit: "ms", description: "From the HTTP receipt to the event being applied.");
+    }
+
+    public Counter<long> Processed { get; }
+    public Counter<long> Conflicts { get; }
+    public Histogram<double> Duration { get; }
+    public Histogram<double> Lag { get; }
+}
