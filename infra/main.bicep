@@ -1,0 +1,307 @@
+// Go1 course-statistics sync: everything the Functions app needs in one resource group.
+//
+//   modules/identity.bicep     user-assigned identity the app runs as
+//   modules/monitoring.bicep   Log Analytics + Application Insights (local auth off)
+//   modules/storage.bicep      storage account (no shared key): queues, tables, deployment container
+//   modules/keyVault.bicep     Key Vault (RBAC) with the Go1 client secret and the webhook secret
+//   modules/rbac.bicep         the identity's five role assignments
+//   modules/functionApp.bicep  Flex Consumption plan + Linux function app (dotnet-isolated 10.0)
+//
+// App settings: the `appSettings` variable below is the single list. To add a setting, add a
+// parameter (if it is configurable) and one { name, value } line there.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+
+@description('Name of the environment (azd AZURE_ENV_NAME), e.g. "dev" or "prod". Feeds the unique resource-name suffix and the azd-env-name tag.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region for all resources. It must offer the Flex Consumption plan.')
+param location string = resourceGroup().location
+
+// ---------------------------------------------------------------------------------------------
+// Hosting
+// ---------------------------------------------------------------------------------------------
+
+@description('Memory of each Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Maximum number of instances the function app scales out to (Azure may enforce a higher minimum).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Storage account redundancy.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_RAGRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Days the Log Analytics workspace keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Turn on Key Vault purge protection (recommended for production). Once on it cannot be turned off.')
+param keyVaultEnablePurgeProtection bool = false
+
+@description('Days a deleted Key Vault or secret can be recovered (soft delete is always on).')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: written to Key Vault only, never to app settings or outputs. Empty = leave the
+// vault entry as it is (set it with `az keyvault secret set`).
+// ---------------------------------------------------------------------------------------------
+
+@secure()
+@description('Go1 OAuth client secret, stored in Key Vault as Go1ClientSecret. Empty: manage it in Key Vault directly.')
+param go1ClientSecret string = ''
+
+@secure()
+@description('Go1 webhook signing secret (secret_key of the webhook), stored in Key Vault as WebhookSecret0. Empty: manage it in Key Vault directly.')
+param webhookSecret0 string = ''
+
+// ---------------------------------------------------------------------------------------------
+// App configuration (defaults = local.settings.sample.json)
+// ---------------------------------------------------------------------------------------------
+
+@description('AttemptEventsQueue: queue the webhook enqueues attempt events on; its poison queue is "<name>-poison".')
+@minLength(3)
+@maxLength(63)
+param attemptEventsQueue string = 'attempt-events'
+
+@description('SweepSchedule: NCRONTAB (six fields, with seconds) of the stale-attempt sweep timer.')
+param sweepSchedule string = '0 */5 * * * *'
+
+@description('Cutovers__Connector: UTC instant (ISO 8601) from which connector-launched attempts are counted.')
+param cutoverConnector string = '2024-12-19T11:00:00Z'
+
+@description('Cutovers__WebLaunch: UTC instant (ISO 8601) from which web-launched attempts are counted.')
+param cutoverWebLaunch string = '2024-12-19T11:00:00Z'
+
+@description('Cutovers__MobileLaunch: UTC instant (ISO 8601) from which mobile-launched attempts are counted.')
+param cutoverMobileLaunch string = '2024-12-25T23:00:00Z'
+
+@description('Processing__MaxConflictRetries: optimistic-concurrency retries when a table write conflicts.')
+@minValue(0)
+param processingMaxConflictRetries int = 10
+
+@description('Processing__OnlyKnownLearners: process events only for learners already known to the app.')
+param processingOnlyKnownLearners bool = false
+
+@description('Webhook__ToleranceSeconds: maximum age (and clock skew) of a signed webhook delivery, in seconds.')
+@minValue(1)
+param webhookToleranceSeconds int = 300
+
+@description('Go1__BaseUrl: Go1 API base URL.')
+param go1BaseUrl string = 'https://gateway.go1.com'
+
+@description('Go1__TokenUrl: Go1 OAuth token endpoint.')
+param go1TokenUrl string = 'https://auth.go1.com/oauth/token'
+
+@description('Go1__ClientId: Go1 OAuth client id (not secret; the client secret goes to Key Vault).')
+param go1ClientId string = ''
+
+@description('Go1__ApiVersion: value of the Go1 api-version header.')
+param go1ApiVersion string = '2025-01-01'
+
+@description('Sweep__StaleAfter: how long an attempt may stay open before the sweep looks at it (.NET TimeSpan, e.g. 00:30:00).')
+param sweepStaleAfter string = '00:30:00'
+
+@description('Sweep__MaxPerRun: maximum attempts one sweep run handles.')
+@minValue(1)
+param sweepMaxPerRun int = 200
+
+@description('Sweep__MaxBackoff: upper bound of the sweep\'s retry back-off (.NET TimeSpan, e.g. 1.00:00:00).')
+param sweepMaxBackoff string = '1.00:00:00'
+
+@description('DeliveryLog__RetentionDays: days webhook deliveries are kept in the Deliveries table.')
+@minValue(1)
+param deliveryLogRetentionDays int = 30
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var identityName = 'id-go1sync-${resourceToken}'
+var applicationInsightsName = 'appi-go1sync-${resourceToken}'
+var storageAccountName = 'st${resourceToken}'
+var keyVaultName = 'kv${resourceToken}'
+var functionAppName = 'func-go1sync-${resourceToken}'
+var deploymentContainerName = 'app-package-${functionAppName}'
+var tableNames = [
+  'Attempts'
+  'AttemptStats'
+  'OpenAttempts'
+  'Courses'
+  'Parked'
+  'Go1Users'
+  'Deliveries'
+]
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------------
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-go1sync-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    deploymentContainerName: deploymentContainerName
+    attemptEventsQueueName: attemptEventsQueue
+    tableNames: tableNames
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    enablePurgeProtection: keyVaultEnablePurgeProtection
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    go1ClientSecret: go1ClientSecret
+    webhookSecret0: webhookSecret0
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    principalId: identity.outputs.principalId
+    identityResourceId: resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', identityName)
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    keyVaultName: keyVaultName
+  }
+  // Names are passed as known-up-front values (not module outputs) so What-If can predict the
+  // assignments; the explicit dependencies keep the order.
+  dependsOn: [
+    storage
+    monitoring
+    keyVault
+  ]
+}
+
+// The single list of app settings. Names are literal so the compiled template (and the deployment
+// tests) can see them. FUNCTIONS_WORKER_RUNTIME is not here: Flex sets the runtime in functionAppConfig.
+var appSettings = [
+  // Host storage, identity-based (no connection string, no shared key).
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identity.outputs.clientId }
+  { name: 'AzureWebJobsStorage__blobServiceUri', value: storage.outputs.blobEndpoint }
+  { name: 'AzureWebJobsStorage__queueServiceUri', value: storage.outputs.queueEndpoint }
+  { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.outputs.tableEndpoint }
+  // Telemetry, authenticated with the identity (the component has local auth disabled).
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: monitoring.outputs.connectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.outputs.clientId};Authorization=AAD' }
+  // The app's own settings.
+  { name: 'AttemptEventsQueue', value: attemptEventsQueue }
+  { name: 'SweepSchedule', value: sweepSchedule }
+  { name: 'Cutovers__Connector', value: cutoverConnector }
+  { name: 'Cutovers__WebLaunch', value: cutoverWebLaunch }
+  { name: 'Cutovers__MobileLaunch', value: cutoverMobileLaunch }
+  { name: 'Processing__MaxConflictRetries', value: string(processingMaxConflictRetries) }
+  { name: 'Processing__OnlyKnownLearners', value: processingOnlyKnownLearners ? 'true' : 'false' }
+  { name: 'Webhook__Secrets__0', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.webhook0})' }
+  { name: 'Webhook__ToleranceSeconds', value: string(webhookToleranceSeconds) }
+  { name: 'Webhook__AllowUnsigned', value: 'false' } // never accept unsigned deliveries in Azure
+  { name: 'Go1__BaseUrl', value: go1BaseUrl }
+  { name: 'Go1__TokenUrl', value: go1TokenUrl }
+  { name: 'Go1__ClientId', value: go1ClientId }
+  { name: 'Go1__ClientSecret', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.go1Client})' }
+  { name: 'Go1__ApiVersion', value: go1ApiVersion }
+  { name: 'Sweep__StaleAfter', value: sweepStaleAfter }
+  { name: 'Sweep__MaxPerRun', value: string(sweepMaxPerRun) }
+  { name: 'Sweep__MaxBackoff', value: sweepMaxBackoff }
+  { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
+]
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  params: {
+    name: functionAppName
+    planName: 'plan-go1sync-${resourceToken}'
+    location: location
+    tags: tags
+    azdServiceName: 'api'
+    identityId: identity.outputs.id
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: appSettings
+  }
+  // The app starts pulling its package, reading the queue and resolving Key Vault references
+  // as soon as it exists: give it its roles first.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (no secrets: names, host names and URIs only)
+// ---------------------------------------------------------------------------------------------
+
+@description('Name of the function app.')
+output functionAppName string = functionApp.outputs.name
+
+@description('Default host name of the function app.')
+output functionAppDefaultHostName string = functionApp.outputs.defaultHostName
+
+@description('Go1 webhook URL without its function key; register it at Go1 with ?code=<function key>.')
+output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/go1/webhooks'
+
+// azd conventions
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -1,0 +1,15 @@
+// Parameters for infra/main.bicep. azd fills AZURE_ENV_NAME and AZURE_LOCATION from the azd
+// environment; with plain `az deployment group create`, export them (or rely on the defaults here).
+// Secrets come only from environment variables and go only to Key Vault; unset = leave Key Vault as is.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'dev')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'swedencentral')
+
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 100
+param keyVaultEnablePurgeProtection = false
+
+param go1ClientId = readEnvironmentVariable('GO1_CLIENT_ID', '')
+param go1ClientSecret = readEnvironmentVariable('GO1_CLIENT_SECRET', '')
+param webhookSecret0 = readEnvironmentVariable('GO1_WEBHOOK_SECRET', '')

@@ -1,0 +1,100 @@
+// Every role assignment of the deployment, all for the app's user-assigned identity, each on the
+// narrowest scope that works:
+//   Storage Blob Data Owner         storage account  (host leases/state, deployment package container)
+//   Storage Queue Data Contributor  storage account  (attempt-events queue trigger and writes)
+//   Storage Table Data Contributor  storage account  (Attempts, AttemptStats, ... tables)
+//   Monitoring Metrics Publisher    App Insights     (AAD-authenticated telemetry ingestion)
+//   Key Vault Secrets User          Key Vault        (Key Vault references in app settings)
+// Role definition ids are the built-in, tenant-independent GUIDs.
+
+@description('Object (principal) id of the app identity.')
+param principalId string
+
+@description('Resource id of the app identity; seeds the role assignment names (known before deployment, unlike the principal id).')
+param identityResourceId string
+
+@description('Name of the storage account.')
+param storageAccountName string
+
+@description('Name of the Application Insights component.')
+param applicationInsightsName string
+
+@description('Name of the Key Vault.')
+param keyVaultName string
+
+var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
+var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityResourceId, storageBlobDataOwnerRoleId)
+  scope: storage
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwnerRoleId)
+  }
+}
+
+resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityResourceId, storageQueueDataContributorRoleId)
+  scope: storage
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributorRoleId)
+  }
+}
+
+resource storageTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityResourceId, storageTableDataContributorRoleId)
+  scope: storage
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributorRoleId)
+  }
+}
+
+resource monitoringMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, identityResourceId, monitoringMetricsPublisherRoleId)
+  scope: applicationInsights
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
+  }
+}
+
+resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, identityResourceId, keyVaultSecretsUserRoleId)
+  scope: keyVault
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+  }
+}
+
+@description('Resource ids of the role assignments made.')
+output roleAssignmentIds string[] = [
+  storageBlobDataOwner.id
+  storageQueueDataContributor.id
+  storageTableDataContributor.id
+  monitoringMetricsPublisher.id
+  keyVaultSecretsUser.id
+]

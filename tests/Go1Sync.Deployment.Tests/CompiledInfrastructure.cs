@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace Go1Sync.Deployment.Tests;
+
+/// <summary>
+/// infra/main.bicep compiled once (per test class) with the restored Bicep CLI into a temporary folder.
+/// </summary>
+public sealed class CompiledInfrastructure : IDisposable
+{
+    private readonly string _outputDirectory;
+
+    public CompiledInfrastructure()
+    {
+        _outputDirectory = Path.Combine(Path.GetTempPath(), $"go1sync-bicep-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_outputDirectory);
+        var outFile = Path.Combine(_outputDirectory, "main.json");
+
+        Build = BicepCli.Run("build", RepoPaths.InRepo("infra/main.bicep"), "--outfile", outFile);
+        if (Build.ExitCode != 0 || !File.Exists(outFile))
+        {
+            throw new InvalidOperationException($"bicep build infra/main.bicep failed (exit {Build.ExitCode}):\n{Build.Output}");
+        }
+
+        var json = JsonNode.Parse(File.ReadAllText(outFile)) as JsonObject
+            ?? throw new InvalidOperationException($"{outFile} is not a JSON object.");
+        Main = ArmTemplate.Root(json);
+    }
+
+    internal BicepCli.Result Build { get; }
+
+    internal ArmTemplate Main { get; }
+
+    internal IEnumerable<ArmTemplate> AllTemplates => Main.SelfAndModules();
+
+    /// <summary>Every declared resource of a type, in any template, with the template that declares it.</summary>
+    internal IReadOnlyList<(ArmTemplate Template, JsonObject Resource)> ResourcesOfType(string type) =>
+        AllTemplates
+            .SelectMany(t => t.Resources.Select(r => (Template: t, Resource: r)))
+            .Where(x => string.Equals(ArmTemplate.TypeOf(x.Resource), type, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+
+    internal (ArmTemplate Template, JsonObject Resource) Single(string type)
+    {
+        var found = ResourcesOfType(type);
+        Assert.True(found.Count == 1, $"Expected exactly one {type}, found {found.Count}.");
+        return found[0];
+    }
+
+    /// <summary>The function app's app settings, name to (unresolved expression) value, in declaration order.</summary>
+    internal IReadOnlyList<KeyValuePair<string, JsonNode?>> FunctionAppSettings()
+    {
+        var (template, site) = Single("Microsoft.Web/sites");
+        var settings = template.Resolve(site["properties"]?["siteConfig"]?["appSettings"]) as JsonArray
+            ?? throw new InvalidOperationException("The function app's siteConfig.appSettings is not a list the tests can read.");
+        return settings
+            .Select(s => s as JsonObject ?? throw new InvalidOperationException($"App setting {s} is not an object."))
+            .Select(s => new KeyValuePair<string, JsonNode?>(
+                s["name"] is JsonValue n && n.TryGetValue<string>(out var name) && !name.StartsWith('[')
+                    ? name
+                    : throw new InvalidOperationException($"App setting name {s["name"]} is not a literal string."),
+                s["value"]))
+            .ToList();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_outputDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}
