@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Go1Sync.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A real Azurite process from the repository's pinned npm package, on free loopback ports.
+/// In memory by default; on disk (<c>--location</c>) when a test needs to stop and restart it.
+/// A missing Azurite fails the test with the command that installs it: never a skip.
+/// </summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    public const string AccountName = "devstoreaccount1";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly string? _location;
+    private Process? _process;
+    private readonly List<string> _output = [];
+
+    private Azurite(string? location)
+    {
+        _location = location;
+        BlobPort = FreePort();
+        QueuePort = FreePort();
+        TablePort = FreePort();
+    }
+
+    public int BlobPort { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    public static async Task<Azurite> StartInMemoryAsync()
+    {
+        var azurite = new Azurite(null);
+        await azurite.StartAsync();
+        return azurite;
+    }
+
+    public static async Task<Azurite> StartOnDiskAsync(string location)
+    {
+        var azurite = new Azurite(location);
+        await azurite.StartAsync();
+        return azurite;
+    }
+
+    public async Task StartAsync()
+    {
+        var executable = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
+        if (!File.Exists(executable))
+            throw new InvalidOperationException(
+                $"Azurite is not installed at {executable}. Run `npm ci` in {RepoPaths.Root} (the version is pinned in package.json).");
+
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in Arguments()) info.ArgumentList.Add(arg);
+        _process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            while (!await AcceptsAsync(port))
+            {
+                if (_process.HasExited || DateTime.UtcNow > deadline)
+                    throw new InvalidOperationException($"Azurite did not listen on port {port}. Its output:\n{string.Join('\n', _output)}");
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>Graceful stop (SIGTERM), so that a disk-backed Azurite saves what it holds.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+    }
+
+    private IEnumerable<string> Arguments()
+    {
+        yield return "--silent";
+        yield return "--skipApiVersionCheck";
+        yield return "--disableProductStyleUrl";
+        foreach (var (flag, port) in new[] { ("--blobPort", BlobPort), ("--queuePort", QueuePort), ("--tablePort", TablePort) })
+        {
+            yield return flag;
+            yield return port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        foreach (var flag in new[] { "--blobHost", "--queueHost", "--tableHost" })
+        {
+            yield return flag;
+            yield return "127.0.0.1";
+        }
+        if (_location is null)
+        {
+            yield return "--inMemoryPersistence";
+        }
+        else
+        {
+            yield return "--location";
+            yield return _location;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace Go1Sync.IntegrationTests.Fixtures;
+
+public static class RepoPaths
+{
+    /// <summary>The repository root: the folder holding Go1Functions.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release, as this test assembly was built.</summary>
+    public static string Configuration { get; } =
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Go1Functions.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"No Go1Functions.sln above {AppContext.BaseDirectory}.");
+    }
+}
