@@ -1,0 +1,187 @@
+using Go1Sync.Core.Attempts;
+
+namespace Go1Sync.Core.Tests;
+
+/// <summary>Each cutover, exactly at it and one millisecond before.</summary>
+public sealed class CutoverTests
+{
+    private const int FiveHours = 300;
+
+    [Fact]
+    public void DefaultCutovers_AreTheArticleDates()
+    {
+        Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.Connector);
+        Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.TimeSpent);
+        Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.WebLaunch);
+        Assert.Equal(At.Utc(12, 25, 23), Cutovers.Default.MobileLaunch);
+        Assert.Equal(At.Cet(12, 19, 12), Cutovers.Default.Connector);
+        Assert.Equal(At.Cet(12, 26, 0), Cutovers.Default.MobileLaunch);
+        Assert.Equal(Cutovers.Default.WebLaunch, Cutovers.Default.LaunchTrackingFor(Platform.Unknown));
+    }
+
+    [Fact]
+    public void WebLaunchExactlyAtTheWebCutover_IsNeverLegacyClosed()
+    {
+        var learner = new Learner();
+        learner.Launch("a", At.WebCutover, Platform.Web);
+
+        Assert.False(learner.Report("a", At.WebCutover).LegacyClosed);
+        Assert.False(learner.Report("a", At.Cet(12, 31, 9)).LegacyClosed);
+    }
+
+    [Fact]
+    public void WebLaunchOneMsBeforeTheWebCutover_IsLegacyClosedFromTheCutoverOn()
+    {
+        var learner = new Learner();
+        learner.Launch("a", At.WebCutover - At.OneMs, Platform.Web);
+
+        Assert.False(learner.Report("a", At.WebCutover - At.OneMs).LegacyClosed);
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("a", At.WebCutover));
+    }
+
+    [Fact]
+    public void WebContinueExactlyAtTheWebCutover_ReopensTheAttempt_OneMsBefore_DoesNot()
+    {
+        var reopened = new Learner();
+        reopened.Launch("a", At.Cet(12, 10, 9), Platform.Web);
+        reopened.Launch("a", At.WebCutover, Platform.Web);
+        Assert.False(reopened.Report("a", At.Cet(12, 30, 9)).LegacyClosed);
+
+        var stillClosed = new Learner();
+        stillClosed.Launch("a", At.Cet(12, 10, 9), Platform.Web);
+        stillClosed.Launch("a", At.WebCutover - At.OneMs, Platform.Web);
+        Assert.True(stillClosed.Report("a", At.Cet(12, 30, 9)).LegacyClosed);
+    }
+
+    [Fact]
+    public void UnknownPlatformLaunchOneMsBeforeTheWebCutover_UsesTheWebCutover()
+    {
+        var learner = new Learner();
+        learner.Launch("a", At.WebCutover - At.OneMs, Platform.Unknown);
+
+        Assert.True(learner.Report("a", At.WebCutover).LegacyClosed);
+    }
+
+    [Fact]
+    public void MobileLaunchExactlyAtTheMobileCutover_IsNeverLegacyClosed()
+    {
+        var learner = new Learner();
+        learner.Launch("m", At.MobileCutover, Platform.Mobile);
+
+        Assert.False(learner.Report("m", At.MobileCutover).LegacyClosed);
+        Assert.False(learner.Report("m", At.Cet(12, 31, 9)).LegacyClosed);
+    }
+
+    [Fact]
+    public void MobileLaunchOneMsBeforeTheMobileCutover_IsLegacyClosedFromTheMobileCutoverOn()
+    {
+        var learner = new Learner();
+        learner.Launch("m", At.MobileCutover - At.OneMs, Platform.Mobile);
+
+        Assert.False(learner.Report("m", At.MobileCutover - At.OneMs).LegacyClosed);
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("m", At.MobileCutover));
+    }
+
+    [Fact]
+    public void MobileLaunchedOn22December_NotCompleted_IsLegacyClosedAsOf27December_AWebLaunchTheSameDayIsNot()
+    {
+        var learner = new Learner();
+        learner.Launch("mobile", At.Cet(12, 22, 9), Platform.Mobile);
+        learner.Launch("web", At.Cet(12, 22, 9, 30), Platform.Web);
+
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("mobile", At.Cet(12, 27, 0)));
+        var web = learner.Report("web", At.Cet(12, 27, 0));
+        Assert.False(web.LegacyClosed);
+        Assert.Equal(AttemptStatus.Open, web.Status);
+        Assert.Equal(50, web.Progress);
+    }
+
+    [Fact]
+    public void MobileLaunchedBetweenTheCutovers_CompletedBeforeTheMobileCutover_GetsTheTimeSpent()
+    {
+        var learner = new Learner();
+        learner.Launch("mobile", At.Cet(12, 22, 9), Platform.Mobile);
+        learner.Complete("enr-1", At.Cet(12, 22, 11), FiveHours);
+
+        var mobile = learner.Attempt("mobile");
+        Assert.Equal(AttemptStatus.Completed, mobile.Status);
+        Assert.Equal(At.Hours(2), mobile.TimeSpentMs);
+        Assert.False(learner.Report("mobile", At.Cet(12, 27, 0)).LegacyClosed);
+    }
+
+    [Fact]
+    public void MobileLaunchedBetweenTheCutovers_CompletedAfterTheMobileCutoverWithoutContinue_IsSkipped()
+    {
+        var learner = new Learner();
+        learner.Launch("mobile", At.Cet(12, 22, 9), Platform.Mobile);
+        learner.Complete("enr-1", At.Cet(12, 27, 11), FiveHours, startedAt: At.Cet(12, 27, 10));
+
+        Assert.Equal(AttemptStatus.Open, learner.Attempt("mobile").Status);
+        Assert.Equal(At.Hours(1), learner.Attempt("go1-enr-1").TimeSpentMs);
+    }
+
+    [Fact]
+    public void AttemptStartedExactlyAtTheTimeSpentCutover_GetsTheTimeSpent()
+    {
+        var learner = new Learner();
+        learner.Launch("a", At.ConnectorCutover, Platform.Web);
+        learner.Complete("enr-1", At.ConnectorCutover + TimeSpan.FromHours(1), FiveHours);
+
+        Assert.Equal(At.Hours(1), learner.Attempt("a").TimeSpentMs);
+    }
+
+    [Fact]
+    public void AttemptStartedOneMsBeforeTheTimeSpentCutover_RecordsZero()
+    {
+        // A mobile attempt is not legacy-closed until the mobile cutover, so it is the target.
+        var learner = new Learner();
+        learner.Launch("m", At.ConnectorCutover - At.OneMs, Platform.Mobile);
+        learner.Complete("enr-1", At.ConnectorCutover + TimeSpan.FromHours(1), FiveHours);
+
+        var m = learner.Attempt("m");
+        Assert.Equal(AttemptStatus.Completed, m.Status);
+        Assert.Equal(0, m.TimeSpentMs);
+    }
+
+    [Fact]
+    public void WebAttemptStartedOneMsBeforeTheCutover_IsLegacyClosedAtCompletion_SoTheCompletionGoesGo1Direct()
+    {
+        var learner = new Learner();
+        learner.Launch("w", At.WebCutover - At.OneMs, Platform.Web);
+        learner.Complete("enr-1", At.ConnectorCutover + TimeSpan.FromHours(1), FiveHours);
+
+        Assert.Equal(AttemptStatus.Open, learner.Attempt("w").Status);
+        Assert.Equal(AttemptStatus.Completed, learner.Attempt("go1-enr-1").Status);
+    }
+
+    [Fact]
+    public void CompletionExactlyAtTheConnectorCutover_UsesTheCurrentConnector()
+    {
+        var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
+        learner.Complete("enr-1", At.ConnectorCutover, FiveHours);
+
+        // Current connector: the oldest OPEN attempt.
+        Assert.Equal("enr-1", learner.Attempt("m").Go1EnrolmentId);
+        Assert.Equal("enr-0", learner.Attempt("x").Go1EnrolmentId);
+    }
+
+    [Fact]
+    public void CompletionOneMsBeforeTheConnectorCutover_UsesTheLegacyConnector()
+    {
+        var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
+        learner.Complete("enr-1", At.ConnectorCutover - At.OneMs, FiveHours);
+
+        // Legacy connector: the OLDEST attempt, whatever its status.
+        Assert.Equal("enr-1", learner.Attempt("x").Go1EnrolmentId);
+        Assert.Equal(AttemptStatus.Open, learner.Attempt("m").Status);
+    }
+
+    private static Learner LearnerWithACompletedOldestAndAnOpenMobileAttempt()
+    {
+        var learner = new Learner();
+        learner.Launch("x", At.ConnectorCutover - TimeSpan.FromHours(5), Platform.Web);
+        learner.Complete("enr-0", At.ConnectorCutover - TimeSpan.FromHours(4), FiveHours);
+        learner.Launch("m", At.ConnectorCutover - TimeSpan.FromHours(2), Platform.Mobile);
+        return learner;
+    }
+}
