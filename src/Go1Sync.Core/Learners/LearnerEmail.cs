@@ -29,6 +29,8 @@ public static class LearnerEmail
         var normalized = Normalize(email);
         var at = normalized.LastIndexOf('@');
         if (at <= 0) return "***";
-        return string.Concat(normalized.AsSpan(0, 1), "***", normalized.AsSpan(at));
+        var masked = string.Concat(normalized.AsSpan(0, 1), "***", normalized.AsSpan(at));
+        // An address that already looks masked ("a***@x.com") must not come out whole.
+        return masked == normalized ? string.Concat("***", normalized.AsSpan(at)) : masked;
     }
 }

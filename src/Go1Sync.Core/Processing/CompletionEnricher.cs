@@ -85,7 +85,9 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
         if (string.IsNullOrWhiteSpace(email))
             return new Enrichment.Unmatched($"no email could be found for Go1 user {userId ?? "(none)"}");
 
-        var duration = message.DurationMinutes ?? await DurationAsync(courseId, cancellationToken).ConfigureAwait(false);
+        // A duration that is not a positive number of minutes is unknown, never an error: the
+        // completion still applies, with the elapsed time and the durationUnknown flag.
+        var duration = message.DurationMinutes is > 0 ? message.DurationMinutes : await DurationAsync(courseId, cancellationToken).ConfigureAwait(false);
         var completion = new Completion(message.EnrolmentId, email, courseId, completedAt.Value, passed ?? false, score, startedAt);
         return new Enrichment.Ready(completion, duration);
     }
@@ -93,7 +95,7 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
     private async Task<int?> DurationAsync(string courseId, CancellationToken cancellationToken)
     {
         var course = await catalogue.GetAsync(courseId, cancellationToken).ConfigureAwait(false);
-        if (course is not null) return course.DurationMinutes;
+        if (course is { DurationMinutes: > 0 }) return course.DurationMinutes;
         if (go1 is null) return null;
 
         var minutes = await go1.GetCourseDurationMinutesAsync(courseId, cancellationToken).ConfigureAwait(false);
