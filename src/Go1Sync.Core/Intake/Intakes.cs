@@ -168,3 +168,35 @@ public static class Go1WebhookIntake
         }
     }
 }
+
+/// <summary>A completion as operators write it in a replay file (the CLI's JSON Lines format).</summary>
+public static class ReplayCompletionIntake
+{
+    public static Validated<CompletionMessage> Read(JsonElement body, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        var enrolmentId = Fields.Id(body, "enrolmentId", errors);
+        var email = Fields.Email(body, "email", errors);
+        var courseId = Fields.Id(body, "courseId", errors);
+        var completedAt = Fields.Instant(body, "completedAt", errors, required: true, notAfter: now + LaunchIntake.FutureTolerance);
+        var passed = Fields.Boolean(body, "passed", errors, required: true);
+        var score = Fields.Integer(body, "score", 0, 100, errors, required: false);
+        var startedAt = Fields.Instant(body, "startedAt", errors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        if (startedAt is { } s && completedAt is { } c && c < s)
+            errors.Add("completedAt", "'completedAt' is before 'startedAt'.");
+        if (errors.Any || enrolmentId is null || email is null || courseId is null || completedAt is null || passed is null)
+            return new Validated<CompletionMessage>(null, errors);
+        return new Validated<CompletionMessage>(new CompletionMessage
+        {
+            Source = "replay",
+            EnrolmentId = enrolmentId,
+            Email = email,
+            CourseId = courseId,
+            CompletedAt = completedAt,
+            Passed = passed,
+            Score = score,
+            StartedAt = startedAt,
+            Status = "completed",
+        }, errors);
+    }
+}

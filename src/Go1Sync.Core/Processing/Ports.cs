@@ -61,3 +61,9 @@ public static class ParkCategories
     /// <summary>The message itself cannot be read (unknown kind or version, bad payload).</summary>
     public const string Invalid = "invalid";
 }
+
+/// <summary>The read side: a course's attempts as projected (stored values; report them "as of" with the rules).</summary>
+public interface IAttemptStatsReader
+{
+    IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, CancellationToken cancellationToken);
+}

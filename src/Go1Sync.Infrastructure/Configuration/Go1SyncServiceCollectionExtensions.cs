@@ -34,6 +34,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<ICourseCatalogue, TableCourseCatalogue>();
         services.AddSingleton<IParkedStore, TableParkedStore>();
         services.AddSingleton<IEventQueue, QueueEventQueue>();
+        services.AddSingleton<IAttemptStatsReader, TableAttemptStatsReader>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using Go1Sync.Cli.Commands;
+
+namespace Go1Sync.Cli;
+
+/// <summary>The command tree. Tests call <see cref="RunAsync"/> with their own writers.</summary>
+public static class Cli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var storage = new Option<string?>("--storage") { Description = "Storage connection string (default: AzureWebJobsStorage from the environment, else UseDevelopmentStorage=true)." };
+        var now = new Option<string?>("--now") { Description = "Report status and progress as of this ISO-8601 instant (default: now)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+
+        var events = new Option<FileInfo>("--events") { Description = "JSON Lines file of course, launch and completion records.", Required = true };
+        var replay = new Command("replay", "Apply a JSON Lines file in file order through the processor and tables, then print the attempts it touched.") { events, storage, now, json };
+        replay.SetAction((result, ct) => WithNow(result.GetValue(now), stderr, asOf =>
+            new ReplayCommand(stdout, stderr).RunAsync(result.GetValue(events)!, result.GetValue(storage), asOf, result.GetValue(json), ct)));
+
+        var course = new Option<string>("--course") { Description = "The Go1 learning-object id.", Required = true };
+        var stats = new Command("stats", "Print a course's attempts and summary.") { course, storage, now, json };
+        stats.SetAction((result, ct) => WithNow(result.GetValue(now), stderr, asOf =>
+            new StatsCommand(stdout, stderr).RunAsync(result.GetValue(course)!, result.GetValue(storage), asOf, result.GetValue(json), ct)));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats };
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private static async Task<int> WithNow(string? text, TextWriter stderr, Func<DateTimeOffset?, Task<int>> run)
+    {
+        if (text is null) return await run(null);
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var asOf))
+        {
+            await stderr.WriteLineAsync($"error: --now '{text}' is not an ISO-8601 instant.");
+            return ExitCodes.BadInput;
+        }
+        return await run(asOf.ToUniversalTime());
+    }
+}

@@ -1,0 +1,39 @@
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Processing;
+using Go1Sync.Core.Reporting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Go1Sync.Cli.Commands;
+
+/// <summary>A course's attempts and summary, read from the stats projection the read API uses.</summary>
+internal sealed class StatsCommand(TextWriter stdout, TextWriter stderr)
+{
+    public async Task<int> RunAsync(string courseId, string? storage, DateTimeOffset? asOf, bool json, CancellationToken cancellationToken)
+    {
+        using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
+        var services = host.Services;
+        var now = asOf ?? services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var rules = services.GetRequiredService<AttemptRules>();
+        var reports = new List<AttemptReport>();
+        await foreach (var attempt in services.GetRequiredService<IAttemptStatsReader>().ReadCourseAsync(courseId, cancellationToken))
+            reports.Add(rules.Report(attempt, now));
+        reports.Sort((a, b) => a.FirstActivityAt != b.FirstActivityAt ? a.FirstActivityAt.CompareTo(b.FirstActivityAt) : string.CompareOrdinal(a.AttemptId, b.AttemptId));
+
+        var rows = reports.Select(AttemptRow.From).ToList();
+        var summary = CourseSummary.Compute(courseId, reports, now);
+        if (json)
+        {
+            Output.WriteJson(stdout, new { attempts = rows, summary });
+        }
+        else
+        {
+            Output.WriteTable(stdout, rows);
+            stdout.WriteLine();
+            stdout.WriteLine($"attempts {summary.Attempts}, learners {summary.Learners}, open {summary.Open}, completed {summary.Completed} " +
+                $"(success {summary.Success}, failed {summary.Failed}, legacy-closed {summary.LegacyClosed}), completion rate {summary.CompletionRate:P1}, " +
+                $"success rate {summary.SuccessRate:P1}, mean time {TimeSpan.FromMilliseconds(summary.MeanTimeSpentMs):g}, median {TimeSpan.FromMilliseconds(summary.MedianTimeSpentMs):g}, as of {summary.ComputedAt}");
+        }
+        await host.StopAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+}

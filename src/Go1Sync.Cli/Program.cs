@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Go1Sync.Cli;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error);
