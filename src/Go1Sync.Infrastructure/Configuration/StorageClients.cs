@@ -27,20 +27,25 @@ public static class StorageClients
         {
             if (!string.IsNullOrWhiteSpace(section.Value))
             {
-                builder.AddTableServiceClient(section.Value);
-                builder.AddQueueServiceClient(section.Value).ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+                builder.AddTableServiceClient(section.Value).ConfigureOptions(o => o.AddPolicy(counter.TablePolicy, HttpPipelinePosition.PerRetry));
+                builder.AddQueueServiceClient(section.Value).ConfigureOptions(o => Queue(o, counter));
             }
             else
             {
                 var tableUri = Required(section, "tableServiceUri");
                 var queueUri = Required(section, "queueServiceUri");
-                builder.AddTableServiceClient(tableUri);
-                builder.AddQueueServiceClient(queueUri).ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+                builder.AddTableServiceClient(tableUri).ConfigureOptions(o => o.AddPolicy(counter.TablePolicy, HttpPipelinePosition.PerRetry));
+                builder.AddQueueServiceClient(queueUri).ConfigureOptions(o => Queue(o, counter));
                 builder.UseCredential(Credential(section));
             }
-
-            builder.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry));
         });
+    }
+
+    /// <summary>Base64, as the queue trigger expects by default: a mismatch would poison every message.</summary>
+    private static void Queue(QueueClientOptions options, StorageTransactionCounter counter)
+    {
+        options.MessageEncoding = QueueMessageEncoding.Base64;
+        options.AddPolicy(counter.QueuePolicy, HttpPipelinePosition.PerRetry);
     }
 
     private static Uri Required(IConfigurationSection section, string name)

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Go1Sync.Core.Processing;
+using Go1Sync.IntegrationTests.Fixtures;
+
+namespace Go1Sync.IntegrationTests;
+
+/// <summary>Every malformed request gets a clear 4xx in problem+json naming the field, and nothing is queued or written.</summary>
+public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    private const string GoodLaunch = """{"attemptId":"a1","email":"ada@example.com","courseId":"c1","platform":"web","launchedAt":"2024-12-22T08:00:00Z"}""";
+
+    public static TheoryData<string, string, string?, int, string> Cases()
+    {
+        static string Launch(string field, string? json) => ReplaceField(GoodLaunch, field, json);
+        var data = new TheoryData<string, string, string?, int, string>
+        {
+            { "launch", Launch("attemptId", null), "application/json", 400, "attemptId" },
+            { "launch", Launch("email", null), "application/json", 400, "email" },
+            { "launch", Launch("email", "\"not-an-email\""), "application/json", 400, "email" },
+            { "launch", Launch("email", "\"ada lovelace@example.com\""), "application/json", 400, "email" },
+            { "launch", Launch("email", $"\"{new string('a', 300)}@example.com\""), "application/json", 400, "email" },
+            { "launch", Launch("platform", "\"desktop\""), "application/json", 400, "platform" },
+            { "launch", Launch("platform", null), "application/json", 400, "platform" },
+            { "launch", Launch("launchedAt", "\"2024-12-22T08:00:00\""), "application/json", 400, "launchedAt" },
+            { "launch", Launch("launchedAt", "\"yesterday\""), "application/json", 400, "launchedAt" },
+            { "launch", Launch("launchedAt", "\"2099-01-01T00:00:00Z\""), "application/json", 400, "launchedAt" },
+            { "launch", Launch("launchedAt", "1734854400"), "application/json", 400, "launchedAt" },
+            { "launch", Launch("attemptId", $"\"{new string('x', 200)}\""), "application/json", 400, "attemptId" },
+            { "launch", Launch("attemptId", "\"a\\u0001b\""), "application/json", 400, "attemptId" },
+            { "launch", Launch("attemptId", "\"go1-123\""), "application/json", 400, "attemptId" },
+            { "launch", Launch("attemptId", "{}"), "application/json", 400, "attemptId" },
+            { "launch", Launch("courseId", "\"\""), "application/json", 400, "courseId" },
+            { "launch", Launch("courseId", "\"c\\u007f1\""), "application/json", 400, "courseId" },
+            { "launch", "[]", "application/json", 400, "body" },
+            { "launch", "{\"attemptId\":", "application/json", 400, "body" },
+            { "launch", "\"just a string\"", "application/json", 400, "body" },
+            { "launch", GoodLaunch, "text/plain", 415, "Content-Type" },
+            { "launch", GoodLaunch, null, 415, "Content-Type" },
+            { "launch", ReplaceField(GoodLaunch, "padding", $"\"{new string('p', 33 * 1024)}\""), "application/json", 413, "body" },
+            { "course", """{"courseId":"c1","durationMinutes":-5}""", "application/json", 400, "durationMinutes" },
+            { "course", """{"courseId":"c1","durationMinutes":0}""", "application/json", 400, "durationMinutes" },
+            { "course", """{"courseId":"c1","durationMinutes":700000}""", "application/json", 400, "durationMinutes" },
+            { "course", """{"courseId":"c1","durationMinutes":1.5}""", "application/json", 400, "durationMinutes" },
+            { "course", """{"courseId":"c1","durationMinutes":"300"}""", "application/json", 400, "durationMinutes" },
+            { "course", """{"durationMinutes":300}""", "application/json", 400, "courseId" },
+            { "course", $$"""{"courseId":"c1","durationMinutes":300,"title":"{{new string('t', 600)}}"}""", "application/json", 400, "title" },
+            { "course", """{"courseId":"c1","durationMinutes":300}""", "application/xml", 415, "Content-Type" },
+            { "webhook", """{"id":"e1","data":{"id":"1"}}""", "application/json", 400, "event_type" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete"}""", "application/json", 400, "data" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"lo_id":"7"}}""", "application/json", 400, "data.id" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1","result":150}}""", "application/json", 400, "data.result" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1","start_date":"2025-01-02T00:00:00Z","end_date":"2025-01-01T00:00:00Z"}}""", "application/json", 400, "data.end_date" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1","pass":"yes"}}""", "application/json", 400, "data.pass" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1","email":"nobody"}}""", "application/json", 400, "data.email" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1","end_date":"2025-01-01 10:00"}}""", "application/json", 400, "data.end_date" },
+            { "webhook", """{"id":"e1","event_type":"enrollment.complete","data":{"id":"1"}}""", "text/html", 415, "Content-Type" },
+        };
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task MalformedRequest_IsRefusedWithProblemJsonNamingTheField_AndNothingIsQueuedOrWritten(
+        string endpoint, string body, string? contentType, int expectedStatus, string expectedField)
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var answer = endpoint switch
+        {
+            "launch" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.LaunchFunction>().Run(r, CancellationToken.None), body, contentType),
+            "course" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.CourseFunction>().Create(r, CancellationToken.None), body, contentType),
+            _ => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.Go1WebhookFunction>().Run(r, CancellationToken.None), body, contentType),
+        };
+
+        Assert.Equal(expectedStatus, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+        using var problem = JsonDocument.Parse(answer.Body);
+        Assert.Equal(expectedStatus, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(expectedField, out var messages),
+            $"errors should name '{expectedField}': {answer.Body}");
+        Assert.True(messages.GetArrayLength() > 0);
+        Assert.Equal(0, await host.QueueLengthAsync());
+        Assert.Null(await host.Get<ICourseCatalogue>().GetAsync("c1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WebhookOfAnotherEventType_IsAcknowledgedWith200_AndNotQueued()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var answer = await host.PostWebhookAsync("""{"id":"e9","event_type":"enrollment.create","data":{"id":"1","lo_id":"2"}}""");
+        Assert.Equal(200, answer.Status);
+        Assert.Contains("enrollment.create", answer.Body);
+        Assert.Equal(0, await host.QueueLengthAsync());
+    }
+
+    [Fact]
+    public async Task AcceptedRequest_WritesExactlyOneQueueMessage_AndTouchesNoTable()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        host.Transactions.Reset();
+        Assert.Equal(202, (await host.PostLaunchAsync(GoodLaunch)).Status);
+        Assert.Equal(1, host.Transactions.QueueWrites);
+        Assert.Equal(0, host.Transactions.TableReads + host.Transactions.TableWrites + host.Transactions.TableBatches);
+        Assert.Equal(1, await host.QueueLengthAsync());
+    }
+
+    private static string ReplaceField(string json, string field, string? valueJson)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node.Remove(field);
+        if (valueJson is not null) node[field] = System.Text.Json.Nodes.JsonNode.Parse(valueJson);
+        return node.ToJsonString();
+    }
+}

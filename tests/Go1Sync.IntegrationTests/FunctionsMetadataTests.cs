@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Go1Sync.IntegrationTests.Fixtures;
+
+namespace Go1Sync.IntegrationTests;
+
+/// <summary>The functions.metadata the build writes is what the Functions host reads: it must say what we mean.</summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Dictionary<string, JsonElement> Functions = Load();
+
+    private static Dictionary<string, JsonElement> Load()
+    {
+        var path = Path.Combine(RepoPaths.Root, "src", "Go1Sync.Functions", "bin", RepoPaths.Configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing: build src/Go1Sync.Functions first.");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    }
+
+    private static JsonElement Trigger(string function) =>
+        Functions[function].GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("Go1Webhook", "go1/webhooks", "post", "Function")]
+    [InlineData("Launches", "launches", "post", "Function")]
+    [InlineData("CreateCourse", "courses", "post", "Function")]
+    [InlineData("PutCourse", "courses/{courseId}", "put", "Function")]
+    public void HttpFunction_IsDeclaredWithItsRouteMethodAndKeyLevel(string name, string route, string method, string authLevel)
+    {
+        var trigger = Trigger(name);
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void QueueFunction_ReadsTheConfiguredQueueThroughTheHostStorageConnection()
+    {
+        var trigger = Trigger("AttemptEvents");
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%AttemptEventsQueue%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void EveryPercentSetting_IsInTheSampleSettings()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
+        var keys = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet();
+        var settings = Functions.Values
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .SelectMany(b => b.EnumerateObject())
+            .Where(p => p.Value.ValueKind == JsonValueKind.String)
+            .SelectMany(p => System.Text.RegularExpressions.Regex.Matches(p.Value.GetString()!, "%([^%]+)%").Select(m => m.Groups[1].Value))
+            .ToHashSet();
+        Assert.NotEmpty(settings);
+        Assert.All(settings, s => Assert.Contains(s, keys));
+    }
+}

@@ -1,0 +1,60 @@
+using Go1Sync.IntegrationTests.Fixtures;
+
+namespace Go1Sync.IntegrationTests;
+
+/// <summary>Counted costs (exact request counts, not timings): what one event costs in storage transactions.</summary>
+public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task NewLaunch_CostsOneAggregateReadOneInsertAndTwoProjectionBatches_AndNoScan()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.PostLaunchAsync("cost-a", "cost@example.com", "cost-course-1", "web", "2025-06-01T08:00:00Z");
+        var message = (await host.Queue.ReceiveMessageAsync()).Value;
+        host.Transactions.Reset();
+
+        await host.Function<Functions.Functions.AttemptEventsFunction>().Run(message, CancellationToken.None);
+
+        var t = host.Transactions;
+        Assert.Equal((1L, 1L, 2L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+    }
+
+    [Fact]
+    public async Task CompletionOfAnOpenAttempt_CostsTwoPointReadsOneConditionalUpdateOneBatchAndOneIndexDelete_AndNoScan()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.PostCourseAsync("""{"courseId":"cost-course-2","durationMinutes":60}""");
+        await host.PostLaunchAsync("cost-b", "cost@example.com", "cost-course-2", "web", "2025-06-01T08:00:00Z");
+        await host.DrainAsync();
+        await host.PostCompletionAsync("cost-enr", "cost@example.com", "cost-course-2", "2025-06-01T08:45:00Z", passed: true);
+        var message = (await host.Queue.ReceiveMessageAsync()).Value;
+        host.Transactions.Reset();
+
+        await host.Function<Functions.Functions.AttemptEventsFunction>().Run(message, CancellationToken.None);
+
+        // Reads: the course duration and the aggregate. Writes: the aggregate (If-Match) and the
+        // index delete. One batch: the stats rows of the aggregate's course partition.
+        var t = host.Transactions;
+        Assert.Equal((2L, 2L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        Assert.Equal(0, t.QueueWrites);
+    }
+
+    [Fact]
+    public async Task DuplicateCompletion_CostsOneAggregateReadAndARepairOfTheProjection_NoAggregateWrite()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.PostCourseAsync("""{"courseId":"cost-course-3","durationMinutes":60}""");
+        await host.PostLaunchAsync("cost-c", "cost@example.com", "cost-course-3", "web", "2025-06-01T08:00:00Z");
+        await host.DrainAsync();
+        await host.PostCompletionAsync("cost-enr3", "cost@example.com", "cost-course-3", "2025-06-01T08:45:00Z", passed: true);
+        var message = (await host.Queue.ReceiveMessageAsync()).Value;
+        var function = host.Function<Functions.Functions.AttemptEventsFunction>();
+        await function.Run(message, CancellationToken.None);
+        host.Transactions.Reset();
+
+        await function.Run(message, CancellationToken.None);
+
+        var t = host.Transactions;
+        Assert.Equal((2L, 0L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+    }
+}
