@@ -24,6 +24,20 @@ public static class Cli
             new StatsCommand(stdout, stderr).RunAsync(result.GetValue(course)!, result.GetValue(storage), asOf, result.GetValue(json), ct)));
 
         var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats };
+        foreach (var where in new[] { "poison", "parked" })
+        {
+            var action = new Argument<string>("action") { Description = "list or replay" };
+            action.AcceptOnlyFromAmong("list", "replay");
+            var id = new Option<string?>("--id") { Description = "Only this message id." };
+            var category = new Option<string?>("--category") { Description = "Parked category: unmatched or invalid." };
+            var command = new Command(where, where == "poison"
+                ? "Messages the queue gave up on after maxDequeueCount: list them, or move them back to the queue."
+                : "Messages parked with a reason (unmatched learner, unreadable message): list them, or re-queue them.") { action, id, storage, json };
+            if (where == "parked") command.Options.Add(category);
+            command.SetAction((result, ct) => new MessagesCommand(stdout, stderr).RunAsync(
+                where, result.GetValue(action)!, result.GetValue(id), result.GetValue(category), result.GetValue(storage), result.GetValue(json), ct));
+            root.Subcommands.Add(command);
+        }
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

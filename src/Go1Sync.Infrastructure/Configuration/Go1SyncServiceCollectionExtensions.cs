@@ -35,6 +35,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<IParkedStore, TableParkedStore>();
         services.AddSingleton<IEventQueue, QueueEventQueue>();
         services.AddSingleton<IAttemptStatsReader, TableAttemptStatsReader>();
+        services.AddSingleton<MessageOperations>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

@@ -1,0 +1,87 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>A message waiting for an operator, wherever it waits.</summary>
+public sealed record HeldMessage(string Source, string Id, string? Reason, string Body, DateTimeOffset? Since, long DequeueCount);
+
+/// <summary>
+/// What operators do with messages that did not apply: list them, and replay them into the
+/// attempt-events queue. Replay sends first and removes second, so a crash in between leaves a
+/// duplicate, which the processor applies once, never a loss.
+/// </summary>
+public sealed class MessageOperations(
+    QueueServiceClient queues,
+    IParkedStore parked,
+    IOptions<QueueOptions> options,
+    ILogger<MessageOperations> logger)
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private readonly QueueClient _queue = queues.GetQueueClient(options.Value.AttemptEventsQueue);
+    private readonly QueueClient _poison = queues.GetQueueClient(options.Value.PoisonQueue);
+
+    public async Task<IReadOnlyList<HeldMessage>> ListPoisonAsync(int max, CancellationToken cancellationToken)
+    {
+        var leased = await LeasePoisonAsync(max, cancellationToken).ConfigureAwait(false);
+        // Listing must not hide them: give every leased message back at once.
+        foreach (var m in leased)
+            await _poison.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return leased.Select(m => new HeldMessage("poison", m.MessageId, null, m.Body.ToString(), m.InsertedOn, m.DequeueCount)).ToList();
+    }
+
+    /// <summary>Moves poison messages back to the queue (all, or only <paramref name="messageId"/>). Returns how many moved.</summary>
+    public async Task<int> ReplayPoisonAsync(string? messageId, int max, CancellationToken cancellationToken)
+    {
+        var moved = 0;
+        foreach (var m in await LeasePoisonAsync(max, cancellationToken).ConfigureAwait(false))
+        {
+            if (messageId is not null && m.MessageId != messageId)
+            {
+                await _poison.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            await _queue.SendMessageAsync(m.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _poison.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Replayed poison message {MessageId} into {Queue}", m.MessageId, _queue.Name);
+            moved++;
+        }
+        return moved;
+    }
+
+    public async Task<IReadOnlyList<HeldMessage>> ListParkedAsync(string? category, CancellationToken cancellationToken) =>
+        (await parked.ListAsync(category, cancellationToken).ConfigureAwait(false))
+            .Select(p => new HeldMessage(p.Category, p.MessageId, p.Reason, p.Body, p.ParkedAt, 0))
+            .ToList();
+
+    /// <summary>Re-queues parked messages (all of a category, or one) so they are applied with today's data and settings.</summary>
+    public async Task<int> ReplayParkedAsync(string? category, string? messageId, CancellationToken cancellationToken)
+    {
+        var moved = 0;
+        foreach (var p in await parked.ListAsync(category, cancellationToken).ConfigureAwait(false))
+        {
+            if (messageId is not null && p.MessageId != messageId) continue;
+            await _queue.SendMessageAsync(p.Body, cancellationToken).ConfigureAwait(false);
+            await parked.RemoveAsync(p.Category, p.MessageId, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Replayed parked message {MessageId} ({Category}) into {Queue}", p.MessageId, p.Category, _queue.Name);
+            moved++;
+        }
+        return moved;
+    }
+
+    private async Task<List<QueueMessage>> LeasePoisonAsync(int max, CancellationToken cancellationToken)
+    {
+        var leased = new List<QueueMessage>();
+        while (leased.Count < max)
+        {
+            QueueMessage[] batch = (await _poison.ReceiveMessagesAsync(Math.Min(32, max - leased.Count), Lease, cancellationToken).ConfigureAwait(false)).Value;
+            if (batch.Length == 0) break;
+            leased.AddRange(batch);
+        }
+        return leased;
+    }
+}

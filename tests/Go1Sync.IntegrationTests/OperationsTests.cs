@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Core.Security;
+using Go1Sync.Infrastructure.Storage;
+using Go1Sync.IntegrationTests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.IntegrationTests;
+
+/// <summary>Nothing is lost: poison and parked messages can be listed and replayed, and apply exactly once.</summary>
+public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task PoisonMessage_ListedThenReplayedAfterTheCauseIsFixed_IsAppliedExactlyOnce()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "poisoned@example.com";
+        const string course = "ops-course-1";
+        var key = LearnerCourseKey.For(email, course);
+        var attempts = host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
+        await attempts.AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "unreadable" });
+
+        await host.PostLaunchAsync("ops-a", email, course, "web", "2025-07-01T08:00:00Z");
+        for (var i = 0; i < HostJson.MaxDequeueCount && await host.QueueLengthAsync() > 0; i++)
+            await host.DrainAsync();
+        var operations = host.Get<MessageOperations>();
+        var listed = Assert.Single(await operations.ListPoisonAsync(100, CancellationToken.None));
+        Assert.Contains("ops-a", listed.Body);
+        Assert.Single(await operations.ListPoisonAsync(100, CancellationToken.None)); // listing hides nothing
+
+        await attempts.DeleteEntityAsync(key.LearnerHash, key.CourseKey); // the operator fixes the cause
+        Assert.Equal(1, await operations.ReplayPoisonAsync(null, 100, CancellationToken.None));
+        Assert.Equal(0, await operations.ReplayPoisonAsync(null, 100, CancellationToken.None));
+        // A replayed copy delivered twice still has one effect.
+        var replayed = (await host.Queue.PeekMessageAsync()).Value;
+        await host.Queue.SendMessageAsync(replayed.Body);
+        await host.DrainAsync();
+
+        var attempt = Assert.Single(await host.AttemptsAsync(email, course));
+        Assert.Equal(("ops-a", AttemptStatus.Open), (attempt.AttemptId, attempt.Status));
+        Assert.Equal(0, await host.QueueLengthAsync(host.Poison));
+    }
+
+    [Fact]
+    public async Task UnmatchedCompletion_IsParked_ThenReplayedOnceTheLearnerHasLaunched_AndCompletesThatAttempt()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:OnlyKnownLearners"] = "true");
+        const string email = "unknown-yet@example.com";
+        const string course = "ops-course-2";
+        await host.PostCompletionAsync("ops-enr", email, course, "2025-07-02T10:00:00Z", passed: true);
+        await host.DrainAsync();
+        Assert.Empty(await host.AttemptsAsync(email, course));
+        var parked = Assert.Single(await host.Get<MessageOperations>().ListParkedAsync(ParkCategories.Unmatched, CancellationToken.None), p => p.Id == "go1:evt-ops-enr");
+        Assert.Contains("never launched", parked.Reason);
+
+        await host.PostLaunchAsync("ops-b", email, course, "web", "2025-07-02T09:00:00Z");
+        await host.DrainAsync();
+        Assert.Equal(1, await host.Get<MessageOperations>().ReplayParkedAsync(ParkCategories.Unmatched, "go1:evt-ops-enr", CancellationToken.None));
+        await host.DrainAsync();
+
+        var attempt = Assert.Single(await host.AttemptsAsync(email, course));
+        Assert.Equal(("ops-b", AttemptStatus.Completed), (attempt.AttemptId, attempt.Status));
+        Assert.DoesNotContain(await host.Get<IParkedStore>().ListAsync(ParkCategories.Unmatched, CancellationToken.None), p => p.MessageId == "go1:evt-ops-enr");
+    }
+
+    [Fact]
+    public async Task OpsEndpoints_ListAndReplayPoison()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.Poison.SendMessageAsync(EventEnvelope.ForLaunch(
+            new LaunchMessage("ops-c", "ops-http@example.com", "ops-course-3", Platform.Web, DateTimeOffset.Parse("2025-07-03T08:00:00Z")), "ops-c-id", DateTimeOffset.UtcNow).ToJson());
+        var functions = host.Function<Functions.Functions.OperationsFunctions>();
+
+        var list = await Go1SyncTestHost.InvokeAsync(r => functions.ListPoison(r, CancellationToken.None), "");
+        Assert.Equal(200, list.Status);
+        Assert.Equal(1, JsonDocument.Parse(list.Body).RootElement.GetArrayLength());
+        var replay = await Go1SyncTestHost.InvokeAsync(r => functions.ReplayPoison(r, CancellationToken.None), "");
+        Assert.Equal(1, JsonDocument.Parse(replay.Body).RootElement.GetProperty("replayed").GetInt32());
+        await host.DrainAsync();
+        Assert.Single(await host.AttemptsAsync("ops-http@example.com", "ops-course-3"));
+    }
+
+    [Fact]
+    public async Task LogsOfAFullRun_NeverContainALearnersEmailOrASecret()
+    {
+        const string secret = "log-test-secret-123";
+        var capture = new CapturingLoggerProvider();
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite,
+            s => { s["Webhook:AllowUnsigned"] = "false"; s["Webhook:Secrets:0"] = secret; },
+            services => services.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
+        string[] emails = ["Private.Person@Example.com", "second.learner@example.org"];
+        const string course = "log-course";
+        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":60}""");
+        foreach (var email in emails)
+            await host.PostLaunchAsync($"log-{email[..4]}", email, course, "web", "2025-08-01T08:00:00Z");
+        foreach (var (email, i) in emails.Select((e, i) => (e, i)))
+        {
+            var body = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = $"log-evt-{i}",
+                ["event_type"] = "enrollment.complete",
+                ["data"] = new System.Text.Json.Nodes.JsonObject { ["id"] = $"log-enr-{i}", ["lo_id"] = course, ["email"] = email, ["pass"] = true, ["end_date"] = "2025-08-01T09:00:00Z" },
+            }.ToJsonString();
+            await host.PostWebhookAsync(body, new Dictionary<string, string> { [WebhookSignature.HeaderName] = WebhookSignature.Sign(Encoding.UTF8.GetBytes(body), secret, DateTimeOffset.UtcNow) });
+        }
+        await host.PostWebhookAsync("""{"id":"log-bad","event_type":"enrollment.complete","data":{"id":"x"}}""",
+            new Dictionary<string, string> { [WebhookSignature.HeaderName] = "t=1,v1=" + new string('0', 64) });
+        await host.DrainAsync();
+        // A failing message too: its error path logs as well.
+        var key = LearnerCourseKey.For(emails[0], "log-course-broken");
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "x" });
+        await host.PostLaunchAsync("log-broken", emails[0], "log-course-broken", "web", "2025-08-01T08:00:00Z");
+        await host.DrainAsync();
+
+        Assert.Equal(2, (await host.AttemptsAsync(emails[0], course)).Concat(await host.AttemptsAsync(emails[1], course)).Count(a => a.Status == AttemptStatus.Completed));
+        var lines = capture.Lines.ToList();
+        Assert.NotEmpty(lines);
+        Assert.Contains(lines, l => l.Contains("p***@example.com", StringComparison.Ordinal));
+        foreach (var line in lines)
+        {
+            foreach (var email in emails)
+                Assert.DoesNotContain(LearnerEmail.Normalize(email), line.ToLowerInvariant(), StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+        }
+    }
+}
