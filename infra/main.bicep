@@ -6,6 +6,8 @@
 //   modules/keyVault.bicep     Key Vault (RBAC) with the Go1 client secret and the webhook secret
 //   modules/rbac.bicep         the identity's five role assignments
 //   modules/functionApp.bicep  Flex Consumption plan + Linux function app (dotnet-isolated 10.0)
+//   modules/alerts.bicep       log alert rules on App Insights (+ optional e-mail action group)
+//   modules/workbook.bicep     shared "Go1 sync operations" workbook on App Insights
 //
 // App settings: the `appSettings` variable below is the single list. To add a setting, add a
 // parameter (if it is configurable) and one { name, value } line there.
@@ -133,6 +135,25 @@ param sweepMaxBackoff string = '1.00:00:00'
 @description('DeliveryLog__RetentionDays: days webhook deliveries are kept in the Deliveries table.')
 @minValue(1)
 param deliveryLogRetentionDays int = 30
+
+// ---------------------------------------------------------------------------------------------
+// Alerts (modules/alerts.bicep). With neither alertEmail nor alertActionGroupId the alert rules
+// are still created and show in Azure Monitor, but notify nobody.
+// ---------------------------------------------------------------------------------------------
+
+@description('E-mail address the alerts notify, through a new action group. Empty: no action group is created.')
+param alertEmail string = ''
+
+@description('Resource id of an existing action group the alerts notify (in addition to alertEmail). Empty: none.')
+param alertActionGroupId string = ''
+
+@description('Function failures alert: fires when more than this many invocations of one function fail within 15 minutes.')
+@minValue(0)
+param failureThreshold int = 5
+
+@description('Stale queue alert: fires when the oldest message in the attempt-events queue is older than this many seconds.')
+@minValue(1)
+param oldestMessageAgeSeconds int = 600
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -282,6 +303,37 @@ module functionApp 'modules/functionApp.bicep' = {
   ]
 }
 
+// Monitoring on top of App Insights: alert rules and the operations workbook. Like rbac, they get
+// the component's name (known up front) and an explicit dependency on the monitoring module.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: applicationInsightsName
+    namePrefix: 'go1sync-${resourceToken}'
+    alertEmail: alertEmail
+    alertActionGroupId: alertActionGroupId
+    failureThreshold: failureThreshold
+    oldestMessageAgeSeconds: oldestMessageAgeSeconds
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: applicationInsightsName
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outputs (no secrets: names, host names and URIs only)
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +346,12 @@ output functionAppDefaultHostName string = functionApp.outputs.defaultHostName
 
 @description('Go1 webhook URL without its function key; register it at Go1 with ?code=<function key>.')
 output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/go1/webhooks'
+
+@description('Names of the log alert rules (Azure Monitor > Alerts > Alert rules).')
+output alertRuleNames array = alerts.outputs.alertRuleNames
+
+@description('Resource id of the "Go1 sync operations" workbook (Application Insights > Workbooks).')
+output workbookId string = workbook.outputs.id
 
 // azd conventions
 output AZURE_LOCATION string = location

@@ -13,3 +13,7 @@ param keyVaultEnablePurgeProtection = false
 param go1ClientId = readEnvironmentVariable('GO1_CLIENT_ID', '')
 param go1ClientSecret = readEnvironmentVariable('GO1_CLIENT_SECRET', '')
 param webhookSecret0 = readEnvironmentVariable('GO1_WEBHOOK_SECRET', '')
+
+// Alert notifications (infra/README.md, "Alerts"): unset = no e-mail action group / no existing group.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
+param alertActionGroupId = readEnvironmentVariable('ALERT_ACTION_GROUP_ID', '')

@@ -97,6 +97,35 @@ internal sealed partial class ArmTemplate
         return node;
     }
 
+    /// <summary>
+    /// The main-template parameter a node is wired to: "[parameters('x')]" followed out through the module
+    /// deployments that pass "[parameters('y')]" down. Null when the chain ends at anything else (a literal,
+    /// a variable, a computed expression).
+    /// </summary>
+    public string? MainParameterName(JsonNode? node)
+    {
+        if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            return null;
+        }
+
+        var parameter = WholeParameterReference().Match(text);
+        if (!parameter.Success)
+        {
+            return null;
+        }
+
+        var name = parameter.Groups[1].Value;
+        if (Parent is null)
+        {
+            return name;
+        }
+
+        return Deployment?["properties"]?["parameters"]?[name] is JsonObject passed && passed.ContainsKey("value")
+            ? Parent.MainParameterName(passed["value"])
+            : null;
+    }
+
     /// <summary>An expression string with every variables('x') of a literal string variable replaced by 'value'.</summary>
     public string ExpandStringVariables(string expression) =>
         AnyVariableReference().Replace(expression, match =>
