@@ -1,3 +1,5 @@
+using Go1Sync.Testing;
+
 namespace Go1Sync.IntegrationTests.Fixtures;
 
 /// <summary>One in-memory Azurite per test class; tests inside a class isolate by queue name and ids.</summary>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 /// <summary>Keeps every log line with its structured values, scopes and exception text, to search them.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope

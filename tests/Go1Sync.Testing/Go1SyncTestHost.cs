@@ -17,7 +17,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 public sealed record HttpAnswer(int Status, string? ContentType, string Body, IHeaderDictionary Headers);
 

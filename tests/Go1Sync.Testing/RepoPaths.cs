@@ -1,4 +1,4 @@
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 public static class RepoPaths
 {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 /// <summary>
 /// A real Azurite process from the repository's pinned npm package, on free loopback ports.

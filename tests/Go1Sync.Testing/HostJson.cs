@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 /// <summary>The queue settings of the repository's host.json, so the test driver behaves as configured.</summary>
 public static class HostJson
