@@ -95,6 +95,23 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()), context.Response.Headers);
     }
 
+    /// <summary>A GET with a query string (e.g. "?pageSize=10") and optional headers.</summary>
+    public static async Task<HttpAnswer> GetAsync(Func<HttpRequest, Task<IActionResult>> function, string queryString = "", IDictionary<string, string>? headers = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("go1sync.example");
+        context.Request.Path = "/api/test";
+        context.Request.QueryString = new QueryString(queryString);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Request.Headers[name] = value;
+        var responseBody = new MemoryStream();
+        context.Response.Body = responseBody;
+        var result = await function(context.Request);
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()), context.Response.Headers);
+    }
+
     public Task<HttpAnswer> PostLaunchAsync(string json) => InvokeAsync(r => Function<LaunchFunction>().Run(r, CancellationToken.None), json);
     public Task<HttpAnswer> PostWebhookAsync(string json, IDictionary<string, string>? headers = null) =>
         InvokeAsync(r => Function<Go1WebhookFunction>().Run(r, CancellationToken.None), json, headers: headers);

@@ -1,11 +1,9 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Cli.Commands;
 
-/// <summary>A course's attempts and summary, read from the stats projection the read API uses.</summary>
+/// <summary>A course's attempts and summary, through the same query code as the read API.</summary>
 internal sealed class StatsCommand(TextWriter stdout, TextWriter stderr)
 {
     public async Task<int> RunAsync(string courseId, string? storage, DateTimeOffset? asOf, bool json, CancellationToken cancellationToken)
@@ -13,14 +11,9 @@ internal sealed class StatsCommand(TextWriter stdout, TextWriter stderr)
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var services = host.Services;
         var now = asOf ?? services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var rules = services.GetRequiredService<AttemptRules>();
-        var reports = new List<AttemptReport>();
-        await foreach (var attempt in services.GetRequiredService<IAttemptStatsReader>().ReadCourseAsync(courseId, cancellationToken))
-            reports.Add(rules.Report(attempt, now));
-        reports.Sort((a, b) => a.FirstActivityAt != b.FirstActivityAt ? a.FirstActivityAt.CompareTo(b.FirstActivityAt) : string.CompareOrdinal(a.AttemptId, b.AttemptId));
+        var (reports, summary) = await services.GetRequiredService<CourseStatistics>().CourseAsync(courseId, now, cancellationToken);
 
         var rows = reports.Select(AttemptRow.From).ToList();
-        var summary = CourseSummary.Compute(courseId, reports, now);
         if (json)
         {
             Output.WriteJson(stdout, new { attempts = rows, summary });

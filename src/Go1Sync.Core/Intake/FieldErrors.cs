@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Mail;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -93,13 +92,7 @@ internal static partial class Fields
         return text;
     }
 
-    public static bool IsEmail(string text)
-    {
-        if (text.Length is 0 or > 254 || text.Any(char.IsControl) || text.Any(char.IsWhiteSpace)) return false;
-        var at = text.LastIndexOf('@');
-        if (at <= 0 || at == text.Length - 1 || !text[(at + 1)..].Contains('.')) return false;
-        return MailAddress.TryCreate(text, out var parsed) && parsed.Address == text;
-    }
+    public static bool IsEmail(string text) => Learners.LearnerEmail.IsValid(text);
 
     public static DateTimeOffset? Instant(JsonElement obj, string name, FieldErrors errors, bool required, DateTimeOffset? notAfter = null)
     {

@@ -15,6 +15,15 @@ public static class LearnerEmail
         return email.Trim().Normalize(NormalizationForm.FormC).ToLowerInvariant();
     }
 
+    /// <summary>A plain address: local part, @, a domain with a dot; no spaces, no display name, at most 254 characters.</summary>
+    public static bool IsValid(string text)
+    {
+        if (text.Length is 0 or > 254 || text.Any(char.IsControl) || text.Any(char.IsWhiteSpace)) return false;
+        var at = text.LastIndexOf('@');
+        if (at <= 0 || at == text.Length - 1 || !text[(at + 1)..].Contains('.')) return false;
+        return System.Net.Mail.MailAddress.TryCreate(text, out var parsed) && parsed.Address == text;
+    }
+
     /// <summary>SHA-256 of the normalised email, lower-case hex: a storage key that is valid for any email.</summary>
     public static string Hash(string email)
     {

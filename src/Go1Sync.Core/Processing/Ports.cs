@@ -62,8 +62,16 @@ public static class ParkCategories
     public const string Invalid = "invalid";
 }
 
+/// <summary>Filters the store can apply itself (on stored values that reporting never changes).</summary>
+public sealed record AttemptRange(DateTimeOffset? LastActivityFrom = null, DateTimeOffset? LastActivityTo = null);
+
+/// <summary>One page of stored attempts and the store's opaque token for the next one (null at the end).</summary>
+public sealed record AttemptPage(IReadOnlyList<Attempt> Attempts, string? Continuation);
+
 /// <summary>The read side: a course's attempts as projected (stored values; report them "as of" with the rules).</summary>
 public interface IAttemptStatsReader
 {
-    IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, CancellationToken cancellationToken);
+    IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, AttemptRange range, CancellationToken cancellationToken);
+
+    Task<AttemptPage> ReadPageAsync(string courseId, AttemptRange range, string? continuation, int pageSize, CancellationToken cancellationToken);
 }

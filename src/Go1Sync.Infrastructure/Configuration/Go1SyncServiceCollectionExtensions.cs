@@ -45,6 +45,7 @@ public static class Go1SyncServiceCollectionExtensions
             sp.GetService<IGo1Directory>()));
         services.AddSingleton<ProcessingMetrics>();
         services.AddSingleton<AttemptEventProcessor>();
+        services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
         return services;
     }
 }

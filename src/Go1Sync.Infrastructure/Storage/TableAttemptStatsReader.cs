@@ -10,10 +10,27 @@ public sealed class TableAttemptStatsReader(TableServiceClient tables) : IAttemp
 {
     private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
 
-    public async IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, AttemptRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in _stats.QueryAsync<TableEntity>(Filter(courseId, range), maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+            yield return TableAttemptProjection.ReadStats(row);
+    }
+
+    public async Task<AttemptPage> ReadPageAsync(string courseId, AttemptRange range, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        await foreach (var page in _stats.QueryAsync<TableEntity>(Filter(courseId, range), cancellationToken: cancellationToken)
+            .AsPages(continuation, pageSize).ConfigureAwait(false))
+        {
+            return new AttemptPage(page.Values.Select(TableAttemptProjection.ReadStats).ToList(), page.ContinuationToken);
+        }
+        return new AttemptPage([], null);
+    }
+
+    private static string Filter(string courseId, AttemptRange range)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableAttemptProjection.StatsPartition(courseId)}");
-        await foreach (var row in _stats.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
-            yield return TableAttemptProjection.ReadStats(row);
+        if (range.LastActivityFrom is { } from) filter += " and " + TableClient.CreateQueryFilter($"LastActivityAt ge {from}");
+        if (range.LastActivityTo is { } to) filter += " and " + TableClient.CreateQueryFilter($"LastActivityAt lt {to}");
+        return filter;
     }
 }

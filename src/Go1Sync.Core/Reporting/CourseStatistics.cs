@@ -1,0 +1,63 @@
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Core.Reporting;
+
+/// <summary>Which reported status to keep; applied after legacy-closed derivation, since that changes the status.</summary>
+public enum StatusFilter { Any, Open, Completed }
+
+public sealed record AttemptRowsPage(IReadOnlyList<AttemptRow> Rows, string? Continuation);
+
+/// <summary>
+/// The statistics queries, shared by the read API and the CLI: a course's attempts (paged or
+/// streamed), its summary, and one learner's attempts, all reported as of one instant.
+/// </summary>
+public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore store, AttemptRules rules)
+{
+    public const int MaxPageSize = 500;
+
+    public async Task<AttemptRowsPage> PageAsync(string courseId, AttemptRange range, StatusFilter status, DateTimeOffset asOf, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        var page = await reader.ReadPageAsync(courseId, range, continuation, Math.Clamp(pageSize, 1, MaxPageSize), cancellationToken).ConfigureAwait(false);
+        var rows = page.Attempts.Select(a => rules.Report(a, asOf)).Where(r => Keep(r, status)).Select(AttemptRow.From).ToList();
+        return new AttemptRowsPage(rows, page.Continuation);
+    }
+
+    public async IAsyncEnumerable<AttemptRow> StreamAsync(string courseId, AttemptRange range, StatusFilter status, DateTimeOffset asOf,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var attempt in reader.ReadCourseAsync(courseId, range, cancellationToken).ConfigureAwait(false))
+        {
+            var report = rules.Report(attempt, asOf);
+            if (Keep(report, status)) yield return AttemptRow.From(report);
+        }
+    }
+
+    public async Task<(IReadOnlyList<AttemptReport> Reports, CourseSummary Summary)> CourseAsync(string courseId, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var reports = new List<AttemptReport>();
+        await foreach (var attempt in reader.ReadCourseAsync(courseId, new AttemptRange(), cancellationToken).ConfigureAwait(false))
+            reports.Add(rules.Report(attempt, asOf));
+        reports.Sort((a, b) => a.FirstActivityAt != b.FirstActivityAt ? a.FirstActivityAt.CompareTo(b.FirstActivityAt) : string.CompareOrdinal(a.AttemptId, b.AttemptId));
+        return (reports, CourseSummary.Compute(courseId, reports, asOf));
+    }
+
+    /// <summary>Every attempt of one learner on every course: a point query on the learner's partition of the source of truth.</summary>
+    public async Task<IReadOnlyList<AttemptRow>> LearnerAsync(string email, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var histories = await store.GetLearnerAsync(email, cancellationToken).ConfigureAwait(false);
+        return histories
+            .SelectMany(h => rules.Fold(h))
+            .Select(a => AttemptRow.From(rules.Report(a, asOf)))
+            .OrderBy(r => r.CourseId, StringComparer.Ordinal)
+            .ThenBy(r => r.FirstActivityAt, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool Keep(AttemptReport report, StatusFilter status) => status switch
+    {
+        StatusFilter.Open => report.Status == AttemptStatus.Open,
+        StatusFilter.Completed => report.Status == AttemptStatus.Completed,
+        _ => true,
+    };
+}

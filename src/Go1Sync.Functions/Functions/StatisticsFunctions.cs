@@ -1,0 +1,101 @@
+using System.Globalization;
+using Go1Sync.Core.Intake;
+using Go1Sync.Core.Processing;
+using Go1Sync.Core.Reporting;
+using Go1Sync.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Go1Sync.Functions.Functions;
+
+/// <summary>The statistics the way the LMS's own stats API gives them: pages of 500 with a Link header, a summary, CSV.</summary>
+public sealed class StatisticsFunctions(CourseStatistics statistics, TimeProvider time)
+{
+    [Function("CourseAttempts")]
+    public async Task<IActionResult> CourseAttempts(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "courses/{courseId}/attempts")] HttpRequest request,
+        string courseId,
+        CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var range = new AttemptRange(Instant(request, "from", errors), Instant(request, "to", errors));
+        var status = Status(request, errors);
+        var pageSize = PageSize(request, errors);
+        if (errors.Any) return JsonResponse.Problem(400, "Invalid query", "One or more query parameters are wrong.", errors.ToDictionary());
+
+        var asOf = time.GetUtcNow();
+        if (request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase)))
+            return new CsvAttemptsResult(statistics.StreamAsync(courseId, range, status, asOf, cancellationToken), $"{courseId}-attempts.csv");
+
+        var page = await statistics.PageAsync(courseId, range, status, asOf, request.Query["continuation"].FirstOrDefault(), pageSize, cancellationToken);
+        var response = new JsonResponse(200, page.Rows);
+        if (page.Continuation is not null)
+        {
+            var next = new QueryBuilder(request.Query.Where(q => q.Key != "continuation").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))))
+            {
+                { "continuation", page.Continuation },
+            };
+            response.Headers["Link"] = $"<{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{next}>; rel=\"next\"";
+        }
+        return response;
+    }
+
+    [Function("CourseSummary")]
+    public async Task<IActionResult> CourseSummary(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
+        string courseId,
+        CancellationToken cancellationToken)
+    {
+        var (_, summary) = await statistics.CourseAsync(courseId, time.GetUtcNow(), cancellationToken);
+        return new JsonResponse(200, summary);
+    }
+
+    [Function("LearnerAttempts")]
+    public async Task<IActionResult> LearnerAttempts(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "learners/{email}/attempts")] HttpRequest request,
+        string email,
+        CancellationToken cancellationToken)
+    {
+        var decoded = Uri.UnescapeDataString(email);
+        if (!Go1Sync.Core.Learners.LearnerEmail.IsValid(decoded.Trim()))
+            return JsonResponse.Problem(400, "Invalid email", "The path must hold an email address.", new Dictionary<string, string[]> { ["email"] = ["must be an email address"] });
+        return new JsonResponse(200, await statistics.LearnerAsync(decoded, time.GetUtcNow(), cancellationToken));
+    }
+
+    private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors)
+    {
+        var text = request.Query[name].FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!text.EndsWith('Z') && !System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:?\d{2}$")
+            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        {
+            errors.Add(name, $"'{name}' must be an ISO-8601 instant with a UTC offset.");
+            return null;
+        }
+        return value.ToUniversalTime();
+    }
+
+    private static StatusFilter Status(HttpRequest request, FieldErrors errors)
+    {
+        switch (request.Query["status"].FirstOrDefault())
+        {
+            case null or "": return StatusFilter.Any;
+            case "open": return StatusFilter.Open;
+            case "completed": return StatusFilter.Completed;
+            default:
+                errors.Add("status", "'status' must be 'open' or 'completed'.");
+                return StatusFilter.Any;
+        }
+    }
+
+    private static int PageSize(HttpRequest request, FieldErrors errors)
+    {
+        var text = request.Query["pageSize"].FirstOrDefault();
+        if (string.IsNullOrEmpty(text)) return CourseStatistics.MaxPageSize;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= CourseStatistics.MaxPageSize) return size;
+        errors.Add("pageSize", $"'pageSize' must be between 1 and {CourseStatistics.MaxPageSize}.");
+        return CourseStatistics.MaxPageSize;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text;
+using Go1Sync.Core.Reporting;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Go1Sync.Functions.Http;
+
+/// <summary>Streams attempts as CSV row by row: a course with a million attempts is never held in memory.</summary>
+public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string fileName) : IActionResult
+{
+    public static readonly string[] Columns =
+        ["attemptId", "email", "courseId", "progress", "score", "result", "timeSpentMs", "firstActivityAt", "lastActivityAt", "completedAt", "status", "origin", "platform", "legacyClosed"];
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        var response = context.HttpContext.Response;
+        var cancellationToken = context.HttpContext.RequestAborted;
+        response.StatusCode = 200;
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024, leaveOpen: true);
+        await writer.WriteLineAsync(string.Join(',', Columns));
+        var count = 0;
+        await foreach (var r in rows.WithCancellation(cancellationToken))
+        {
+            await writer.WriteLineAsync(string.Join(',',
+                Field(r.AttemptId), Field(r.Email), Field(r.CourseId), r.Progress.ToString(CultureInfo.InvariantCulture),
+                r.Score?.ToString(CultureInfo.InvariantCulture) ?? "", r.Result ?? "", r.TimeSpentMs.ToString(CultureInfo.InvariantCulture),
+                r.FirstActivityAt, r.LastActivityAt, r.CompletedAt ?? "", r.Status, r.Origin, r.Platform, r.LegacyClosed ? "true" : "false"));
+            if (++count % 500 == 0) await writer.FlushAsync(cancellationToken);
+        }
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>RFC 4180 quoting, and a leading quote mark on values a spreadsheet would run as a formula.</summary>
+    public static string Field(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+}
