@@ -158,6 +158,9 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
         // One query, filtered on the learner's PartitionKey.
         Assert.Equal(1, host.Transactions.TableReads);
 
+        var byHash = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Go1Sync.Core.Learners.LearnerEmail.Hash("learner007@example.com"), CancellationToken.None));
+        Assert.Equal(answer.Body, byHash.Body);
+
         var bad = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, "nobody", CancellationToken.None));
         Assert.Equal(400, bad.Status);
     }

@@ -31,6 +31,9 @@ public static class LearnerEmail
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalized)));
     }
 
+    /// <summary>True for a value shaped like <see cref="Hash"/>'s output: 64 lower-case hex digits.</summary>
+    public static bool IsHash(string value) => value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
     /// <summary>For logs: keeps the first character and the domain, never the whole address.</summary>
     public static string Mask(string? email)
     {

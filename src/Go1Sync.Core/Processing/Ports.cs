@@ -14,8 +14,8 @@ public interface IAttemptStore
     /// <summary>Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it does not exist yet). False on a conflict.</summary>
     Task<bool> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
 
-    /// <summary>Every history of one learner: a point query on the learner's partition.</summary>
-    Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string email, CancellationToken cancellationToken);
+    /// <summary>Every history of one learner (by <see cref="Learners.LearnerEmail.Hash"/>): a query on the learner's partition.</summary>
+    Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken);
 }
 
 /// <summary>The read-side rows derived from an aggregate (per-course stats and the open-attempt index).</summary>

@@ -42,10 +42,15 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
         return (reports, CourseSummary.Compute(courseId, reports, asOf));
     }
 
-    /// <summary>Every attempt of one learner on every course: a point query on the learner's partition of the source of truth.</summary>
-    public async Task<IReadOnlyList<AttemptRow>> LearnerAsync(string email, DateTimeOffset asOf, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every attempt of one learner on every course, from the learner's partition of the source of
+    /// truth. <paramref name="emailOrHash"/> is the email or its SHA-256 (<see cref="Learners.LearnerEmail.Hash"/>):
+    /// callers that pass the hash keep the email out of URLs and request logs.
+    /// </summary>
+    public async Task<IReadOnlyList<AttemptRow>> LearnerAsync(string emailOrHash, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
-        var histories = await store.GetLearnerAsync(email, cancellationToken).ConfigureAwait(false);
+        var hash = Learners.LearnerEmail.IsHash(emailOrHash) ? emailOrHash : Learners.LearnerEmail.Hash(emailOrHash);
+        var histories = await store.GetLearnerAsync(hash, cancellationToken).ConfigureAwait(false);
         return histories
             .SelectMany(h => rules.Fold(h))
             .Select(a => AttemptRow.From(rules.Report(a, asOf)))

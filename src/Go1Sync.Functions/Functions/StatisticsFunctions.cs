@@ -1,5 +1,6 @@
 using System.Globalization;
 using Go1Sync.Core.Intake;
+using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Http;
@@ -52,15 +53,17 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, TimeProvide
         return new JsonResponse(200, summary);
     }
 
+    /// <summary>The path takes the email or, better, its SHA-256 hash, which keeps the email out of request logs.</summary>
     [Function("LearnerAttempts")]
     public async Task<IActionResult> LearnerAttempts(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "learners/{email}/attempts")] HttpRequest request,
         string email,
         CancellationToken cancellationToken)
     {
-        var decoded = Uri.UnescapeDataString(email);
-        if (!Go1Sync.Core.Learners.LearnerEmail.IsValid(decoded.Trim()))
-            return JsonResponse.Problem(400, "Invalid email", "The path must hold an email address.", new Dictionary<string, string[]> { ["email"] = ["must be an email address"] });
+        var decoded = Uri.UnescapeDataString(email).Trim();
+        if (!LearnerEmail.IsHash(decoded) && !LearnerEmail.IsValid(decoded))
+            return JsonResponse.Problem(400, "Invalid learner", "The path must hold an email address or its SHA-256 hash (64 lower-case hex digits).",
+                new Dictionary<string, string[]> { ["email"] = ["must be an email address or its SHA-256 hash"] });
         return new JsonResponse(200, await statistics.LearnerAsync(decoded, time.GetUtcNow(), cancellationToken));
     }
 

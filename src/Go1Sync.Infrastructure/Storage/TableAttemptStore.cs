@@ -48,9 +48,9 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
         }
     }
 
-    public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string email, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken)
     {
-        var hash = LearnerEmail.Hash(email);
+        var hash = learnerHash;
         var result = new List<LearnerCourseHistory>();
         await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             result.Add(Read(entity));
