@@ -136,6 +136,12 @@ param sweepMaxBackoff string = '1.00:00:00'
 @minValue(1)
 param deliveryLogRetentionDays int = 30
 
+@description('Health__MaxQueueAge: the health endpoint reports unhealthy when the oldest queued message is older (.NET TimeSpan).')
+param healthMaxQueueAge string = '00:10:00'
+
+@description('Health__MaxSweepAge: the health endpoint reports unhealthy when the last sweep run is older (.NET TimeSpan).')
+param healthMaxSweepAge string = '00:30:00'
+
 // ---------------------------------------------------------------------------------------------
 // Alerts (modules/alerts.bicep). With neither alertEmail nor alertActionGroupId the alert rules
 // are still created and show in Azure Monitor, but notify nobody.
@@ -279,6 +285,8 @@ var appSettings = [
   { name: 'Sweep__MaxPerRun', value: string(sweepMaxPerRun) }
   { name: 'Sweep__MaxBackoff', value: sweepMaxBackoff }
   { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
+  { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
+  { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
 ]
 
 module functionApp 'modules/functionApp.bicep' = {

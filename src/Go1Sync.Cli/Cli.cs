@@ -23,7 +23,14 @@ public static class Cli
         stats.SetAction((result, ct) => WithNow(result.GetValue(now), stderr, asOf =>
             new StatsCommand(stdout, stderr).RunAsync(result.GetValue(course)!, result.GetValue(storage), asOf, result.GetValue(json), ct)));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats };
+        var since = new Option<string>("--since") { Description = "ISO-8601 instant: deliveries received since then.", Required = true };
+        var enrolment = new Option<string?>("--enrolment") { Description = "Only this Go1 enrolment id." };
+        var email = new Option<string?>("--email") { Description = "Only this learner (hashed for the look-up; never stored in clear)." };
+        var deliveries = new Command("deliveries", "What happened to a delivery: receipt, signature, HTTP answer and processing outcome.") { since, enrolment, email, storage, json };
+        deliveries.SetAction((result, ct) => WithNow(result.GetValue(since), stderr, asOf =>
+            new DeliveriesCommand(stdout, stderr).RunAsync(asOf!.Value, result.GetValue(enrolment), result.GetValue(email), result.GetValue(storage), result.GetValue(json), ct)));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -6,7 +6,7 @@ namespace Go1Sync.IntegrationTests;
 public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task NewLaunch_CostsOneAggregateReadOneInsertAndTwoProjectionBatches_AndNoScan()
+    public async Task NewLaunch_CostsOneAggregateReadOneInsertTwoProjectionBatchesAndTheDeliveryOutcome_AndNoScan()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.PostLaunchAsync("cost-a", "cost@example.com", "cost-course-1", "web", "2025-06-01T08:00:00Z");
@@ -16,11 +16,12 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         await host.Function<Functions.Functions.AttemptEventsFunction>().Run(message, CancellationToken.None);
 
         var t = host.Transactions;
-        Assert.Equal((1L, 1L, 2L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        // Writes: the aggregate insert and the delivery-log outcome.
+        Assert.Equal((1L, 2L, 2L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
     }
 
     [Fact]
-    public async Task CompletionOfAnOpenAttempt_CostsTwoPointReadsOneConditionalUpdateOneBatchAndOneIndexDelete_AndNoScan()
+    public async Task CompletionOfAnOpenAttempt_CostsTwoPointReadsOneConditionalUpdateOneBatchOneIndexDeleteAndTheDeliveryOutcome_AndNoScan()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.PostCourseAsync("""{"courseId":"cost-course-2","durationMinutes":60}""");
@@ -32,15 +33,15 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
 
         await host.Function<Functions.Functions.AttemptEventsFunction>().Run(message, CancellationToken.None);
 
-        // Reads: the course duration and the aggregate. Writes: the aggregate (If-Match) and the
-        // index delete. One batch: the stats rows of the aggregate's course partition.
+        // Reads: the course duration and the aggregate. Writes: the aggregate (If-Match), the
+        // index delete and the delivery-log outcome. One batch: the stats rows of the course partition.
         var t = host.Transactions;
-        Assert.Equal((2L, 2L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        Assert.Equal((2L, 3L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
         Assert.Equal(0, t.QueueWrites);
     }
 
     [Fact]
-    public async Task DuplicateCompletion_CostsOneAggregateReadAndARepairOfTheProjection_NoAggregateWrite()
+    public async Task DuplicateCompletion_CostsTheReadsAndARepairOfTheProjection_NoAggregateWrite()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.PostCourseAsync("""{"courseId":"cost-course-3","durationMinutes":60}""");
@@ -55,6 +56,7 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         await function.Run(message, CancellationToken.None);
 
         var t = host.Transactions;
-        Assert.Equal((2L, 0L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        // Only the delivery-log outcome ("duplicate") is written besides the repair batch.
+        Assert.Equal((2L, 1L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
     }
 }

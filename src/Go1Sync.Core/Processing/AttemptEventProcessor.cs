@@ -30,21 +30,71 @@ public sealed class AttemptEventProcessor(
     ProcessingOptions options,
     TimeProvider time,
     ProcessingMetrics metrics,
+    IDeliveryLog deliveries,
     ILogger<AttemptEventProcessor> logger)
 {
-    public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken)
+    /// <param name="deliveryCount">How many times the queue has handed out this message (1 on the first delivery).</param>
+    public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken, long deliveryCount = 1)
     {
         var started = time.GetTimestamp();
-        var (outcome, kind, receivedAt) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
-        var tags = new KeyValuePair<string, object?>[] { new("kind", kind), new("outcome", outcome.Kind.ToString()) };
-        metrics.Processed.Add(1, tags);
-        metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
-        if (receivedAt is { } received && outcome.Kind == OutcomeKind.Applied)
-            metrics.Lag.Record((time.GetUtcNow() - received).TotalMilliseconds, tags);
-        return outcome;
+        EventEnvelope? envelope = null;
+        try
+        {
+            var (outcome, kind, read) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
+            envelope = read;
+            var tags = new KeyValuePair<string, object?>[] { new("kind", kind), new("outcome", outcome.Kind.ToString()) };
+            metrics.Processed.Add(1, tags);
+            metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
+            if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
+                metrics.Lag.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
+            if (envelope is not null)
+                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), cancellationToken).ConfigureAwait(false);
+            return outcome;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await RecordFailureAsync(envelope ?? TryRead(body), deliveryCount, ex, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
     }
 
-    private async Task<(ProcessingOutcome Outcome, string Kind, DateTimeOffset? ReceivedAt)> ProcessCoreAsync(string messageId, string body, CancellationToken cancellationToken)
+    private async Task RecordFailureAsync(EventEnvelope? envelope, long deliveryCount, Exception failure, CancellationToken cancellationToken)
+    {
+        if (envelope is null || string.IsNullOrEmpty(envelope.Id)) return;
+        try
+        {
+            await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
+                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception logFailure) when (logFailure is not OperationCanceledException)
+        {
+            // The original failure is what the queue must see; this one is reported beside it.
+            logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", envelope.Id);
+        }
+    }
+
+    private static EventEnvelope? TryRead(string body)
+    {
+        try { return EventEnvelope.FromJson(body); }
+        catch (JsonException) { return null; }
+    }
+
+    private static string Describe(OutcomeKind kind) => kind switch
+    {
+        OutcomeKind.Applied => "applied",
+        OutcomeKind.Duplicate => DeliveryOutcomes.Duplicate,
+        OutcomeKind.NoEffect => "no-effect",
+        _ => "parked",
+    };
+
+    private static string? Detail(ProcessingOutcome outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Applied => "attempts " + string.Join(",", outcome.ChangedAttemptIds),
+        OutcomeKind.Duplicate => "already applied; projections rewritten",
+        _ => outcome.Reason,
+    };
+
+    private async Task<(ProcessingOutcome Outcome, string Kind, EventEnvelope? Envelope)> ProcessCoreAsync(string messageId, string body, CancellationToken cancellationToken)
     {
         EventEnvelope envelope;
         try
@@ -60,10 +110,10 @@ public sealed class AttemptEventProcessor(
             return (await ParkAsync(ParkCategories.Invalid, messageId, body, "the envelope lacks its id, kind or payload object", cancellationToken).ConfigureAwait(false), "unknown", null);
 
         if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
-            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope.ReceivedAt);
+            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = envelope.Id, ["EventKind"] = envelope.Kind });
-        return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope.ReceivedAt);
+        return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
     }
 
     private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, CancellationToken cancellationToken)

@@ -13,12 +13,19 @@ public sealed class ProcessingMetrics
     public ProcessingMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
+        Received = meter.CreateCounter<long>("go1sync.events.received", description: "HTTP requests by kind and answered status.");
+        SweepRecoveries = meter.CreateCounter<long>("go1sync.sweep.recoveries", description: "Completions the sweep found at Go1 and queued.");
+        Meter = meter;
         Processed = meter.CreateCounter<long>("go1sync.events.processed", description: "Queued events processed, by kind and outcome.");
         Conflicts = meter.CreateCounter<long>("go1sync.concurrency.conflicts", description: "Aggregate writes that lost an ETag race and were re-applied.");
         Duration = meter.CreateHistogram<double>("go1sync.events.processing_time", unit: "ms", description: "Time to apply one event.");
         Lag = meter.CreateHistogram<double>("go1sync.events.lag", unit: "ms", description: "From the HTTP receipt to the event being applied.");
     }
 
+    /// <summary>For adapters that add instruments of their own (e.g. storage backlog gauges).</summary>
+    public Meter Meter { get; }
+    public Counter<long> Received { get; }
+    public Counter<long> SweepRecoveries { get; }
     public Counter<long> Processed { get; }
     public Counter<long> Conflicts { get; }
     public Histogram<double> Duration { get; }

@@ -18,7 +18,7 @@ public sealed class AttemptEventsFunction(AttemptEventProcessor processor, ILogg
     {
         try
         {
-            await processor.ProcessAsync(message.MessageId, message.Body.ToString(), cancellationToken);
+            await processor.ProcessAsync(message.MessageId, message.Body.ToString(), cancellationToken, message.DequeueCount);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -15,42 +15,55 @@ namespace Go1Sync.Functions.Functions;
 /// Go1 webhook deliveries. The function key keeps out casual callers; the signature over the raw
 /// body is what proves the delivery came from Go1.
 /// </summary>
-public sealed class Go1WebhookFunction(IEventQueue queue, IOptions<WebhookOptions> options, TimeProvider time, ILogger<Go1WebhookFunction> logger)
+public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptions> options, TimeProvider time, ILogger<Go1WebhookFunction> logger)
 {
     [Function("Go1Webhook")]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "go1/webhooks")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var body = await HttpIntake.ReadAsync(request, cancellationToken);
-        if (body.Error is not null) return body.Error;
-
         var now = time.GetUtcNow();
+        var body = await HttpIntake.ReadAsync(request, cancellationToken);
+        if (body.Error is not null) return await RefuseAsync(body.Error, "unchecked", now, cancellationToken);
+
+        var signature = "unsigned";
         var secrets = options.Value.ActiveSecrets;
         if (secrets.Count > 0)
         {
             var check = WebhookSignature.Verify(request.Headers[WebhookSignature.HeaderName], body.Bytes, secrets, now, TimeSpan.FromSeconds(options.Value.ToleranceSeconds));
+            signature = check.ToString().ToLowerInvariant();
             if (check != SignatureCheck.Valid)
             {
                 logger.LogWarning("Refused a webhook delivery: signature {SignatureCheck}", check);
-                return JsonResponse.Problem(401, "Invalid signature", $"The {WebhookSignature.HeaderName} header is {Describe(check)}; nothing was queued.",
-                    new Dictionary<string, string[]> { [WebhookSignature.HeaderName] = [Describe(check)] });
+                return await RefuseAsync(JsonResponse.Problem(401, "Invalid signature", $"The {WebhookSignature.HeaderName} header is {Describe(check)}; nothing was queued.",
+                    new Dictionary<string, string[]> { [WebhookSignature.HeaderName] = [Describe(check)] }), signature, now, cancellationToken);
             }
         }
 
         var json = HttpIntake.ParseObject(body.Bytes);
-        if (json.Error is not null) return json.Error;
+        if (json.Error is not null) return await RefuseAsync(json.Error, signature, now, cancellationToken);
         var delivery = Go1WebhookIntake.Read(json.Value, now);
-        if (!delivery.IsValid) return HttpIntake.Invalid(delivery.Errors);
+        if (!delivery.IsValid) return await RefuseAsync(HttpIntake.Invalid(delivery.Errors), signature, now, cancellationToken);
 
-        if (delivery.Value!.Completion is not { } completion)
+        var value = delivery.Value!;
+        if (value.Completion is not { } completion)
         {
-            logger.LogInformation("Acknowledged Go1 {EventType} delivery {DeliveryId} without queueing it", delivery.Value.EventType, delivery.Value.DeliveryId);
-            return new JsonResponse(StatusCodes.Status200OK, new { ignored = delivery.Value.EventType });
+            logger.LogInformation("Acknowledged Go1 {EventType} delivery {DeliveryId} without queueing it", value.EventType, value.DeliveryId);
+            await intake.RecordUnqueuedAsync(new DeliveryReceipt($"go1:{value.DeliveryId ?? Guid.NewGuid().ToString("N")}", DeliveryOutcomes.Ignored, value.EventType, now, signature, 200), cancellationToken);
+            return new JsonResponse(StatusCodes.Status200OK, new { ignored = value.EventType });
         }
 
-        var id = $"go1:{delivery.Value.DeliveryId ?? completion.EnrolmentId}";
-        return await HttpIntake.EnqueueAsync(queue, EventEnvelope.ForCompletion(completion, id, now), logger, cancellationToken);
+        var id = $"go1:{value.DeliveryId ?? completion.EnrolmentId}";
+        var receipt = new DeliveryReceipt(id, EventKinds.Completion, value.EventType, now, signature, 0,
+            EnrolmentId: completion.EnrolmentId, LearnerHash: EventIntake.HashOf(completion.Email));
+        return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForCompletion(completion, id, now), receipt, cancellationToken));
+    }
+
+    private async Task<IActionResult> RefuseAsync(IActionResult refusal, string signature, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await intake.RecordUnqueuedAsync(new DeliveryReceipt(HttpIntake.RefusedId(now), "webhook", null, now, signature,
+            HttpIntake.StatusOf(refusal), Detail: HttpIntake.FieldsOf(refusal)), cancellationToken);
+        return refusal;
     }
 
     private static string Describe(SignatureCheck check) => check switch

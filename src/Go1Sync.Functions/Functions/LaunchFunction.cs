@@ -5,28 +5,32 @@ using Go1Sync.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 
 /// <summary>The LMS reports that a learner clicked START (or continued) on a Go1 course.</summary>
-public sealed class LaunchFunction(IEventQueue queue, TimeProvider time, ILogger<LaunchFunction> logger)
+public sealed class LaunchFunction(EventIntake intake, TimeProvider time)
 {
     [Function("Launches")]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "launches")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var body = await HttpIntake.ReadAsync(request, cancellationToken);
-        if (body.Error is not null) return body.Error;
-        var json = HttpIntake.ParseObject(body.Bytes);
-        if (json.Error is not null) return json.Error;
-
         var now = time.GetUtcNow();
-        var launch = LaunchIntake.Read(json.Value, now);
-        if (!launch.IsValid) return HttpIntake.Invalid(launch.Errors);
+        var body = await HttpIntake.ReadAsync(request, cancellationToken);
+        var json = body.Error is null ? HttpIntake.ParseObject(body.Bytes) : null;
+        var launch = json is { Error: null } ? LaunchIntake.Read(json.Value, now) : null;
+        var refusal = body.Error ?? json?.Error ?? (launch!.IsValid ? null : HttpIntake.Invalid(launch.Errors));
+        if (refusal is not null)
+        {
+            await intake.RecordUnqueuedAsync(new DeliveryReceipt(HttpIntake.RefusedId(now), "launch", null, now, "n/a",
+                HttpIntake.StatusOf(refusal), Detail: HttpIntake.FieldsOf(refusal)), cancellationToken);
+            return refusal;
+        }
 
-        var id = $"launch:{launch.Value!.AttemptId}:{Instants.Format(launch.Value.LaunchedAt)}";
-        return await HttpIntake.EnqueueAsync(queue, EventEnvelope.ForLaunch(launch.Value, id, now), logger, cancellationToken);
+        var value = launch!.Value!;
+        var id = $"launch:{value.AttemptId}:{Instants.Format(value.LaunchedAt)}";
+        var receipt = new DeliveryReceipt(id, "launch", null, now, "n/a", 0, AttemptId: value.AttemptId, LearnerHash: EventIntake.HashOf(value.Email));
+        return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForLaunch(value, id, now), receipt, cancellationToken));
     }
 }

@@ -1,3 +1,5 @@
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +12,23 @@ namespace Go1Sync.Functions.Functions;
 /// Operators' endpoints (master key only): messages that did not apply, and their replay.
 /// Routes live under /api/ops because /admin is reserved by the Functions host.
 /// </summary>
-public sealed class OperationsFunctions(MessageOperations operations)
+public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, TimeProvider time)
 {
+    /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner email (hashed for the look-up).</summary>
+    [Function("ListDeliveries")]
+    public async Task<IActionResult> ListDeliveries(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "ops/deliveries")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var sinceText = request.Query["since"].FirstOrDefault();
+        var since = time.GetUtcNow().AddDays(-1);
+        if (sinceText is not null && !DateTimeOffset.TryParse(sinceText, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since))
+            return JsonResponse.Problem(400, "Invalid query", "'since' must be an ISO-8601 instant.", new Dictionary<string, string[]> { ["since"] = ["must be an ISO-8601 instant"] });
+        var email = request.Query["email"].FirstOrDefault();
+        var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), email is null ? null : LearnerEmail.Hash(email));
+        return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
+    }
+
     private const int MaxMessages = 500;
 
     [Function("ListPoison")]

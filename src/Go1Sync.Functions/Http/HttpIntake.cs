@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Azure;
 using Go1Sync.Core.Intake;
 using Go1Sync.Core.Processing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Http;
 
@@ -56,20 +54,22 @@ public static class HttpIntake
     public static IActionResult Invalid(FieldErrors errors) =>
         JsonResponse.Problem(400, "Invalid request", "One or more fields are missing or wrong; nothing was queued.", errors.ToDictionary());
 
-    /// <summary>202 only once the queue has the message; 503 (retry later) when it could not be kept.</summary>
-    public static async Task<IActionResult> EnqueueAsync(IEventQueue queue, EventEnvelope envelope, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>The HTTP shape of an intake answer: 503 is problem+json with Retry-After.</summary>
+    public static IActionResult ToResult(IntakeAnswer answer)
     {
-        try
-        {
-            await queue.EnqueueAsync(envelope, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or TimeoutException or IOException)
-        {
-            logger.LogError(ex, "Could not queue {EventKind} event {EventId}; answered 503 so the sender retries", envelope.Kind, envelope.Id);
-            return Unavailable();
-        }
-        return new JsonResponse(StatusCodes.Status202Accepted, new { eventId = envelope.Id, kind = envelope.Kind });
+        if (answer.Status != StatusCodes.Status503ServiceUnavailable) return new JsonResponse(answer.Status, answer.Body);
+        return Unavailable();
     }
+
+    /// <summary>Identity for a request that was not queued: unique, and sortable by time within its day.</summary>
+    public static string RefusedId(DateTimeOffset now) => $"refused:{now.UtcTicks:D19}:{Guid.NewGuid():N}";
+
+    /// <summary>The status an answer will carry, for the delivery log.</summary>
+    public static int StatusOf(IActionResult result) => result is JsonResponse json ? json.StatusCode : 500;
+
+    /// <summary>The field names of a problem answer, for the delivery log (never the values).</summary>
+    public static string? FieldsOf(IActionResult result) =>
+        result is JsonResponse { Body: ProblemBody { Errors: { } errors } } ? string.Join(",", errors.Keys) : null;
 
     public static JsonResponse Unavailable()
     {

@@ -22,6 +22,8 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<QueueOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryLogOptions>().Bind(configuration.GetSection(DeliveryLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -35,6 +37,8 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<IParkedStore, TableParkedStore>();
         services.AddSingleton<IEventQueue, QueueEventQueue>();
         services.AddSingleton<IAttemptStatsReader, TableAttemptStatsReader>();
+        services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
+        services.AddSingleton<EventIntake>();
         services.AddSingleton<MessageOperations>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
@@ -46,6 +50,12 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<ProcessingMetrics>();
         services.AddSingleton<AttemptEventProcessor>();
         services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
+        services.AddSingleton<Health.BacklogProbe>();
+        services.AddSingleton<Health.BacklogMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Health.BacklogMonitor>());
+        services.AddHealthChecks()
+            .AddCheck<Health.StorageHealthCheck>("storage")
+            .AddCheck<Health.BacklogHealthCheck>("backlog");
         return services;
     }
 }

@@ -29,3 +29,25 @@ public sealed class SweepOptions
     [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00", ErrorMessage = "The setting Sweep__MaxBackoff must be between 00:05:00 and 30.00:00:00.")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromDays(1);
 }
+
+/// <summary>Settings section <c>DeliveryLog</c>.</summary>
+public sealed class DeliveryLogOptions
+{
+    public const string Section = "DeliveryLog";
+
+    /// <summary>Days a delivery record is kept; the daily Housekeeping function deletes older ones.</summary>
+    [Range(1, 3650, ErrorMessage = "The setting DeliveryLog__RetentionDays must be between 1 and 3650.")]
+    public int RetentionDays { get; set; } = 30;
+}
+
+/// <summary>Settings section <c>Health</c>: when the health endpoint says unhealthy.</summary>
+public sealed class HealthOptions
+{
+    public const string Section = "Health";
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "The setting Health__MaxQueueAge must be between 00:01:00 and 1.00:00:00.")]
+    public TimeSpan MaxQueueAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00", ErrorMessage = "The setting Health__MaxSweepAge must be between 00:05:00 and 7.00:00:00.")]
+    public TimeSpan MaxSweepAge { get; set; } = TimeSpan.FromMinutes(30);
+}

@@ -11,6 +11,10 @@ public static class TableNames
     public const string OpenAttempts = "OpenAttempts";
     public const string Courses = "Courses";
     public const string Parked = "Parked";
+    /// <summary>Every webhook delivery and launch request, with its answer and processing outcome.</summary>
+    public const string Deliveries = "Deliveries";
+    /// <summary>Go1 user ids by learner hash, and the sweep's own state.</summary>
+    public const string Go1Users = "Go1Users";
 
-    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked];
+    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users];
 }

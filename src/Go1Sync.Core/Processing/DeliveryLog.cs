@@ -1,0 +1,60 @@
+namespace Go1Sync.Core.Processing;
+
+/// <summary>
+/// What arrived over HTTP and what we answered. <see cref="Identity"/> is the queued event's id
+/// (so the processor can add its outcome to the same record), or a generated one for refused requests.
+/// </summary>
+public sealed record DeliveryReceipt(
+    string Identity,
+    string Kind,
+    string? EventType,
+    DateTimeOffset ReceivedAt,
+    string Signature,
+    int HttpStatus,
+    string? EnrolmentId = null,
+    string? AttemptId = null,
+    string? LearnerHash = null,
+    string? Detail = null);
+
+/// <summary>A delivery as the log holds it, receipt and (once processed) outcome.</summary>
+public sealed record DeliveryRecord(
+    string Identity,
+    string Kind,
+    string? EventType,
+    DateTimeOffset ReceivedAt,
+    string Signature,
+    int HttpStatus,
+    string? EnrolmentId,
+    string? AttemptId,
+    string? LearnerHash,
+    string? Outcome,
+    string? OutcomeDetail,
+    DateTimeOffset? ProcessedAt,
+    string? Detail,
+    DateTimeOffset? DuplicateAt = null);
+
+public sealed record DeliveryQuery(DateTimeOffset Since, string? EnrolmentId = null, string? LearnerHash = null, int Max = 1_000);
+
+public static class DeliveryOutcomes
+{
+    public const string Queued = "queued";
+    public const string Refused = "refused";
+    public const string Ignored = "ignored";
+    public const string Failed = "failed";
+    public const string Replayed = "replayed";
+    public const string Duplicate = "duplicate";
+}
+
+/// <summary>
+/// The answer to "what happened to this completion?": every webhook delivery and launch request
+/// with its signature outcome and HTTP status, and later its processing outcome. Holds no email
+/// in clear (learner hashes only) and keeps records for a configured number of days.
+/// </summary>
+public interface IDeliveryLog
+{
+    Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken);
+    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken);
+    /// <summary>Deletes records received before <paramref name="before"/>; returns how many.</summary>
+    Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);
+}

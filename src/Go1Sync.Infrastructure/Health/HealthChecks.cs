@@ -1,0 +1,59 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Go1Sync.Infrastructure.Configuration;
+using Go1Sync.Infrastructure.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Health;
+
+/// <summary>Storage answers: the queue's properties and one page of a table.</summary>
+public sealed class StorageHealthCheck(QueueServiceClient queues, TableServiceClient tables, IOptions<QueueOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await queues.GetQueueClient(options.Value.AttemptEventsQueue).GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            await foreach (var _ in tables.GetTableClient(TableNames.Courses).QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken)
+                .AsPages(pageSizeHint: 1).ConfigureAwait(false))
+                break;
+            return HealthCheckResult.Healthy("queue and tables answer");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"storage does not answer: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}", ex);
+        }
+    }
+}
+
+/// <summary>Nothing in poison, and nothing queued for longer than Health__MaxQueueAge.</summary>
+public sealed class BacklogHealthCheck(BacklogProbe probe, IOptions<HealthOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        Backlog backlog;
+        try
+        {
+            backlog = await probe.SampleAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"backlog unknown: {ex.GetType().Name}", ex);
+        }
+
+        var data = new Dictionary<string, object>
+        {
+            ["queueDepth"] = backlog.QueueDepth,
+            ["poisonDepth"] = backlog.PoisonDepth,
+            ["oldestQueuedAgeSeconds"] = Math.Round(backlog.OldestQueuedAge?.TotalSeconds ?? 0, 1),
+            ["parked"] = backlog.Parked,
+        };
+        var problems = new List<string>();
+        if (backlog.PoisonDepth > 0) problems.Add($"{backlog.PoisonDepth} message(s) in poison");
+        if (backlog.OldestQueuedAge > options.Value.MaxQueueAge) problems.Add($"oldest queued message is {backlog.OldestQueuedAge.Value.TotalMinutes:F0} min old");
+        return problems.Count == 0
+            ? HealthCheckResult.Healthy("backlog within limits", data)
+            : HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>
+/// PartitionKey the UTC day of receipt (yyyyMMdd), so "since" is a key range and retention drops
+/// whole old partitions; RowKey the escaped delivery identity, so a redelivered event updates its
+/// record instead of adding one.
+/// </summary>
+public sealed class TableDeliveryLog(TableServiceClient tables) : IDeliveryLog
+{
+    private readonly TableClient _table = tables.GetTableClient(TableNames.Deliveries);
+
+    public static string Day(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    public async Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(Day(receipt.ReceivedAt), KeyEncoding.Escape(receipt.Identity))
+        {
+            ["Identity"] = receipt.Identity,
+            ["Kind"] = receipt.Kind,
+            ["EventType"] = receipt.EventType,
+            ["ReceivedAt"] = receipt.ReceivedAt,
+            ["Signature"] = receipt.Signature,
+            ["HttpStatus"] = receipt.HttpStatus,
+            ["EnrolmentId"] = receipt.EnrolmentId,
+            ["AttemptId"] = receipt.AttemptId,
+            ["LearnerHash"] = receipt.LearnerHash,
+            ["Detail"] = Truncate(receipt.Detail),
+        };
+        // Merge: a redelivery refreshes the receipt without erasing an outcome already recorded.
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
+        if (outcome == DeliveryOutcomes.Duplicate)
+        {
+            // A redelivery must not hide what the first delivery did ("applied to attempt X").
+            entity["DuplicateAt"] = DateTimeOffset.UtcNow;
+        }
+        else
+        {
+            entity["Outcome"] = outcome;
+            entity["OutcomeDetail"] = Truncate(detail);
+            entity["ProcessedAt"] = DateTimeOffset.UtcNow;
+        }
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {Day(query.Since)}");
+        if (query.EnrolmentId is not null) filter += " and " + TableClient.CreateQueryFilter($"EnrolmentId eq {query.EnrolmentId}");
+        if (query.LearnerHash is not null) filter += " and " + TableClient.CreateQueryFilter($"LearnerHash eq {query.LearnerHash}");
+        var records = new List<DeliveryRecord>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var receivedAt = e.GetDateTimeOffset("ReceivedAt");
+            // An outcome recorded for a receipt this log never saw (e.g. a replayed CLI event) has no ReceivedAt.
+            if (receivedAt is { } r && r < query.Since) continue;
+            records.Add(new DeliveryRecord(
+                e.GetString("Identity"), e.GetString("Kind") ?? "unknown", e.GetString("EventType"),
+                receivedAt ?? DateTimeOffset.MinValue, e.GetString("Signature") ?? "n/a", e.GetInt32("HttpStatus") ?? 0,
+                e.GetString("EnrolmentId"), e.GetString("AttemptId"), e.GetString("LearnerHash"),
+                e.GetString("Outcome") ?? (e.GetDateTimeOffset("DuplicateAt") is null ? null : DeliveryOutcomes.Duplicate),
+                e.GetString("OutcomeDetail"), e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt")));
+            if (records.Count >= query.Max) break;
+        }
+        return records.OrderBy(r => r.ReceivedAt).ToList();
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey lt {Day(before)}");
+        var doomed = new List<TableEntity>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            doomed.Add(e);
+        foreach (var partition in doomed.GroupBy(e => e.PartitionKey))
+            foreach (var batch in partition.Chunk(100))
+                await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken).ConfigureAwait(false);
+        return doomed.Count;
+    }
+
+    private static string? Truncate(string? value) => value is { Length: > 4_000 } ? value[..4_000] : value;
+}
