@@ -1,0 +1,50 @@
+using Azure.Data.Tables;
+using BenchmarkDotNet.Attributes;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Infrastructure.Storage;
+
+namespace Go1Sync.Benchmarks.Engine;
+
+/// <summary>
+/// The CPU side of one event: what the processor does between its storage calls, by aggregate
+/// size. Serialize/Deserialize are the production row format (TableAttemptStore.Write/Read:
+/// System.Text.Json, gzip, 64 KiB binary chunks), not a copy of it.
+/// </summary>
+[MemoryDiagnoser]
+public class EngineBenchmarks
+{
+    private LearnerCourseHistory _history = null!;
+    private Completion _completion = null!;
+    private TableEntity _row = null!;
+
+    [Params(1, 10, 100, 1000)]
+    public int Attempts { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _history = Aggregates.Build(Attempts);
+        _completion = Aggregates.NextCompletion(Attempts);
+        _row = TableAttemptStore.Write(Aggregates.Key, _history);
+        if (Aggregates.Rules.Fold(_history).Count != Attempts)
+            throw new InvalidOperationException($"The aggregate does not hold {Attempts} attempts.");
+    }
+
+    /// <summary>Per completion, as AttemptEventProcessor.ApplyAsync: Fold(before), Accept, Fold(after).</summary>
+    [Benchmark]
+    public IReadOnlyList<Attempt> ApplyCompletion()
+    {
+        var before = Aggregates.Rules.Fold(_history);
+        var acceptance = Aggregates.Rules.Accept(_history, _completion, Aggregates.DurationMinutes);
+        var after = Aggregates.Rules.Fold(acceptance.History);
+        return after.Count >= before.Count ? after : before;
+    }
+
+    /// <summary>History to Table row: JSON, gzip (Optimal), chunks.</summary>
+    [Benchmark]
+    public TableEntity Serialize() => TableAttemptStore.Write(Aggregates.Key, _history);
+
+    /// <summary>Table row to history: chunks, gunzip, JSON.</summary>
+    [Benchmark]
+    public LearnerCourseHistory Deserialize() => TableAttemptStore.Read(_row);
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Azure.Storage.Queues;
+using Go1Sync.Core.Processing;
+using Go1Sync.Functions.Functions;
+using Go1Sync.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Go1Sync.Benchmarks.Pipeline;
+
+public sealed record PipelineOptions(int Events, int Learners, int Courses, int Seed)
+{
+    public static PipelineOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new PipelineOptions(500, 50, 10, 42);
+        for (var i = 0; i < args.Count; i++)
+        {
+            int Value() => i + 1 < args.Count && int.TryParse(args[++i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
+                ? v
+                : throw new ArgumentException($"{args[i]} needs a positive whole number.");
+            options = args[i] switch
+            {
+                "--events" => options with { Events = Value() },
+                "--learners" => options with { Learners = Value() },
+                "--courses" => options with { Courses = Value() },
+                "--seed" => options with { Seed = Value() },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: pipeline [--events N] [--learners L] [--courses C] [--seed S]"),
+            };
+        }
+        return options;
+    }
+}
+
+/// <summary>
+/// The whole event path on a real in-memory Azurite: N launches then N completions posted to
+/// the HTTP function classes (each queued), then drained through the real queue function with
+/// host.json's batchSize deliveries in flight. Then, in the same run and with the same
+/// parallelism, the emulator's raw point-read + conditional-update rate.
+/// </summary>
+public static class PipelineBenchmark
+{
+    private const int CourseDurationMinutes = 60;
+    private static readonly DateTimeOffset Start = new(2025, 4, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(15);
+
+    private sealed record Pair(int Index, string Email, string CourseId, string AttemptId, DateTimeOffset LaunchedAt);
+
+    public static async Task<int> RunAsync(PipelineOptions options)
+    {
+        var parallelism = HostJson.BatchSize;
+        Console.WriteLine($"pipeline: {options.Events} launches + {options.Events} completions over {options.Learners} learners x {options.Courses} courses (seed {options.Seed}), parallelism {parallelism} (host.json batchSize)");
+
+        var setup = Stopwatch.StartNew();
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        await using var host = await Go1SyncTestHost.StartAsync(azurite);
+        using var http = new OutgoingHttpCounter([azurite.BlobPort, azurite.QueuePort, azurite.TablePort]);
+        using var conflicts = new ConflictCounter();
+        var go1Configured = host.Services.GetService<IGo1Directory>() is not null;
+
+        // The driver's queue clients are not wired to the transaction counter: it counts the function only.
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queue = new QueueClient(azurite.ConnectionString, host.QueueName, queueOptions);
+        var poison = new QueueClient(azurite.ConnectionString, host.QueueName + "-poison", queueOptions);
+        var driver = new TimedQueueDriver(queue, poison, host.Function<AttemptEventsFunction>(), parallelism);
+
+        var courses = Enumerable.Range(0, options.Courses).Select(c => $"go1-lo-{c:D3}").ToList();
+        foreach (var course in courses.Append("go1-lo-warmup"))
+            Expect(200, await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":{{CourseDurationMinutes}}}"""), "course");
+
+        // Warm-up (not measured): JIT, connection pools, Azurite's first writes to each table.
+        var warmup = Enumerable.Range(0, 2 * parallelism)
+            .Select(i => new Pair(i, $"warmup{i:D3}@bench.example.com", "go1-lo-warmup", $"warm-{i:D3}", Start.AddSeconds(i)))
+            .ToList();
+        await PostAsync(warmup, parallelism, p => PostLaunch(host, p));
+        await driver.DrainAsync(DrainLimit);
+        await PostAsync(warmup, parallelism, p => PostCompletion(host, p));
+        await driver.DrainAsync(DrainLimit);
+        var rawBench = new RawTableBenchmark(azurite.ConnectionString, parallelism);
+        await rawBench.PrepareAsync(4 * parallelism);
+        Console.WriteLine($"setup and warm-up: {setup.Elapsed.TotalSeconds:F1} s");
+
+        // The raw rate is measured in two halves, just before and just after the pipeline's
+        // drains, so that both see the machine in about the same state.
+        var loadBefore = LoadAverage();
+        var rawBefore = await rawBench.RunAsync(options.Events);
+
+        // Random (learner, course) per launch: pairs repeat, so deliveries in flight together can
+        // race on one aggregate (ETag conflicts) as they do in production.
+        var random = new Random(options.Seed);
+        var pairs = Enumerable.Range(0, options.Events)
+            .Select(i => new Pair(
+                i,
+                $"learner{random.Next(options.Learners):D4}@bench.example.com",
+                courses[random.Next(options.Courses)],
+                $"att-{i:D6}",
+                Start.AddSeconds(37L * i)))
+            .ToList();
+        var distinctPairs = pairs.Select(p => (p.Email, p.CourseId)).Distinct().Count();
+
+        var intake = Stopwatch.StartNew();
+        await PostAsync(pairs, parallelism, p => PostLaunch(host, p));
+        var launchIntake = intake.Elapsed;
+        http.Reset();
+        conflicts.Reset();
+        var launches = await driver.DrainAsync(DrainLimit);
+        var launchConflicts = conflicts.Value;
+
+        var completionsInOrder = pairs.OrderBy(_ => random.Next()).ToList();
+        intake.Restart();
+        await PostAsync(completionsInOrder, parallelism, p => PostCompletion(host, p));
+        var completionIntake = intake.Elapsed;
+
+        host.Transactions.Reset();
+        http.Reset();
+        conflicts.Reset();
+        var completions = await driver.DrainAsync(DrainLimit);
+        var t = host.Transactions;
+        var (reads, writes, batches, queries, queueWrites, queueOther, total) =
+            (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries, t.QueueWrites, t.QueueOther, t.Total);
+        var go1Calls = http.Other;
+        var storageHttp = http.Storage;
+        var completionConflicts = conflicts.Value;
+
+        var rawAfter = await rawBench.RunAsync(options.Events);
+        var loadAfter = LoadAverage();
+        var raw = RawTableBenchmark.Combine(rawBefore, rawAfter);
+
+        var completed = 0;
+        foreach (var course in courses)
+            completed += (await host.StatsRowsAsync(course)).Count(r => string.Equals(r.GetString("Status"), "completed", StringComparison.OrdinalIgnoreCase));
+
+        // Report.
+        var drained = launches.Succeeded + completions.Succeeded;
+        var drainTime = launches.Elapsed + completions.Elapsed;
+        var eventsPerSecond = drained / drainTime.TotalSeconds;
+        var all = new Percentiles(launches.LatenciesMs.Concat(completions.LatenciesMs));
+        var launchLatency = new Percentiles(launches.LatenciesMs);
+        var completionLatency = new Percentiles(completions.LatenciesMs);
+        var rawLatency = new Percentiles(raw.LatenciesMs);
+        var perCompletion = (double)Math.Max(1, completions.Succeeded);
+
+        Console.WriteLine();
+        Console.WriteLine($"Workload: {options.Events} launches and {options.Events} completions on {distinctPairs} distinct (learner, course) aggregates; course duration {CourseDurationMinutes} min.");
+        Console.WriteLine($"Intake (HTTP function -> queue, {parallelism} concurrent posts): launches {options.Events / launchIntake.TotalSeconds:F0}/s, completions {options.Events / completionIntake.TotalSeconds:F0}/s");
+        Console.WriteLine();
+        Console.WriteLine("Drain through AttemptEventsFunction            events  failed  poisoned  conflicts  seconds  events/s   p50 ms   p95 ms   p99 ms   max ms");
+        PrintPhase("launches", launches, launchConflicts, launchLatency);
+        PrintPhase("completions", completions, completionConflicts, completionLatency);
+        Console.WriteLine($"  {"all",-44} {drained,6}  {launches.Failed + completions.Failed,6}  {launches.Poisoned + completions.Poisoned,8}  {launchConflicts + completionConflicts,9}  {drainTime.TotalSeconds,7:F2}  {eventsPerSecond,8:F1}  {all.At(50),7:F1}  {all.At(95),7:F1}  {all.At(99),7:F1}  {all.Max,7:F1}");
+        Console.WriteLine("  (conflicts: aggregate writes that lost an ETag race and were re-applied; failed: deliveries that threw and were retried by the queue)");
+        Console.WriteLine();
+        Console.WriteLine($"Storage transactions during the completions' drain ({completions.Succeeded} completions), counted by StorageTransactionCounter:");
+        Console.WriteLine($"  table reads {reads} ({reads / perCompletion:F2}/completion, of which queries {queries}), table writes {writes} ({writes / perCompletion:F2}), table batches {batches} ({batches / perCompletion:F2}), queue writes {queueWrites}, queue other {queueOther}");
+        Console.WriteLine($"  total {total} = {total / perCompletion:F2} per completion (README's count for an uncontended completion: 5 = 2 reads, 2 writes, 1 batch; retries after conflicts add to it)");
+        Console.WriteLine($"  outgoing HTTP seen by System.Net.Http: {storageHttp} to the storage emulator, {go1Calls} elsewhere");
+        Console.WriteLine($"Go1 calls per completion: {go1Calls / perCompletion:F2}" + (go1Configured ? "" : " (no Go1 API configured: no IGo1Directory is registered, and the webhook payloads are complete)"));
+        Console.WriteLine();
+        Console.WriteLine($"Raw Azurite, Azure.Data.Tables directly: {raw.Operations} x (GetEntity + UpdateEntity If-Match) on {rawBench.Rows} distinct rows, {parallelism} in flight");
+        Console.WriteLine($"  {raw.OperationsPerSecond:F1} ops/s (before the drains {rawBefore.OperationsPerSecond:F1}, after {rawAfter.OperationsPerSecond:F1}), p50 {rawLatency.At(50):F1} ms, p95 {rawLatency.At(95):F1} ms, p99 {rawLatency.At(99):F1} ms");
+        Console.WriteLine($"  pipeline events/s / raw ops/s = {eventsPerSecond / raw.OperationsPerSecond:F3}");
+        Console.WriteLine();
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average (1 min) {loadBefore} before the measurements and {loadAfter} after: other processes on the machine lower every rate; compare the ratio.");
+        Console.WriteLine($"Check: {completed} completed attempts in AttemptStats for {options.Events} completions (every completion has an eligible open attempt); errors: {(launches.Errors.Concat(completions.Errors).Distinct().FirstOrDefault() ?? "none")}");
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"events_per_s={eventsPerSecond:F1} raw_ops_per_s={raw.OperationsPerSecond:F1} ratio={eventsPerSecond / raw.OperationsPerSecond:F3} tx_per_completion={total / perCompletion:F2} go1_calls_per_completion={go1Calls / perCompletion:F2} p50_ms={all.At(50):F1} p95_ms={all.At(95):F1} p99_ms={all.At(99):F1}"));
+        return 0;
+    }
+
+    private static void PrintPhase(string name, DrainTiming timing, long conflicts, Percentiles latency) =>
+        Console.WriteLine($"  {name,-44} {timing.Succeeded,6}  {timing.Failed,6}  {timing.Poisoned,8}  {conflicts,9}  {timing.Elapsed.TotalSeconds,7:F2}  {timing.EventsPerSecond,8:F1}  {latency.At(50),7:F1}  {latency.At(95),7:F1}  {latency.At(99),7:F1}  {latency.Max,7:F1}");
+
+    private static async Task PostLaunch(Go1SyncTestHost host, Pair p) =>
+        Expect(202, await host.PostLaunchAsync(p.AttemptId, p.Email, p.CourseId, "web", Iso(p.LaunchedAt)), "launch");
+
+    private static async Task PostCompletion(Go1SyncTestHost host, Pair p) =>
+        Expect(202, await host.PostCompletionAsync(
+            $"enr-{p.Index:D6}", p.Email, p.CourseId, Iso(p.LaunchedAt.AddMinutes(45)), passed: p.Index % 5 != 0, score: 40 + p.Index % 60, startedAt: Iso(p.LaunchedAt)), "completion");
+
+    private static async Task PostAsync(IReadOnlyList<Pair> items, int parallelism, Func<Pair, Task> post)
+    {
+        for (var offset = 0; offset < items.Count; offset += parallelism)
+            await Task.WhenAll(items.Skip(offset).Take(parallelism).Select(post));
+    }
+
+    private static void Expect(int status, HttpAnswer answer, string what)
+    {
+        if (answer.Status != status)
+            throw new InvalidOperationException($"Posting a {what} answered {answer.Status}, expected {status}: {answer.Body}");
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>The processor's own conflict counter (meter Go1Sync, go1sync.concurrency.conflicts).</summary>
+    private sealed class ConflictCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _value;
+
+        public ConflictCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ProcessingMetrics.MeterName && instrument.Name == "go1sync.concurrency.conflicts")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _value, value));
+            _listener.Start();
+        }
+
+        public long Value => Interlocked.Read(ref _value);
+        public void Reset() => Interlocked.Exchange(ref _value, 0);
+        public void Dispose() => _listener.Dispose();
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Go1Sync.Benchmarks.Engine;
+using Go1Sync.Core.Learners;
+using Go1Sync.Infrastructure.Storage;
+
+namespace Go1Sync.Benchmarks.Pipeline;
+
+public sealed record RawTiming(int Operations, TimeSpan Elapsed, IReadOnlyList<double> LatenciesMs)
+{
+    public double OperationsPerSecond => Operations / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// The storage emulator's own ceiling for the aggregate's access pattern: a point read then a
+/// conditional replace (If-Match the ETag just read), straight through Azure.Data.Tables with
+/// no product code in between. Each worker owns its rows, so no two operations ever race on a row.
+/// Rows have the shape of a real aggregate row (TableAttemptStore.Write of a 2-attempt history).
+/// </summary>
+public sealed class RawTableBenchmark(string connectionString, int parallelism)
+{
+    private const int RowsPerWorker = 32;
+
+    private TableClient? _table;
+    private TableEntity[] _entities = [];
+
+    /// <summary>Creates and fills the table, then runs the warm-up operations (not measured).</summary>
+    public async Task PrepareAsync(int warmupOperations)
+    {
+        _table = new TableServiceClient(connectionString).GetTableClient("RawBench" + Guid.NewGuid().ToString("N")[..8]);
+        await _table.CreateIfNotExistsAsync();
+        var rows = parallelism * RowsPerWorker;
+        var history = Aggregates.Build(2);
+        // Built once: the timed loop measures storage, not serialization.
+        _entities = Enumerable.Range(0, rows).Select(i => TableAttemptStore.Write(Key(i), history)).ToArray();
+        for (var offset = 0; offset < rows; offset += parallelism)
+            await Task.WhenAll(_entities.Skip(offset).Take(parallelism).Select(e => _table.AddEntityAsync(e)));
+        await RunOpsAsync(_table, _entities, warmupOperations);
+    }
+
+    public int Rows => parallelism * RowsPerWorker;
+
+    public Task<RawTiming> RunAsync(int operations) =>
+        RunOpsAsync(_table ?? throw new InvalidOperationException("PrepareAsync first."), _entities, operations);
+
+    private async Task<RawTiming> RunOpsAsync(TableClient table, TableEntity[] entities, int operations)
+    {
+        var latencies = new double[operations];
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async worker =>
+        {
+            for (var n = 0; ; n++)
+            {
+                var op = Interlocked.Increment(ref next);
+                if (op >= operations) return;
+                var row = worker + parallelism * (n % RowsPerWorker);
+                var entity = entities[row];
+                var started = Stopwatch.GetTimestamp();
+                var read = await table.GetEntityAsync<TableEntity>(entity.PartitionKey, entity.RowKey);
+                await table.UpdateEntityAsync(entity, read.Value.ETag, TableUpdateMode.Replace);
+                latencies[op] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        clock.Stop();
+        return new RawTiming(operations, clock.Elapsed, latencies);
+    }
+
+    public static RawTiming Combine(RawTiming a, RawTiming b) =>
+        new(a.Operations + b.Operations, a.Elapsed + b.Elapsed, [.. a.LatenciesMs, .. b.LatenciesMs]);
+
+    private static LearnerCourseKey Key(int row) => LearnerCourseKey.For($"raw{row:D4}@bench.example.com", Aggregates.CourseId);
+}

@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using Go1Sync.Benchmarks.Engine;
+using Go1Sync.Benchmarks.Pipeline;
+using Go1Sync.Infrastructure.Storage;
+using Go1Sync.Testing;
+
+const string Usage = """
+    Usage: dotnet run -c Release --project bench/Go1Sync.Benchmarks -- <mode>
+      engine [BenchmarkDotNet options]   the rules and the row format, by aggregate size (BenchmarkDotNet)
+      pipeline [--events N] [--learners L] [--courses C] [--seed S]
+                                         N launches + N completions (default 500 each, 50 learners x 10 courses)
+                                         through the functions on an in-memory Azurite, and Azurite's raw rate
+    """;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+var rest = args[1..];
+switch (args[0])
+{
+    case "engine":
+        // The row size each case works on, for reading the table that follows.
+        foreach (var n in new[] { 1, 10, 100, 1000 })
+        {
+            var row = TableAttemptStore.Write(Aggregates.Key, Aggregates.Build(n));
+            var bytes = Enumerable.Range(0, row.GetInt32("Chunks") ?? 0).Sum(i => row.GetBinary($"D{i:00}")!.Length);
+            Console.WriteLine($"aggregate of {n,4} attempts: {bytes,7} bytes gzip JSON in {row.GetInt32("Chunks")} chunk(s)");
+        }
+        var config = DefaultConfig.Instance
+            .WithArtifactsPath(Path.Combine(RepoPaths.Root, "bench", "Go1Sync.Benchmarks", "BenchmarkDotNet.Artifacts"))
+            .AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1).WithId("Short"));
+        BenchmarkRunner.Run<EngineBenchmarks>(config, rest);
+        return 0;
+
+    case "pipeline":
+        PipelineOptions options;
+        try
+        {
+            options = PipelineOptions.Parse(rest);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+        return await PipelineBenchmark.RunAsync(options);
+
+    default:
+        Console.Error.WriteLine(Usage);
+        return 2;
+}
