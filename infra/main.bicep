@@ -122,6 +122,12 @@ param go1ClientId string = ''
 @description('Go1__ApiVersion: value of the Go1 api-version header.')
 param go1ApiVersion string = '2025-01-01'
 
+@description('Go1__Timeout: timeout of one Go1 API attempt (.NET TimeSpan, 00:00:01 to 00:02:00).')
+param go1Timeout string = '00:00:10'
+
+@description('Go1__RetryDelay: base delay between Go1 API retries (.NET TimeSpan).')
+param go1RetryDelay string = '00:00:02'
+
 @description('Sweep__StaleAfter: how long an attempt may stay open before the sweep looks at it (.NET TimeSpan, e.g. 00:30:00).')
 param sweepStaleAfter string = '00:30:00'
 
@@ -281,6 +287,8 @@ var appSettings = [
   { name: 'Go1__ClientId', value: go1ClientId }
   { name: 'Go1__ClientSecret', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.go1Client})' }
   { name: 'Go1__ApiVersion', value: go1ApiVersion }
+  { name: 'Go1__Timeout', value: go1Timeout }
+  { name: 'Go1__RetryDelay', value: go1RetryDelay }
   { name: 'Sweep__StaleAfter', value: sweepStaleAfter }
   { name: 'Sweep__MaxPerRun', value: string(sweepMaxPerRun) }
   { name: 'Sweep__MaxBackoff', value: sweepMaxBackoff }

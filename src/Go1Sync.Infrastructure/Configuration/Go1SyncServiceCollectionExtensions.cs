@@ -1,5 +1,6 @@
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Go1;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 
+        services.AddGo1Api(configuration);
         services.AddSingleton<ICompletionEnricher>(sp => new CompletionEnricher(
             sp.GetRequiredService<ICourseCatalogue>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.Infrastructure.Go1;
+
+/// <summary>
+/// The Go1 REST API (v3) over a typed <see cref="HttpClient"/> whose base address, <c>Api-Version</c>
+/// header and resilience (timeouts, retries honouring <c>Retry-After</c>, circuit breaker) come from
+/// <see cref="Go1ApiServiceCollectionExtensions.AddGo1Api"/>. This class adds the bearer token and,
+/// on a 401, one token refresh and one more try. A 404 is "not there" (null); any other failure
+/// throws <see cref="HttpRequestException"/> with its status so that the queue message is retried.
+/// </summary>
+public sealed class Go1ApiClient : IGo1Directory, IGo1Enrolments
+{
+    public const string HttpClientName = "Go1.Api";
+
+    /// <summary>Go1's largest page.</summary>
+    public const int PageSize = 50;
+
+    private readonly HttpClient _http;
+    private readonly Go1TokenSource _tokens;
+    private readonly ILogger<Go1ApiClient> _logger;
+
+    public Go1ApiClient(HttpClient http, Go1TokenSource tokens, ILogger<Go1ApiClient> logger)
+    {
+        _http = http;
+        _tokens = tokens;
+        _logger = logger;
+    }
+
+    public async Task<Go1Enrolment?> GetEnrolmentAsync(string enrolmentId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(enrolmentId);
+        using var document = await GetJsonAsync("enrolment", enrolmentId, $"enrollments/{Uri.EscapeDataString(enrolmentId)}", cancellationToken).ConfigureAwait(false);
+        if (document is null)
+            return null;
+        return Go1Json.Enrolment(document.RootElement, enrolmentId)
+            ?? throw new HttpRequestException($"Go1 answered enrolment {enrolmentId} with something that is not an enrolment.");
+    }
+
+    public async Task<string?> GetUserEmailAsync(string userAccountId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userAccountId);
+        using var document = await GetJsonAsync("user", userAccountId, $"users/{Uri.EscapeDataString(userAccountId)}", cancellationToken).ConfigureAwait(false);
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+            return null;
+        return Go1Json.String(document.RootElement, "email") ?? Go1Json.String(document.RootElement, "mail");
+    }
+
+    public async Task<int?> GetCourseDurationMinutesAsync(string learningObjectId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(learningObjectId);
+        using var document = await GetJsonAsync("learning object", learningObjectId, $"learning-objects/{Uri.EscapeDataString(learningObjectId)}", cancellationToken).ConfigureAwait(false);
+        if (document is null
+            || document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("relevance", out var relevance)
+            || relevance.ValueKind != JsonValueKind.Object)
+            return null;
+        return Go1Json.Integer(relevance, "duration") is > 0 and var minutes ? minutes : null;
+    }
+
+    public async Task<string?> FindUserIdByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        using var document = await GetJsonAsync("user search", LearnerEmail.Mask(email), $"users?email={Uri.EscapeDataString(email.Trim())}", cancellationToken).ConfigureAwait(false);
+        if (document is null)
+            return null;
+        foreach (var hit in Hits(document.RootElement))
+            if (Go1Json.Id(hit, "id") is { } id)
+                return id;
+        return null;
+    }
+
+    public async Task<IReadOnlyList<Go1Enrolment>> ListCompletedEnrolmentsAsync(string userAccountId, string loId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userAccountId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(loId);
+        var query = $"enrollments?user_account_id={Uri.EscapeDataString(userAccountId)}&lo_ids={Uri.EscapeDataString(loId)}&status=completed&limit={PageSize}";
+        using var document = await GetJsonAsync("enrolment search", $"user {userAccountId} learning object {loId}", query, cancellationToken).ConfigureAwait(false);
+        if (document is null)
+            return [];
+        var enrolments = new List<Go1Enrolment>();
+        foreach (var hit in Hits(document.RootElement))
+            if (Go1Json.Enrolment(hit) is { } enrolment)
+                enrolments.Add(enrolment);
+        return enrolments;
+    }
+
+    private static IEnumerable<JsonElement> Hits(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("hits", out var hits) && hits.ValueKind == JsonValueKind.Array
+            ? hits.EnumerateArray()
+            : [];
+
+    /// <summary>GET <paramref name="relativeUri"/>; null on 404; throws on any other failure.</summary>
+    private async Task<JsonDocument?> GetJsonAsync(string operation, string resourceForLog, string relativeUri, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var token = await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(relativeUri, token, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            // The token expired early or was revoked: one refresh, one more try; a second 401 is a failure.
+            response.Dispose();
+            Go1Log.Unauthorized(_logger, operation, resourceForLog);
+            _tokens.Invalidate(token);
+            token = await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+            response = await SendAsync(relativeUri, token, cancellationToken).ConfigureAwait(false);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            Go1Log.Answered(_logger, operation, resourceForLog, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                Go1Log.NotFound(_logger, operation, resourceForLog);
+                return null;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                Go1Log.Failed(_logger, operation, resourceForLog, status);
+                throw new HttpRequestException(
+                    $"Go1 answered {status} ({response.ReasonPhrase}) to the {operation} request for {resourceForLog}.",
+                    null, response.StatusCode);
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+                return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string relativeUri, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(relativeUri, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+}

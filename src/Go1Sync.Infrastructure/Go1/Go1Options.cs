@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+
+namespace Go1Sync.Infrastructure.Go1;
+
+/// <summary>
+/// Settings section <c>Go1</c>: the Go1 REST API (v3) and its OAuth2 client credentials.
+/// Without <c>Go1__ClientId</c> and <c>Go1__ClientSecret</c> the API is simply not used (thin payloads
+/// are parked); the other settings are checked only when it is.
+/// </summary>
+public sealed partial class Go1Options : IValidatableObject
+{
+    public const string Section = "Go1";
+
+    public string BaseUrl { get; set; } = "https://gateway.go1.com";
+
+    public string TokenUrl { get; set; } = "https://auth.go1.com/oauth/token";
+
+    public string? ClientId { get; set; }
+
+    /// <summary>Never logged, never in <see cref="ToString"/>.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Sent as the <c>Api-Version</c> header on every request.</summary>
+    public string ApiVersion { get; set; } = "2025-01-01";
+
+    /// <summary>Timeout of one HTTP attempt (setting <c>Go1__Timeout</c>). A whole call, retries included, gets four times this.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Median delay before the first retry (exponential with jitter after that). A <c>Retry-After</c> header from Go1 wins.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
+
+    /// <summary>The retries the standard resilience handler makes after a transient failure (429, 408, 5xx, timeout).</summary>
+    public const int MaxRetryAttempts = 3;
+
+    /// <summary>A call, all its attempts and the delays between them included, never takes longer than this.</summary>
+    public TimeSpan TotalTimeout => Timeout * (MaxRetryAttempts + 1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IsConfigured)
+            yield break;
+
+        if (!IsAllowedUrl(BaseUrl))
+            yield return new ValidationResult(
+                "The setting Go1__BaseUrl must be an absolute https URL such as https://gateway.go1.com (http is accepted for a loopback address only).",
+                [nameof(BaseUrl)]);
+        if (!IsAllowedUrl(TokenUrl))
+            yield return new ValidationResult(
+                "The setting Go1__TokenUrl must be an absolute https URL such as https://auth.go1.com/oauth/token (http is accepted for a loopback address only).",
+                [nameof(TokenUrl)]);
+        if (string.IsNullOrWhiteSpace(ApiVersion) || !ApiVersionPattern().IsMatch(ApiVersion))
+            yield return new ValidationResult("The setting Go1__ApiVersion must be a date such as 2025-01-01.", [nameof(ApiVersion)]);
+        if (Timeout < TimeSpan.FromSeconds(1) || Timeout > TimeSpan.FromMinutes(2))
+            yield return new ValidationResult("The setting Go1__Timeout must be between 00:00:01 and 00:02:00.", [nameof(Timeout)]);
+        if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
+            yield return new ValidationResult("The setting Go1__RetryDelay must be between 00:00:00 and 00:01:00.", [nameof(RetryDelay)]);
+    }
+
+    /// <summary>Everything but the secret.</summary>
+    public override string ToString() =>
+        $"Go1Options {{ BaseUrl = {BaseUrl}, TokenUrl = {TokenUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(none)" : "***")}, ApiVersion = {ApiVersion}, Timeout = {Timeout}, RetryDelay = {RetryDelay} }}";
+
+    /// <summary>An absolute https URL without credentials, or http to a loopback address (tests, local fakes).</summary>
+    public static bool IsAllowedUrl(string? value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !string.IsNullOrEmpty(uri.UserInfo))
+            return false;
+        if (uri.Scheme == Uri.UriSchemeHttps)
+            return true;
+        return uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback;
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ApiVersionPattern();
+}

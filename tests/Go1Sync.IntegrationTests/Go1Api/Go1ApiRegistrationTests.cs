@@ -1,0 +1,144 @@
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Go1;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using WireMock.RequestBuilders;
+
+namespace Go1Sync.IntegrationTests.Go1Api;
+
+public sealed class Go1ApiRegistrationTests : IDisposable
+{
+    private readonly Go1Stub _go1 = new();
+
+    public void Dispose() => _go1.Dispose();
+
+    [Theory]
+    [InlineData("not a url")]
+    [InlineData("/relative")]
+    [InlineData("http://gateway.go1.com")]
+    [InlineData("ftp://gateway.go1.com")]
+    public async Task A_configured_client_with_an_invalid_BaseUrl_fails_at_start_naming_Go1__BaseUrl(string baseUrl)
+    {
+        var settings = _go1.Settings();
+        settings["Go1:BaseUrl"] = baseUrl;
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGo1Api(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Go1__BaseUrl", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Go1Stub.ClientSecret, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Http_is_accepted_for_a_loopback_address_only()
+    {
+        Assert.True(Go1Options.IsAllowedUrl("http://127.0.0.1:8080"));
+        Assert.True(Go1Options.IsAllowedUrl("http://localhost:8080/"));
+        Assert.True(Go1Options.IsAllowedUrl("https://gateway.go1.com"));
+        Assert.False(Go1Options.IsAllowedUrl("http://gateway.go1.com"));
+        Assert.False(Go1Options.IsAllowedUrl("https://user:pass@gateway.go1.com"));
+    }
+
+    [Fact]
+    public async Task A_valid_configuration_starts()
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(_go1.Settings());
+        builder.Services.AddGo1Api(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        Assert.NotNull(host.Services.GetService<IGo1Directory>());
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("client", "")]
+    [InlineData("", "secret")]
+    public async Task Without_client_credentials_no_IGo1Directory_is_registered_and_the_rest_is_not_checked(string clientId, string clientSecret)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Go1:BaseUrl"] = "not checked when Go1 is not configured",
+            ["Go1:ClientId"] = clientId,
+            ["Go1:ClientSecret"] = clientSecret,
+        };
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGo1Api(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        Assert.Null(host.Services.GetService<IGo1Directory>());
+        Assert.Null(host.Services.GetService<IGo1Enrolments>());
+        Assert.False(host.Services.GetRequiredService<IOptions<Go1Options>>().Value.IsConfigured);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Calling_AddGo1Api_twice_does_not_stack_a_second_resilience_pipeline()
+    {
+        _go1.GivenToken();
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 500));
+        var configuration = Go1Stub.Configuration(_go1.Settings());
+        var services = new ServiceCollection().AddLogging();
+        services.AddGo1Api(configuration).AddGo1Api(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => provider.GetRequiredService<IGo1Directory>().GetEnrolmentAsync("11", CancellationToken.None));
+
+        Assert.Equal(4, _go1.Requests("/enrollments/11").Count);
+    }
+
+    [Fact]
+    public void The_options_text_never_shows_the_client_secret()
+    {
+        var options = new Go1Options { ClientId = Go1Stub.ClientId, ClientSecret = Go1Stub.ClientSecret };
+
+        Assert.DoesNotContain(Go1Stub.ClientSecret, options.ToString(), StringComparison.Ordinal);
+        Assert.Contains(Go1Stub.ClientId, options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logs_at_every_level_never_contain_the_client_secret_an_access_token_or_an_email_in_clear()
+    {
+        const string email = "ada.lovelace@example.com";
+        const string otherEmail = "grace.hopper@example.org";
+        _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost()).InScenario("tokens").WillSetStateTo("first issued")
+            .RespondWith(Go1Stub.Json("""{"access_token":"eyJ-first-token-value","expires_in":3600}"""));
+        _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost()).InScenario("tokens").WhenStateIs("first issued")
+            .RespondWith(Go1Stub.Json("""{"access_token":"eyJ-second-token-value","expires_in":3600}"""));
+        _go1.Server.Given(Request.Create().WithPath("/users").UsingGet().WithHeader("Authorization", "Bearer eyJ-first-token-value"))
+            .RespondWith(Go1Stub.Json("{}", 401));
+        _go1.Server.Given(Request.Create().WithPath("/users").UsingGet().WithParam("email", email).WithHeader("Authorization", "Bearer eyJ-second-token-value"))
+            .RespondWith(Go1Stub.Json($$"""{"total":1,"hits":[{"id":77,"email":"{{email}}"}]}"""));
+        _go1.Server.Given(Request.Create().WithPath("/users/77").UsingGet()).RespondWith(Go1Stub.Json($$"""{"id":77,"email":"{{email}}"}"""));
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/500").UsingGet()).RespondWith(Go1Stub.Json("{}", 500));
+        var services = _go1.Services();
+        var client = services.GetRequiredService<IGo1Enrolments>();
+        var directory = services.GetRequiredService<IGo1Directory>();
+
+        Assert.Equal("77", await client.FindUserIdByEmailAsync(email, CancellationToken.None));
+        Assert.Equal(email, await directory.GetUserEmailAsync("77", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => directory.GetEnrolmentAsync("500", CancellationToken.None));
+        _go1.Server.Given(Request.Create().WithPath("/users").UsingGet().WithParam("email", otherEmail)).RespondWith(Go1Stub.Json("{}", 503));
+        var searchError = await Assert.ThrowsAsync<HttpRequestException>(() => client.FindUserIdByEmailAsync(otherEmail, CancellationToken.None));
+
+        var records = services.GetFakeLogCollector().GetSnapshot();
+        Assert.NotEmpty(records);
+        Assert.Contains(records, r => r.Message.Contains("a***@example.com", StringComparison.Ordinal));
+        Assert.Contains(records, r => r.Message.Contains("g***@example.org", StringComparison.Ordinal));
+        var text = string.Join("\n", records.Select(r =>
+            $"{r.Category} {r.Message} {r.Exception} {string.Join(",", r.StructuredState?.Select(kv => $"{kv.Key}={kv.Value}") ?? [])} {string.Join(",", r.Scopes)}"));
+        text += "\n" + error + "\n" + searchError;
+        foreach (var forbidden in new[] { Go1Stub.ClientSecret, "eyJ-first-token-value", "eyJ-second-token-value", email, Uri.EscapeDataString(email), otherEmail, Uri.EscapeDataString(otherEmail) })
+            Assert.DoesNotContain(forbidden, text, StringComparison.OrdinalIgnoreCase);
+    }
+}

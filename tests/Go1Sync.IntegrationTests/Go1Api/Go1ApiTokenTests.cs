@@ -1,0 +1,132 @@
+using System.Net;
+using Go1Sync.Core.Processing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using WireMock.RequestBuilders;
+
+namespace Go1Sync.IntegrationTests.Go1Api;
+
+public sealed class Go1ApiTokenTests : IDisposable
+{
+    private const string Enrolment = """{"id":"11","user_account_id":"22","lo_id":"33","status":"completed","pass":true}""";
+    private readonly Go1Stub _go1 = new();
+
+    public void Dispose() => _go1.Dispose();
+
+    [Fact]
+    public async Task The_token_is_fetched_once_with_the_client_credentials_form_and_reused_by_many_and_concurrent_calls()
+    {
+        _go1.GivenToken();
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json(Enrolment));
+        var directory = _go1.Services().GetRequiredService<IGo1Directory>();
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => directory.GetEnrolmentAsync("11", CancellationToken.None)));
+        for (var i = 0; i < 5; i++)
+            Assert.NotNull(await directory.GetEnrolmentAsync("11", CancellationToken.None));
+
+        Assert.Equal(15, _go1.Requests("/enrollments/11").Count);
+        var token = Assert.Single(_go1.Requests(Go1Stub.TokenPath)).RequestMessage;
+        Assert.Equal("POST", token.Method);
+        Assert.StartsWith("application/x-www-form-urlencoded", token.Headers!["Content-Type"].Single());
+        var form = token.Body!.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
+        Assert.Equal("client_credentials", form["grant_type"]);
+        Assert.Equal(Go1Stub.ClientId, form["client_id"]);
+        Assert.Equal(Go1Stub.ClientSecret, form["client_secret"]);
+    }
+
+    [Fact]
+    public async Task Every_api_request_carries_the_bearer_token_and_the_Api_Version_header()
+    {
+        _go1.GivenToken("token-abc");
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()
+                .WithHeader("Authorization", "Bearer token-abc")
+                .WithHeader("Api-Version", Go1Stub.ApiVersion))
+            .RespondWith(Go1Stub.Json(Enrolment));
+        _go1.Server.Given(Request.Create().WithPath("/users/22").UsingGet()
+                .WithHeader("Authorization", "Bearer token-abc")
+                .WithHeader("Api-Version", Go1Stub.ApiVersion))
+            .RespondWith(Go1Stub.Json("""{"id":22,"email":"ada@example.com"}"""));
+        var directory = _go1.Services().GetRequiredService<IGo1Directory>();
+
+        Assert.NotNull(await directory.GetEnrolmentAsync("11", CancellationToken.None));
+        Assert.Equal("ada@example.com", await directory.GetUserEmailAsync("22", CancellationToken.None));
+
+        foreach (var entry in _go1.Server.LogEntries.Where(e => e.RequestMessage.Path != Go1Stub.TokenPath))
+        {
+            Assert.Equal("Bearer token-abc", entry.RequestMessage.Headers!["Authorization"].Single());
+            Assert.Equal(Go1Stub.ApiVersion, entry.RequestMessage.Headers!["Api-Version"].Single());
+        }
+    }
+
+    [Fact]
+    public async Task The_token_is_kept_until_a_minute_before_it_expires_then_refreshed()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+        _go1.GivenToken(expiresIn: 3600);
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json(Enrolment));
+        var directory = _go1.Services(time: time).GetRequiredService<IGo1Directory>();
+
+        await directory.GetEnrolmentAsync("11", CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(3600 - 60 - 1));
+        await directory.GetEnrolmentAsync("11", CancellationToken.None);
+        Assert.Equal(1, _go1.TokenRequests);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await directory.GetEnrolmentAsync("11", CancellationToken.None);
+        await directory.GetEnrolmentAsync("11", CancellationToken.None);
+        Assert.Equal(2, _go1.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_revoked_token_answered_401_once_is_refreshed_once_and_the_call_retried_with_the_new_token()
+    {
+        _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost()).InScenario("tokens").WillSetStateTo("first issued")
+            .RespondWith(Go1Stub.Json("""{"access_token":"token-old","expires_in":3600}"""));
+        _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost()).InScenario("tokens").WhenStateIs("first issued")
+            .RespondWith(Go1Stub.Json("""{"access_token":"token-new","expires_in":3600}"""));
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet().WithHeader("Authorization", "Bearer token-old"))
+            .RespondWith(Go1Stub.Json("""{"message":"token revoked"}""", 401));
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet().WithHeader("Authorization", "Bearer token-new"))
+            .RespondWith(Go1Stub.Json(Enrolment));
+        var directory = _go1.Services().GetRequiredService<IGo1Directory>();
+
+        var enrolment = await directory.GetEnrolmentAsync("11", CancellationToken.None);
+
+        Assert.Equal("11", enrolment?.Id);
+        Assert.Equal(2, _go1.TokenRequests);
+        Assert.Equal(["Bearer token-old", "Bearer token-new"],
+            _go1.Requests("/enrollments/11").Select(e => e.RequestMessage.Headers!["Authorization"].Single()));
+
+        // The new token is kept: no further refresh.
+        await directory.GetEnrolmentAsync("11", CancellationToken.None);
+        Assert.Equal(2, _go1.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_second_401_after_the_refresh_throws_instead_of_looping()
+    {
+        _go1.GivenToken();
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 401));
+        var directory = _go1.Services().GetRequiredService<IGo1Directory>();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => directory.GetEnrolmentAsync("11", CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+        Assert.Equal(2, _go1.TokenRequests);
+        Assert.Equal(2, _go1.Requests("/enrollments/11").Count);
+    }
+
+    [Fact]
+    public async Task A_refused_token_request_throws_with_its_status_and_names_the_settings()
+    {
+        _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost())
+            .RespondWith(Go1Stub.Json("""{"error":"invalid_client"}""", 401));
+        var directory = _go1.Services().GetRequiredService<IGo1Directory>();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => directory.GetEnrolmentAsync("11", CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+        Assert.Contains("Go1__ClientSecret", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_go1.Requests("/enrollments/11"));
+    }
+}
