@@ -102,6 +102,44 @@ public sealed class Azurite : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// Graceful stop that does not wait for clients' keep-alive connections: SIGTERM, then, once the
+    /// queue and table services have printed "successfully closed" (Azurite prints it after it has
+    /// saved their databases to disk and stopped handling requests), the process is ended. Azurite
+    /// itself stays up after SIGTERM until every open connection goes away (with pooled SDK clients,
+    /// up to <see cref="StopAsync"/>'s 20 s timeout) while requests on those connections hang.
+    /// Returns how long the services took to report closed.
+    /// </summary>
+    public async Task<TimeSpan> StopOnceSavedAsync()
+    {
+        if (_process is null || _process.HasExited) return TimeSpan.Zero;
+        int linesBefore;
+        lock (_output) linesBefore = _output.Count;
+        var started = Stopwatch.GetTimestamp();
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill!.WaitForExitAsync();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!_process.HasExited && DateTime.UtcNow < deadline)
+        {
+            bool closed;
+            lock (_output)
+            {
+                var since = _output.Skip(linesBefore).ToList();
+                closed = since.Any(l => l.Contains("Queue service successfully closed", StringComparison.Ordinal))
+                    && since.Any(l => l.Contains("Table service successfully closed", StringComparison.Ordinal));
+            }
+            if (closed) break;
+            await Task.Delay(20);
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+        return elapsed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
