@@ -124,7 +124,7 @@ public sealed class AttemptEventProcessor(
                 var (launch, launchError) = Read<LaunchMessage>(envelope);
                 if (launch is null)
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
-                return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken).ConfigureAwait(false);
+                return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken, launch.AttemptId).ConfigureAwait(false);
 
             case EventKinds.Completion:
                 var (message, completionError) = Read<CompletionMessage>(envelope);
@@ -173,7 +173,8 @@ public sealed class AttemptEventProcessor(
         string courseId,
         Func<LearnerCourseHistory, Acceptance> accept,
         string? enrolmentId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? attemptId = null)
     {
         var key = LearnerCourseKey.For(email, courseId);
         for (var conflicts = 0; ; conflicts++)
@@ -187,16 +188,19 @@ public sealed class AttemptEventProcessor(
             {
                 // Seen before: the first delivery may have stopped after the aggregate write, so
                 // rewriting the projections here is what repairs them.
-                await projection.RepairAsync(key, before, cancellationToken).ConfigureAwait(false);
+                var touched = before.Where(a => a.AttemptId == attemptId || (enrolmentId is not null && a.Go1EnrolmentId == enrolmentId)).Select(a => a.AttemptId).ToList();
+                await projection.RepairAsync(key, before, touched, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
                     LearnerEmail.Mask(email), courseId, enrolmentId);
                 return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts);
             }
 
-            if (await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false))
+            var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
+            if (etag is not null)
             {
                 var after = rules.Fold(acceptance.History);
                 await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
+                await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
                 var changed = after.Where(a => !before.Contains(a)).Select(a => a.AttemptId).ToList();
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
                     envelope.Kind, LearnerEmail.Mask(email), courseId, changed, conflicts, enrolmentId);
@@ -213,6 +217,29 @@ public sealed class AttemptEventProcessor(
             await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Another instance may have written a newer version of the aggregate, and its projection,
+    /// while ours was on the way: our rows could then have overwritten newer ones. After writing,
+    /// check that the aggregate is still the version we projected; if not, bring the rows from
+    /// what we wrote to the latest version. The last writer to finish always checks last, so the
+    /// read side ends at the latest version whatever the interleaving.
+    /// </summary>
+    private async Task ConvergeAsync(LearnerCourseKey key, IReadOnlyList<Attempt> written, string writtenETag, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxConvergenceRounds; round++)
+        {
+            var current = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (current is null || current.ETag == writtenETag) return;
+            var latest = rules.Fold(current.History);
+            await projection.UpdateAsync(key, written, latest, cancellationToken).ConfigureAwait(false);
+            written = latest;
+            writtenETag = current.ETag;
+        }
+        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", key.CourseKey, MaxConvergenceRounds);
+    }
+
+    private const int MaxConvergenceRounds = 5;
 
     private async Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken)
     {

@@ -11,8 +11,11 @@ public interface IAttemptStore
 {
     Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken);
 
-    /// <summary>Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it does not exist yet). False on a conflict.</summary>
-    Task<bool> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it
+    /// does not exist yet). Returns the new ETag, or null on a conflict.
+    /// </summary>
+    Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
 
     /// <summary>Every history of one learner (by <see cref="Learners.LearnerEmail.Hash"/>): a query on the learner's partition.</summary>
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken);
@@ -24,8 +27,12 @@ public interface IAttemptProjection
     /// <summary>Writes what changed between two folds of the same aggregate.</summary>
     Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken);
 
-    /// <summary>Rewrites every row of the aggregate: harmless when already right, a repair when a previous run stopped half way.</summary>
-    Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken);
+    /// <summary>
+    /// Rewrites every row of the aggregate and removes rows it no longer has: harmless when
+    /// already right, a repair when a previous run stopped half way. <paramref name="touched"/>
+    /// names the attempts the redelivered event is about, whose open-index rows are checked too.
+    /// </summary>
+    Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken);
 }
 
 public sealed record Course(string CourseId, int DurationMinutes, string? Title, DateTimeOffset UpdatedAt);

@@ -49,8 +49,9 @@ public sealed class StorageTransactionCounter
         else if (request.Method == RequestMethod.Get)
         {
             Interlocked.Increment(ref _tableReads);
-            // A point read addresses one entity: .../Table(PartitionKey='..',RowKey='..').
-            if (!path.EndsWith(')')) Interlocked.Increment(ref _tableQueries);
+            // A point read addresses one entity: .../Table(PartitionKey='..',RowKey='..'); a query
+            // goes to .../Table() with a $filter (or to the table list).
+            if (path.EndsWith("()", StringComparison.Ordinal) || !path.EndsWith(')')) Interlocked.Increment(ref _tableQueries);
         }
         else Interlocked.Increment(ref _tableWrites);
     }

@@ -32,19 +32,38 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
 
         await UpsertStatsAsync(key, changed, cancellationToken).ConfigureAwait(false);
         foreach (var gone in removed)
-            await _stats.DeleteEntityAsync(StatsPartition(gone.CourseId), StatsRow(key, gone.AttemptId), ETag.All, cancellationToken).ConfigureAwait(false);
+            await _stats.DeleteEntityAsync(key.CourseKey, StatsRow(key, gone.AttemptId), ETag.All, cancellationToken).ConfigureAwait(false);
 
         await UpsertOpenAsync(key, changed.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
-        var noLongerOpen = changed.Where(a => a.Status != AttemptStatus.Open && previous.TryGetValue(a.AttemptId, out var old) && old.Status == AttemptStatus.Open)
+        // An index row is keyed by first activity: it goes when its attempt closes or disappears,
+        // and also when a late, earlier launch moves the attempt's first activity (its key changes).
+        var staleRows = changed
+            .Where(a => previous.TryGetValue(a.AttemptId, out var old) && old.Status == AttemptStatus.Open
+                && (a.Status != AttemptStatus.Open || old.FirstActivityAt != a.FirstActivityAt))
+            .Select(a => previous[a.AttemptId])
             .Concat(removed.Where(r => r.Status == AttemptStatus.Open));
-        foreach (var closed in noLongerOpen)
-            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, closed), ETag.All, cancellationToken).ConfigureAwait(false);
+        foreach (var stale in staleRows)
+            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, stale), ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    public async Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
     {
         await UpsertStatsAsync(key, attempts, cancellationToken).ConfigureAwait(false);
+
+        // Rows of this learner on this course that the fold no longer has (a go1-direct attempt a
+        // late launch took over while the previous run stopped half way): one range read of the
+        // learner's rows in the course partition, then deletes of what is left over.
+        var kept = attempts.Select(a => StatsRow(key, a.AttemptId)).ToHashSet(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {key.LearnerHash + "_"} and RowKey lt {key.LearnerHash + "`"}");
+        var orphans = new List<string>();
+        await foreach (var row in _stats.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            if (!kept.Contains(row.RowKey)) orphans.Add(row.RowKey);
+        foreach (var orphan in orphans)
+            await _stats.DeleteEntityAsync(key.CourseKey, orphan, ETag.All, cancellationToken).ConfigureAwait(false);
+
         await UpsertOpenAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var closed in attempts.Where(a => a.Status != AttemptStatus.Open && touched.Contains(a.AttemptId)))
+            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, closed), ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>RowKey of a stats row: learner hash then attempt id, so two learners can never collide on an LMS attempt id.</summary>

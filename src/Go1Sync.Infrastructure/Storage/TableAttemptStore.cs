@@ -29,22 +29,21 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
         return new StoredHistory(Read(response.Value), response.Value.ETag.ToString());
     }
 
-    public async Task<bool> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
+    public async Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
     {
         var entity = Write(key, history);
         try
         {
-            if (etag is null)
-                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            else
-                await _table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return true;
+            var response = etag is null
+                ? await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                : await _table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table storage returned no ETag for a write.");
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             // Someone else wrote first (or our own retried write did): the caller re-reads, and the
             // event set in the row tells whether this event is already in.
-            return false;
+            return null;
         }
     }
 

@@ -79,9 +79,8 @@ public sealed class DuplicateStormTests(AzuriteFixture storage, ITestOutputHelpe
         Assert.Equal(0, await host.QueueLengthAsync());
         Assert.True(aggregateDifferences.Count == 0, "Aggregates differ from the pure engine: " + StateCheck.Report(aggregateDifferences));
         Assert.True(statsDifferences.Count == 0, "AttemptStats rows differ from the aggregate folds: " + StateCheck.Report(statsDifferences));
-        // Fails today (product bug, see ProjectionOrderingTests.ContinueDeliveredBeforeTheFirstLaunch_LeavesExactlyOneOpenIndexRow):
-        // an OpenAttempts row is keyed by the attempt's first activity as known when it was written,
-        // and is not moved when an earlier launch of the same attempt arrives later.
+        // An OpenAttempts row is keyed by the attempt's first activity; when an earlier launch of the
+        // same attempt arrives late, the projection must move the row (see ProjectionOrderingTests).
         Assert.True(indexDifferences.Count == 0, "OpenAttempts rows differ from the aggregate folds: " + StateCheck.Report(indexDifferences));
     }
 

@@ -35,12 +35,9 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         output.WriteLine($"open index rows for the one open attempt: {rows.Count} ({string.Join(", ", rows.Select(r => r.RowKey))}); " +
             $"expected only {Go1Sync.Infrastructure.Storage.TableAttemptProjection.OpenRow(first.Aggregate.Key, attempt)}");
         var differences = await StateCheck.ProjectionDifferencesAsync(host, new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [first.Aggregate] = [attempt] });
-        // Fails today (product bug): the OpenAttempts RowKey starts with the attempt's first activity.
-        // The continue's delivery wrote the row at 11:00; the first launch moved the first activity
-        // to 09:00 and TableAttemptProjection.UpdateAsync upserted a second row at 09:00 without
-        // deleting the 11:00 one (it deletes index rows only for attempts that stopped being open or
-        // disappeared). When the attempt is completed, only the 09:00 row is deleted, so the
-        // 11:00 row stays for ever, pointing at a completed attempt.
+        // The OpenAttempts RowKey starts with the attempt's first activity. The continue's delivery
+        // wrote the row at 11:00; the first launch moves the first activity to 09:00, so the
+        // projection must delete the 11:00 row as it writes the 09:00 one (an earlier version left it).
         Assert.True(differences.Count == 0, StateCheck.Report(differences));
     }
 
@@ -60,7 +57,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         var gate = new GatedProjection(host.Get<IAttemptProjection>());
         var slowInstance = new AttemptEventProcessor(
             host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
-            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), NullLogger<AttemptEventProcessor>.Instance);
+            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance);
         var slow = slowInstance.ProcessAsync("msg-launch", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -90,11 +87,9 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
             new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [launch.Aggregate] = await host.AttemptsAsync(email, course) });
         output.WriteLine($"after a later, unrelated launch on the same aggregate: differences {afterLater.Count}");
 
-        // Fails today (product bug): the projection is written after the aggregate write with no
-        // ordering between instances (AttemptEventProcessor.ApplyAsync: TrySaveAsync, then
-        // projection.UpdateAsync with the fold this instance computed). Instance 1's late UpdateAsync
-        // upserts rc-a as it was after the launch (open, 50 %) over instance 2's completed row, and
-        // re-adds rc-a to OpenAttempts. Nothing repairs it short of a duplicate delivery.
+        // Instance 1's late UpdateAsync writes rc-a as it was after the launch (open, 50 %) over
+        // instance 2's completed row; the processor then sees the aggregate has moved on and brings
+        // the rows to the latest version (AttemptEventProcessor.ConvergeAsync).
         Assert.True(differences.Count == 0, StateCheck.Report(differences));
     }
 
@@ -114,7 +109,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
             await inner.UpdateAsync(key, before, after, cancellationToken);
         }
 
-        public Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken) =>
-            inner.RepairAsync(key, attempts, cancellationToken);
+        public Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken) =>
+            inner.RepairAsync(key, attempts, touched, cancellationToken);
     }
 }

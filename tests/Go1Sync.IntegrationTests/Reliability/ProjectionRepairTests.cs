@@ -66,9 +66,8 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
             $"open index rows now: {string.Join(", ", (await OpenRowsAsync(host, course)).Select(r => r.GetString("AttemptId")))}");
         foreach (var d in stats.Concat(index)) output.WriteLine("  " + d);
         Assert.True(stats.Count == 0, StateCheck.Report(stats));
-        // Fails today (product bug): RepairAsync upserts the stats rows and the open attempts' index
-        // rows but never deletes an index row, so cd-a, completed by the crashed run, stays in
-        // OpenAttempts for ever (TableAttemptProjection.RepairAsync).
+        // RepairAsync must also delete the index row of the attempt the redelivered event completed;
+        // an earlier version only upserted, leaving cd-a in OpenAttempts for ever.
         Assert.True(index.Count == 0, StateCheck.Report(index));
     }
 
@@ -95,9 +94,8 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
         var stats = await StateCheck.StatsDifferencesAsync(host, await FoldsAsync(host, launch.Aggregate));
         output.WriteLine($"stats rows after the redelivery: {string.Join(", ", (await host.StatsRowsAsync(course)).Select(r => r.GetString("AttemptId") + "=" + r.GetString("Status")))}; differences {stats.Count}");
         foreach (var d in stats) output.WriteLine("  " + d);
-        // Fails today (product bug): RepairAsync only upserts the current attempts, so the stats row
-        // of go1-enr-cx, which the fold no longer has, is never deleted: the course's statistics
-        // count the one completion twice (TableAttemptProjection.RepairAsync).
+        // RepairAsync must delete the stats row of go1-enr-cx, which the fold no longer has; an
+        // earlier version only upserted, so the course's statistics counted the completion twice.
         Assert.True(stats.Count == 0, StateCheck.Report(stats));
     }
 
@@ -147,7 +145,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
             _ => throw new InvalidOperationException(e.GetType().Name),
         };
         Assert.True(acceptance.IsNew);
-        Assert.True(await store.TrySaveAsync(key, acceptance.History, stored?.ETag, CancellationToken.None));
+        Assert.NotNull(await store.TrySaveAsync(key, acceptance.History, stored?.ETag, CancellationToken.None));
     }
 
     private static async Task<Dictionary<LearnerCourse, IReadOnlyList<Attempt>>> FoldsAsync(Go1SyncTestHost host, LearnerCourse aggregate) =>
