@@ -30,7 +30,11 @@ public static class Cli
         deliveries.SetAction((result, ct) => WithNow(result.GetValue(since), stderr, asOf =>
             new DeliveriesCommand(stdout, stderr).RunAsync(asOf!.Value, result.GetValue(enrolment), result.GetValue(email), result.GetValue(storage), result.GetValue(json), ct)));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries };
+        var once = new Option<bool>("--once") { Description = "Run one sweep now (the only mode: the schedule belongs to the Functions app).", Required = true };
+        var sweep = new Command("sweep", "Reconcile stale open attempts with Go1 and queue the completions found.") { once, storage, json };
+        sweep.SetAction((result, ct) => new SweepCommand(stdout, stderr).RunAsync(result.GetValue(storage), result.GetValue(json), ct));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -92,16 +92,19 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
         return new Enrichment.Ready(completion, duration);
     }
 
+    /// <summary>Go1 is where a course's theoretical duration lives; a catalogue entry older than this is refreshed from it.</summary>
+    public static readonly TimeSpan DurationRefreshAge = TimeSpan.FromDays(7);
+
     private async Task<int?> DurationAsync(string courseId, CancellationToken cancellationToken)
     {
         var course = await catalogue.GetAsync(courseId, cancellationToken).ConfigureAwait(false);
-        if (course is { DurationMinutes: > 0 }) return course.DurationMinutes;
-        if (go1 is null) return null;
+        var known = course is { DurationMinutes: > 0 } ? course.DurationMinutes : (int?)null;
+        if (go1 is null || (known is not null && time.GetUtcNow() - course!.UpdatedAt < DurationRefreshAge)) return known;
 
         var minutes = await go1.GetCourseDurationMinutesAsync(courseId, cancellationToken).ConfigureAwait(false);
-        if (minutes is > 0)
-            await catalogue.UpsertAsync(new Course(courseId, minutes.Value, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        return minutes is > 0 ? minutes : null;
+        if (minutes is not > 0) return known;
+        await catalogue.UpsertAsync(new Course(courseId, minutes.Value, course?.Title, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return minutes;
     }
 
     private static string Missing(CompletionMessage m)

@@ -52,12 +52,14 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<ProcessingMetrics>();
         services.AddSingleton<AttemptEventProcessor>();
         services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
+        services.AddSingleton<Sweep.ReconciliationSweep>();
         services.AddSingleton<Health.BacklogProbe>();
         services.AddSingleton<Health.BacklogMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Health.BacklogMonitor>());
         services.AddHealthChecks()
             .AddCheck<Health.StorageHealthCheck>("storage")
-            .AddCheck<Health.BacklogHealthCheck>("backlog");
+            .AddCheck<Health.BacklogHealthCheck>("backlog")
+            .AddCheck<Health.SweepHealthCheck>("sweep");
         return services;
     }
 }

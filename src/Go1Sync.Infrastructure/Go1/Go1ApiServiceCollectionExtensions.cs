@@ -61,7 +61,7 @@ public static class Go1ApiServiceCollectionExtensions
             .AddStandardResilienceHandler()
             .Configure(options => Resilience(options, Unvalidated(section)));
 
-        services.TryAddTransient<IGo1Directory>(sp => sp.GetRequiredService<Go1ApiClient>());
+        services.TryAddSingleton<IGo1Directory>(sp => new CachedGo1Directory(sp.GetRequiredService<Go1ApiClient>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<IGo1Enrolments>(sp => sp.GetRequiredService<Go1ApiClient>());
         return services;
     }

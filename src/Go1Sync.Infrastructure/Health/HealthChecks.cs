@@ -57,3 +57,34 @@ public sealed class BacklogHealthCheck(BacklogProbe probe, IOptions<HealthOption
             : HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data);
     }
 }
+
+/// <summary>The sweep ran recently (within Health__MaxSweepAge) and its last run succeeded; degraded when it never ran.</summary>
+public sealed class SweepHealthCheck(Sweep.ReconciliationSweep sweep, IOptions<HealthOptions> options, TimeProvider time) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        Sweep.SweepState? state;
+        try
+        {
+            state = await sweep.LastStateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"sweep state unknown: {ex.GetType().Name}", ex);
+        }
+        if (state is null) return HealthCheckResult.Degraded("the sweep has not run yet");
+
+        var age = time.GetUtcNow() - state.LastRunAt;
+        var data = new Dictionary<string, object>
+        {
+            ["lastRunAt"] = state.LastRunAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["outcome"] = state.Outcome,
+            ["recovered"] = state.Recovered,
+        };
+        if (state.Outcome.StartsWith("failed", StringComparison.Ordinal))
+            return HealthCheckResult.Unhealthy($"the last sweep {state.Outcome}", data: data);
+        if (age > options.Value.MaxSweepAge)
+            return HealthCheckResult.Unhealthy($"the last sweep ran {age.TotalMinutes:F0} min ago", data: data);
+        return HealthCheckResult.Healthy($"last sweep {state.Outcome}", data);
+    }
+}

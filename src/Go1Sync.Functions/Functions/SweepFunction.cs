@@ -1,0 +1,21 @@
+using Go1Sync.Infrastructure.Sweep;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.Functions.Functions;
+
+/// <summary>
+/// The reconciliation sweep on its schedule (SweepSchedule, every 5 minutes by default). One
+/// instance runs at a time (the host's timer lock); a failed run is not retried, the next one
+/// simply picks up the same due rows.
+/// </summary>
+public sealed class SweepFunction(ReconciliationSweep sweep, ILogger<SweepFunction> logger)
+{
+    [Function("Sweep")]
+    public async Task Run([TimerTrigger("%SweepSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (timer.IsPastDue)
+            logger.LogWarning("The sweep is running late: a scheduled run was missed");
+        await sweep.RunOnceAsync(cancellationToken);
+    }
+}

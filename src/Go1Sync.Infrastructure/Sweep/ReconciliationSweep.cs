@@ -1,0 +1,207 @@
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Configuration;
+using Go1Sync.Infrastructure.Go1;
+using Go1Sync.Infrastructure.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Go1Sync.Infrastructure.Sweep;
+
+/// <summary>What one sweep run did.</summary>
+public sealed record SweepResult(
+    DateTimeOffset RanAt,
+    string Outcome,
+    int IndexRowsRead,
+    int Examined,
+    int AskedGo1,
+    int Recovered,
+    int Removed,
+    int Deferred);
+
+/// <summary>The last run, as the health check reads it.</summary>
+public sealed record SweepState(DateTimeOffset LastRunAt, string Outcome, int Recovered);
+
+/// <summary>
+/// Webhooks get lost. The sweep reads the open-attempt index in time order, only the rows that are
+/// due (no activity for Sweep__StaleAfter, and past their back-off), asks Go1 whether that
+/// learner's enrolment on that course is completed, and queues each completion found as the
+/// same message a webhook would have produced, so a sweep and a late webhook apply once. Its
+/// cost follows the number of due rows, not the size of the tables.
+/// </summary>
+public sealed class ReconciliationSweep(
+    TableServiceClient tables,
+    IAttemptStore store,
+    AttemptRules rules,
+    IEventQueue queue,
+    IOptions<SweepOptions> options,
+    TimeProvider time,
+    ProcessingMetrics metrics,
+    ILogger<ReconciliationSweep> logger,
+    IGo1Enrolments? go1 = null)
+{
+    public const string StatePartition = "sweep";
+    public const string StateRow = "state";
+    private const string UserPartition = "user";
+    /// <summary>A learner Go1 does not know is asked about again after this long.</summary>
+    private static readonly TimeSpan UnknownUserRetry = TimeSpan.FromDays(1);
+
+    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
+    private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
+
+    public async Task<SweepResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        try
+        {
+            var result = await SweepAsync(now, cancellationToken).ConfigureAwait(false);
+            await SaveStateAsync(new SweepState(now, result.Outcome, result.Recovered), cancellationToken).ConfigureAwait(false);
+            logger.LogInformation(
+                "Sweep {Outcome}: {IndexRowsRead} index rows read, {Examined} examined, {AskedGo1} asked of Go1, {Recovered} completions recovered, {Removed} rows removed, {Deferred} deferred",
+                result.Outcome, result.IndexRowsRead, result.Examined, result.AskedGo1, result.Recovered, result.Removed, result.Deferred);
+            return result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await SaveStateAsync(new SweepState(now, $"failed: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}", 0), cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<SweepState?> LastStateAsync(CancellationToken cancellationToken)
+    {
+        var row = await _users.GetEntityIfExistsAsync<TableEntity>(StatePartition, StateRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue || row.Value is null) return null;
+        return new SweepState(row.Value.GetDateTimeOffset("LastRunAt") ?? DateTimeOffset.MinValue, row.Value.GetString("Outcome") ?? "", row.Value.GetInt32("Recovered") ?? 0);
+    }
+
+    private async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        // Rows are keyed by first activity: an attempt that started less than StaleAfter ago
+        // cannot be stale yet, so the key range alone bounds the read; NextCheckAt holds back-off.
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {TableAttemptProjection.OpenPartition} and RowKey lt {TableAttemptProjection.OpenRowPrefix(now - settings.StaleAfter)} and NextCheckAt le {now}");
+        var due = new List<TableEntity>();
+        await foreach (var page in _open.QueryAsync<TableEntity>(filter, maxPerPage: settings.MaxPerRun, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            due.AddRange(page.Values.Take(settings.MaxPerRun - due.Count));
+            if (due.Count >= settings.MaxPerRun) break;
+        }
+
+        int examined = 0, asked = 0, recovered = 0, removed = 0, deferred = 0;
+        foreach (var group in due.GroupBy(r => (Learner: r.GetString("LearnerHash"), Course: r.GetString("CourseId"))))
+        {
+            var key = new LearnerCourseKey(group.Key.Learner, KeyEncoding.Escape(group.Key.Course));
+            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            var attempts = stored is null ? [] : rules.Fold(stored.History);
+            foreach (var row in group)
+            {
+                examined++;
+                var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.GetString("AttemptId"));
+                // Housekeeping: rows of attempts that are gone, closed, moved, or legacy-closed (a continue re-indexes those).
+                if (attempt is null || attempt.Status != AttemptStatus.Open || TableAttemptProjection.OpenRow(key, attempt) != row.RowKey || rules.IsLegacyClosed(attempt, now))
+                {
+                    await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                    removed++;
+                    continue;
+                }
+                if (attempt.LastActivityAt + settings.StaleAfter > now)
+                {
+                    await DeferAsync(row, attempt.LastActivityAt + settings.StaleAfter, checks: 0, cancellationToken).ConfigureAwait(false);
+                    deferred++;
+                    continue;
+                }
+                if (go1 is null) continue;
+
+                asked++;
+                recovered += await AskGo1Async(stored!.History, attempt, cancellationToken).ConfigureAwait(false);
+                var checks = (row.GetInt32("Checks") ?? 0) + 1;
+                await DeferAsync(row, now + Backoff(settings, checks), checks, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var outcome = go1 is null ? "ok (no Go1 API configured: housekeeping only)" : "ok";
+        return new SweepResult(now, outcome, due.Count, examined, asked, recovered, removed, deferred);
+    }
+
+    /// <summary>Queues every completed Go1 enrolment of this learner on this course that the history does not have yet.</summary>
+    private async Task<int> AskGo1Async(LearnerCourseHistory history, Attempt attempt, CancellationToken cancellationToken)
+    {
+        var userId = await UserIdAsync(history.Email, cancellationToken).ConfigureAwait(false);
+        if (userId is null) return 0;
+
+        var queued = 0;
+        foreach (var enrolment in await go1!.ListCompletedEnrolmentsAsync(userId, attempt.CourseId, cancellationToken).ConfigureAwait(false))
+        {
+            if (enrolment.EndDate is not { } completedAt) continue;
+            var identity = new CompletionRecord(enrolment.Id, Instants.ToMillisecondUtc(completedAt), false, null, null, null).Identity;
+            if (history.Completions.Any(c => c.Identity == identity)) continue;
+
+            var message = new CompletionMessage
+            {
+                Source = "sweep",
+                EnrolmentId = enrolment.Id,
+                CourseId = attempt.CourseId,
+                Go1UserId = userId,
+                Email = history.Email,
+                Status = enrolment.Status,
+                Passed = enrolment.Pass,
+                Score = enrolment.Result,
+                StartedAt = enrolment.StartDate,
+                CompletedAt = completedAt,
+            };
+            var id = $"sweep:{enrolment.Id}:{Instants.Format(completedAt)}";
+            await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            metrics.SweepRecoveries.Add(1);
+            logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId} (attempt {AttemptId})", enrolment.Id, attempt.CourseId, attempt.AttemptId);
+            queued++;
+        }
+        return queued;
+    }
+
+    /// <summary>The Go1 user id of a learner, resolved once and kept (a miss is retried after a day).</summary>
+    private async Task<string?> UserIdAsync(string email, CancellationToken cancellationToken)
+    {
+        var hash = LearnerEmail.Hash(email);
+        var cached = await _users.GetEntityIfExistsAsync<TableEntity>(UserPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (cached.HasValue && cached.Value is { } row)
+        {
+            var userId = row.GetString("UserId");
+            if (!string.IsNullOrEmpty(userId)) return userId;
+            if (row.GetDateTimeOffset("ResolvedAt") is { } at && time.GetUtcNow() - at < UnknownUserRetry) return null;
+        }
+
+        var resolved = await go1!.FindUserIdByEmailAsync(email, cancellationToken).ConfigureAwait(false);
+        await _users.UpsertEntityAsync(new TableEntity(UserPartition, hash)
+        {
+            ["UserId"] = resolved ?? "",
+            ["ResolvedAt"] = time.GetUtcNow(),
+        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (resolved is null)
+            logger.LogInformation("Go1 knows no user {Learner}; asking again in a day", LearnerEmail.Mask(email));
+        return resolved;
+    }
+
+    /// <summary>Doubling from StaleAfter, capped at MaxBackoff: an attempt abandoned for a month is not asked about every 5 minutes.</summary>
+    public static TimeSpan Backoff(SweepOptions settings, int checks)
+    {
+        var factor = Math.Pow(2, Math.Min(checks - 1, 30));
+        var ticks = Math.Min(settings.StaleAfter.Ticks * factor, settings.MaxBackoff.Ticks);
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    private async Task DeferAsync(TableEntity row, DateTimeOffset nextCheckAt, int checks, CancellationToken cancellationToken) =>
+        await _open.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+
+    private async Task SaveStateAsync(SweepState state, CancellationToken cancellationToken) =>
+        await _users.UpsertEntityAsync(new TableEntity(StatePartition, StateRow)
+        {
+            ["LastRunAt"] = state.LastRunAt,
+            ["Outcome"] = state.Outcome.Length > 1000 ? state.Outcome[..1000] : state.Outcome,
+            ["Recovered"] = state.Recovered,
+        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+}

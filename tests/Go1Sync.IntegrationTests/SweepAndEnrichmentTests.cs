@@ -1,0 +1,226 @@
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Storage;
+using Go1Sync.Infrastructure.Sweep;
+using Go1Sync.IntegrationTests.Fixtures;
+using Go1Sync.IntegrationTests.Go1Api;
+using WireMock.RequestBuilders;
+
+namespace Go1Sync.IntegrationTests;
+
+/// <summary>Go1 over real HTTP (WireMock on loopback) with Azurite: thin webhooks made whole, lost ones recovered by the sweep.</summary>
+public sealed class SweepAndEnrichmentTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IDisposable
+{
+    private readonly Go1Stub _go1 = new();
+
+    public void Dispose() => _go1.Dispose();
+
+    private Task<Go1SyncTestHost> HostAsync() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+    {
+        foreach (var (k, v) in _go1.Settings()) s[k] = v;
+        s["Sweep:StaleAfter"] = "00:30:00";
+    });
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static JsonObject Enrolment(string id, string userId, string course, DateTimeOffset start, DateTimeOffset end, bool pass = true, int result = 80) => new()
+    {
+        ["id"] = id, ["user_account_id"] = userId, ["lo_id"] = course, ["status"] = "completed",
+        ["pass"] = pass, ["result"] = result, ["start_date"] = Iso(start), ["end_date"] = Iso(end),
+    };
+
+    private void GivenUser(string userId, string email)
+    {
+        _go1.Server.Given(Request.Create().WithPath($"/users/{userId}").UsingGet()).RespondWith(Go1Stub.Json(new JsonObject { ["id"] = userId, ["email"] = email }.ToJsonString()));
+        _go1.Server.Given(Request.Create().WithPath("/users").WithParam("email", email).UsingGet())
+            .RespondWith(Go1Stub.Json(new JsonObject { ["total"] = 1, ["hits"] = new JsonArray(new JsonObject { ["id"] = userId, ["email"] = email }) }.ToJsonString()));
+    }
+
+    private void GivenCompleted(string userId, string course, params JsonObject[] enrolments) =>
+        _go1.Server.Given(Request.Create().WithPath("/enrollments").WithParam("user_account_id", userId).WithParam("lo_ids", course).UsingGet())
+            .RespondWith(Go1Stub.Json(new JsonObject { ["total"] = enrolments.Length, ["hits"] = new JsonArray(enrolments.Select(e => (JsonNode)e.DeepClone()).ToArray()) }.ToJsonString()));
+
+    private void GivenDuration(string course, int minutes) =>
+        _go1.Server.Given(Request.Create().WithPath($"/learning-objects/{course}").UsingGet())
+            .RespondWith(Go1Stub.Json(new JsonObject { ["id"] = course, ["relevance"] = new JsonObject { ["duration"] = minutes } }.ToJsonString()));
+
+    [Fact]
+    public async Task ThinWebhooks_AreMadeWholeFromGo1_WithOneUserAndOneLearningObjectCallForManyCompletions()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var start = DateTimeOffset.Parse("2025-10-01T08:00:00Z");
+        GivenUser("u-thin", "thin@example.com");
+        GivenDuration("c-thin", 45);
+        for (var i = 0; i < 3; i++)
+        {
+            await host.PostLaunchAsync($"thin-{i}", "thin@example.com", "c-thin", "web", Iso(start.AddDays(i)));
+            _go1.Server.Given(Request.Create().WithPath($"/enrollments/enr-thin-{i}").UsingGet())
+                .RespondWith(Go1Stub.Json(Enrolment($"enr-thin-{i}", "u-thin", "c-thin", start.AddDays(i), start.AddDays(i).AddHours(1), pass: i != 1, result: 60 + i).ToJsonString()));
+        }
+        await host.DrainAsync();
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(202, (await host.PostWebhookAsync(new JsonObject
+            {
+                ["id"] = $"evt-thin-{i}", ["event_type"] = "enrollment.complete", ["data"] = new JsonObject { ["id"] = $"enr-thin-{i}" },
+            }.ToJsonString())).Status);
+        await host.DrainAsync(parallelism: 1);
+
+        var attempts = await host.AttemptsAsync("thin@example.com", "c-thin");
+        Assert.All(attempts, a => Assert.Equal((AttemptStatus.Completed, 45L * 60_000), (a.Status, a.TimeSpentMs)));
+        Assert.Equal([AttemptResult.Success, AttemptResult.Failed, AttemptResult.Success], attempts.Select(a => a.Result));
+        Assert.Equal([60, 61, 62], attempts.Select(a => a.Score!.Value));
+        Assert.Single(_go1.Requests("/users/u-thin"));
+        Assert.Single(_go1.Requests("/learning-objects/c-thin"));
+        Assert.Equal(45, (await host.Get<ICourseCatalogue>().GetAsync("c-thin", CancellationToken.None))!.DurationMinutes);
+    }
+
+    [Fact]
+    public async Task EnrolmentNotCompletedWhenFetched_HasNoEffect()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/enr-ip").UsingGet())
+            .RespondWith(Go1Stub.Json("""{"id":"enr-ip","user_account_id":"u-ip","lo_id":"c-ip","status":"in-progress"}"""));
+        await host.PostWebhookAsync("""{"id":"evt-ip","event_type":"enrollment.complete","data":{"id":"enr-ip"}}""");
+        var report = await host.DrainAsync();
+        Assert.Equal(1, report.SucceededCount);
+        Assert.Empty(await host.Get<IParkedStore>().ListAsync(null, CancellationToken.None).ContinueWith(t => t.Result.Where(p => p.MessageId == "go1:evt-ip").ToList()));
+        var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), EnrolmentId: "enr-ip"), CancellationToken.None));
+        Assert.Equal("no-effect", record.Outcome);
+        Assert.Contains("in-progress", record.OutcomeDetail);
+    }
+
+    [Fact]
+    public async Task LostWebhook_IsRecoveredByTheSweep_AndTheLateWebhookThenHasNoSecondEffect()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var launched = DateTimeOffset.UtcNow.AddHours(-3);
+        await host.PostCourseAsync("""{"courseId":"c-lost","durationMinutes":120}""");
+        await host.PostLaunchAsync("lost-a", "lost@example.com", "c-lost", "web", Iso(launched));
+        await host.DrainAsync();
+        GivenUser("u-lost", "lost@example.com");
+        GivenCompleted("u-lost", "c-lost", Enrolment("enr-lost", "u-lost", "c-lost", launched, launched.AddMinutes(90), result: 91));
+
+        var result = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, 1), (result.AskedGo1, result.Recovered));
+        await host.DrainAsync();
+        var attempt = Assert.Single(await host.AttemptsAsync("lost@example.com", "c-lost"));
+        Assert.Equal((AttemptStatus.Completed, 90L * 60_000, 91), (attempt.Status, attempt.TimeSpentMs, attempt.Score));
+
+        // The webhook Go1 had lost finally arrives: same enrolment and instant, so nothing changes.
+        await host.PostCompletionAsync("enr-lost", "lost@example.com", "c-lost", Iso(launched.AddMinutes(90)), passed: true, score: 91);
+        await host.DrainAsync();
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For("lost@example.com", "c-lost"), CancellationToken.None);
+        Assert.Single(stored!.History.Completions);
+        Assert.Equal(attempt, Assert.Single(await host.AttemptsAsync("lost@example.com", "c-lost")));
+        // The completed attempt left the index, so a second sweep has nothing to read.
+        Assert.Equal(0, (await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None)).IndexRowsRead);
+    }
+
+    [Fact]
+    public async Task WebhookThenSweep_TheSweepFindsTheCompletionAlreadyAppliedAndQueuesNothing()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var launched = DateTimeOffset.UtcNow.AddHours(-3);
+        await host.PostLaunchAsync("ws-a", "ws@example.com", "c-ws", "web", Iso(launched));
+        await host.PostLaunchAsync("ws-b", "ws@example.com", "c-ws", "web", Iso(launched.AddMinutes(1)));
+        await host.DrainAsync();
+        await host.PostCompletionAsync("enr-ws", "ws@example.com", "c-ws", Iso(launched.AddMinutes(50)), passed: true);
+        await host.DrainAsync();
+        GivenUser("u-ws", "ws@example.com");
+        GivenCompleted("u-ws", "c-ws", Enrolment("enr-ws", "u-ws", "c-ws", launched, launched.AddMinutes(50)));
+
+        // ws-b is still open and stale: the sweep asks Go1, which only knows the enrolment already applied.
+        var result = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, 0), (result.AskedGo1, result.Recovered));
+        Assert.Equal(0, await host.QueueLengthAsync());
+        Assert.Equal(1, (await host.AttemptsAsync("ws@example.com", "c-ws")).Count(a => a.Status == AttemptStatus.Completed));
+    }
+
+    [Fact]
+    public async Task Sweep_BacksOffPerAttempt_AndResolvesTheGo1UserOnce()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var launched = DateTimeOffset.UtcNow.AddHours(-2);
+        await host.PostLaunchAsync("bo-a", "backoff@example.com", "c-bo", "web", Iso(launched));
+        await host.PostLaunchAsync("bo-b", "backoff@example.com", "c-bo2", "web", Iso(launched));
+        await host.DrainAsync();
+        GivenUser("u-bo", "backoff@example.com");
+        GivenCompleted("u-bo", "c-bo");
+        GivenCompleted("u-bo", "c-bo2");
+
+        var first = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+        var second = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal((2, 2, 0), (first.IndexRowsRead, first.AskedGo1, first.Recovered));
+        Assert.Equal((0, 0), (second.IndexRowsRead, second.AskedGo1));
+        Assert.Single(_go1.Requests("/users"));
+        var row = (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "bo-a");
+        Assert.Equal(1, row.GetInt32("Checks"));
+        Assert.InRange(row.GetDateTimeOffset("NextCheckAt")!.Value, DateTimeOffset.UtcNow.AddMinutes(25), DateTimeOffset.UtcNow.AddMinutes(31));
+        Assert.Equal(TimeSpan.FromHours(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 2));
+        Assert.Equal(TimeSpan.FromDays(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 20));
+    }
+
+    [Fact]
+    public async Task Sweep_RemovesIndexRowsOfAttemptsNoLongerOpen()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var launched = DateTimeOffset.UtcNow.AddHours(-2);
+        await host.PostLaunchAsync("hk-a", "hk@example.com", "c-hk", "web", Iso(launched));
+        await host.DrainAsync();
+        await host.PostCompletionAsync("enr-hk", "hk@example.com", "c-hk", Iso(launched.AddMinutes(10)), passed: true);
+        await host.DrainAsync();
+        // A row left behind (as a crash between the aggregate write and the index delete would leave it).
+        var attempt = Assert.Single(await host.AttemptsAsync("hk@example.com", "c-hk"));
+        var key = LearnerCourseKey.For("hk@example.com", "c-hk");
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(TableAttemptProjection.OpenPartition, TableAttemptProjection.OpenRow(key, attempt))
+        {
+            ["LearnerHash"] = key.LearnerHash, ["CourseId"] = "c-hk", ["AttemptId"] = "hk-a", ["NextCheckAt"] = launched,
+        });
+
+        var result = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, 0), (result.Removed, result.AskedGo1));
+        Assert.DoesNotContain(await host.OpenIndexRowsAsync(), r => r.GetString("AttemptId") == "hk-a");
+    }
+
+    [Fact]
+    public async Task Go1Outage_RetriesThenPoison_AndAReplayAfterRecoveryAppliesOnce()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        await host.PostLaunchAsync("out-a", "outage@example.com", "c-out", "web", "2025-10-05T08:00:00Z");
+        await host.DrainAsync();
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/enr-out").UsingGet()).AtPriority(1).RespondWith(Go1Stub.Json("""{"message":"down"}""", 503));
+        await host.PostWebhookAsync("""{"id":"evt-out","event_type":"enrollment.complete","data":{"id":"enr-out"}}""");
+
+        var poisoned = 0;
+        for (var round = 0; round < Go1Sync.Testing.HostJson.MaxDequeueCount && await host.QueueLengthAsync() > 0; round++)
+            poisoned += (await host.DrainAsync()).PoisonedCount;
+        Assert.Equal(1, poisoned);
+        Assert.True(_go1.Requests("/enrollments/enr-out").Count >= Go1Sync.Testing.HostJson.MaxDequeueCount, "each delivery asked Go1 (with its own retries)");
+
+        // Go1 is back.
+        _go1.Server.Given(Request.Create().WithPath("/enrollments/enr-out").UsingGet()).AtPriority(0)
+            .RespondWith(Go1Stub.Json(Enrolment("enr-out", "u-out", "c-out", DateTimeOffset.Parse("2025-10-05T08:00:00Z"), DateTimeOffset.Parse("2025-10-05T08:40:00Z")).ToJsonString()));
+        GivenUser("u-out", "outage@example.com");
+        GivenDuration("c-out", 30);
+        Assert.Equal(1, await host.Get<MessageOperations>().ReplayPoisonAsync(null, 10, CancellationToken.None));
+        await host.Queue.SendMessageAsync((await host.Queue.PeekMessageAsync()).Value.Body); // and a duplicate of the replay
+        await host.DrainAsync();
+
+        var attempt = Assert.Single(await host.AttemptsAsync("outage@example.com", "c-out"));
+        Assert.Equal((AttemptStatus.Completed, 30L * 60_000), (attempt.Status, attempt.TimeSpentMs));
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For("outage@example.com", "c-out"), CancellationToken.None);
+        Assert.Single(stored!.History.Completions);
+    }
+}
