@@ -152,7 +152,7 @@ public static class PipelineBenchmark
         Console.WriteLine();
         Console.WriteLine($"Storage transactions during the completions' drain ({completions.Succeeded} completions), counted by StorageTransactionCounter:");
         Console.WriteLine($"  table reads {reads} ({reads / perCompletion:F2}/completion, of which queries {queries}), table writes {writes} ({writes / perCompletion:F2}), table batches {batches} ({batches / perCompletion:F2}), queue writes {queueWrites}, queue other {queueOther}");
-        Console.WriteLine($"  total {total} = {total / perCompletion:F2} per completion (README's count for an uncontended completion: 5 = 2 reads, 2 writes, 1 batch; retries after conflicts add to it)");
+        Console.WriteLine($"  total {total} = {total / perCompletion:F2} per completion (README's count for an uncontended completion: 7 = 3 point reads, 3 writes, 1 batch; retries after conflicts add to it)");
         Console.WriteLine($"  outgoing HTTP seen by System.Net.Http: {storageHttp} to the storage emulator, {go1Calls} elsewhere");
         Console.WriteLine($"Go1 calls per completion: {go1Calls / perCompletion:F2}" + (go1Configured ? "" : " (no Go1 API configured: no IGo1Directory is registered, and the webhook payloads are complete)"));
         Console.WriteLine();
