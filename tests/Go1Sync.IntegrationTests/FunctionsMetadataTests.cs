@@ -24,6 +24,15 @@ public sealed class FunctionsMetadataTests
     [InlineData("Launches", "launches", "post", "Function")]
     [InlineData("CreateCourse", "courses", "post", "Function")]
     [InlineData("PutCourse", "courses/{courseId}", "put", "Function")]
+    [InlineData("CourseAttempts", "courses/{courseId}/attempts", "get", "Function")]
+    [InlineData("CourseSummary", "courses/{courseId}/summary", "get", "Function")]
+    [InlineData("LearnerAttempts", "learners/{email}/attempts", "get", "Function")]
+    [InlineData("Health", "health", "get", "Function")]
+    [InlineData("ListPoison", "ops/poison", "get", "Admin")]
+    [InlineData("ReplayPoison", "ops/poison/replay", "post", "Admin")]
+    [InlineData("ListParked", "ops/parked", "get", "Admin")]
+    [InlineData("ReplayParked", "ops/parked/replay", "post", "Admin")]
+    [InlineData("ListDeliveries", "ops/deliveries", "get", "Admin")]
     public void HttpFunction_IsDeclaredWithItsRouteMethodAndKeyLevel(string name, string route, string method, string authLevel)
     {
         var trigger = Trigger(name);
@@ -40,6 +49,17 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("%AttemptEventsQueue%", trigger.GetProperty("queueName").GetString());
         Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Theory]
+    [InlineData("Sweep", "%SweepSchedule%")]
+    [InlineData("Housekeeping", "0 15 3 * * *")]
+    public void TimerFunction_RunsOnItsScheduleAndNeverOnStartup(string name, string schedule)
+    {
+        var trigger = Trigger(name);
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(schedule, trigger.GetProperty("schedule").GetString());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var onStartup) && onStartup.GetBoolean());
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Go1Sync.Core.Learners;
@@ -9,6 +8,9 @@ using Go1Sync.Infrastructure.Storage;
 using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Go1Sync.Infrastructure.Configuration;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace Go1Sync.IntegrationTests;
 
@@ -119,36 +121,41 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Metrics_AreRecordedForAFullRun()
+    public async Task Metrics_AreExportedThroughOpenTelemetryForAFullRun()
     {
-        var measurements = new System.Collections.Concurrent.ConcurrentBag<(string Name, double Value, string Tags)>();
-        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        using var listener = new MeterListener();
-        var factory = host.Get<IMeterFactory>();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == factory && instrument.Meter.Name == ProcessingMetrics.MeterName) l.EnableMeasurementEvents(instrument);
-        };
-        void Record<T>(Instrument i, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? _) where T : struct =>
-            measurements.Add((i.Name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        listener.SetMeasurementEventCallback<long>(Record);
-        listener.SetMeasurementEventCallback<int>(Record);
-        listener.SetMeasurementEventCallback<double>(Record);
-        listener.Start();
+        var exported = new List<Metric>();
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite,
+            services: s => s.AddOpenTelemetry().WithMetrics(m => m.AddGo1SyncMetrics().AddInMemoryExporter(exported)));
 
         await host.PostLaunchAsync("m-a", "metrics@example.com", "m-course", "web", "2025-09-02T08:00:00Z");
+        await host.DrainAsync();
         await host.PostCompletionAsync("m-enr", "metrics@example.com", "m-course", "2025-09-02T09:00:00Z", passed: true);
         await host.PostLaunchAsync("{}");
         await host.DrainAsync();
-        await host.Get<BacklogMonitor>().StartAsync(CancellationToken.None);
-        for (var i = 0; i < 50 && host.Get<BacklogMonitor>().Latest is null; i++) await Task.Delay(100);
-        listener.RecordObservableInstruments();
+        Assert.True(host.Get<MeterProvider>().ForceFlush(10_000));
 
-        var names = measurements.Select(m => m.Name).ToHashSet();
+        var names = exported.Select(m => m.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "go1sync.events.received", "go1sync.events.processed", "go1sync.events.processing_time", "go1sync.events.lag",
             "go1sync.queue.depth", "go1sync.poison.depth", "go1sync.parked.count", "go1sync.queue.oldest_age" }, names);
-        Assert.Contains(measurements, m => m.Name == "go1sync.events.received" && m.Tags == "kind=launch,status=400");
-        Assert.Equal(2, measurements.Count(m => m.Name == "go1sync.events.processed" && m.Tags.Contains("outcome=Applied", StringComparison.Ordinal)));
+        Assert.Equal(1, Sum(exported, "go1sync.events.received", ("kind", "launch"), ("status", 400)));
+        Assert.Equal(2, Sum(exported, "go1sync.events.processed", ("outcome", "Applied")));
+        var lag = exported.Last(m => m.Name == "go1sync.events.lag");
+        foreach (ref readonly var point in lag.GetMetricPoints())
+            Assert.True(point.GetHistogramCount() >= 1);
+    }
+
+    /// <summary>The last exported value of a counter, summed over the points whose tags include all of <paramref name="tags"/>.</summary>
+    private static long Sum(List<Metric> exported, string name, params (string Key, object Value)[] tags)
+    {
+        long sum = 0;
+        foreach (ref readonly var point in exported.Last(m => m.Name == name).GetMetricPoints())
+        {
+            var pointTags = new Dictionary<string, object?>();
+            foreach (var tag in point.Tags) pointTags[tag.Key] = tag.Value;
+            if (tags.All(t => pointTags.TryGetValue(t.Key, out var v) && Equals(v?.ToString(), t.Value.ToString())))
+                sum += point.GetSumLong();
+        }
+        return sum;
     }
 
     [Fact]
@@ -165,6 +172,9 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         var processorLines = capture.Lines.Where(l => l.Contains(typeof(AttemptEventProcessor).FullName!, StringComparison.Ordinal)).ToList();
         Assert.True(processorLines.Count >= 3, string.Join('\n', processorLines));
         Assert.All(processorLines, l => Assert.Matches("EventId=(launch:c-a|go1:evt-c-enr)", l));
+        // Every line of a completion's path names its enrolment; every line of a launch's path its attempt.
+        Assert.All(processorLines.Where(l => l.Contains("EventId=go1:evt-c-enr", StringComparison.Ordinal)), l => Assert.Contains("EnrolmentId=c-enr", l));
+        Assert.All(processorLines.Where(l => l.Contains("EventId=launch:c-a", StringComparison.Ordinal)), l => Assert.Contains("AttemptId=c-a", l));
         Assert.Contains(processorLines, l => l.Contains("EnrolmentId=c-enr", StringComparison.Ordinal) && l.Contains("AttemptIds=c-a", StringComparison.Ordinal));
     }
 }

@@ -124,13 +124,19 @@ public sealed class AttemptEventProcessor(
                 var (launch, launchError) = Read<LaunchMessage>(envelope);
                 if (launch is null)
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
-                return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken, launch.AttemptId).ConfigureAwait(false);
+                using (logger.BeginScope(new Dictionary<string, object> { ["AttemptId"] = launch.AttemptId }))
+                {
+                    return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken, launch.AttemptId).ConfigureAwait(false);
+                }
 
             case EventKinds.Completion:
                 var (message, completionError) = Read<CompletionMessage>(envelope);
                 if (message is null)
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {completionError}", cancellationToken).ConfigureAwait(false);
-                return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
+                using (logger.BeginScope(new Dictionary<string, object> { ["EnrolmentId"] = message.EnrolmentId }))
+                {
+                    return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
+                }
 
             default:
                 return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{envelope.Kind}'", cancellationToken).ConfigureAwait(false);
