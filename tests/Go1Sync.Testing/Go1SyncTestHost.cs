@@ -90,13 +90,7 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         context.Request.ContentType = contentType;
         context.Request.ContentLength = bytes.Length;
         context.Request.Body = new MemoryStream(bytes);
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Request.Headers[name] = value;
-        var responseBody = new MemoryStream();
-        context.Response.Body = responseBody;
-
-        var result = await function(context.Request);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()), context.Response.Headers);
+        return await ExecuteAsync(context, function, headers);
     }
 
     /// <summary>A GET with a query string (e.g. "?pageSize=10") and optional headers.</summary>
@@ -108,6 +102,12 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         context.Request.Host = new HostString("go1sync.example");
         context.Request.Path = "/api/test";
         context.Request.QueryString = new QueryString(queryString);
+        return await ExecuteAsync(context, function, headers);
+    }
+
+    /// <summary>Runs the function and its IActionResult as the host would, and reads the response back.</summary>
+    private static async Task<HttpAnswer> ExecuteAsync(DefaultHttpContext context, Func<HttpRequest, Task<IActionResult>> function, IDictionary<string, string>? headers)
+    {
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Request.Headers[name] = value;
         var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
