@@ -84,7 +84,7 @@ param webhookSecret0 string = ''
 
 @description('AttemptEventsQueue: queue the webhook enqueues attempt events on; its poison queue is "<name>-poison".')
 @minLength(3)
-@maxLength(63)
+@maxLength(55)
 param attemptEventsQueue string = 'attempt-events'
 
 @description('SweepSchedule: NCRONTAB (six fields, with seconds) of the stale-attempt sweep timer.')
@@ -100,7 +100,8 @@ param cutoverWebLaunch string = '2024-12-19T11:00:00Z'
 param cutoverMobileLaunch string = '2024-12-25T23:00:00Z'
 
 @description('Processing__MaxConflictRetries: optimistic-concurrency retries when a table write conflicts.')
-@minValue(0)
+@minValue(1)
+@maxValue(100)
 param processingMaxConflictRetries int = 10
 
 @description('Processing__OnlyKnownLearners: process events only for learners already known to the app.')
@@ -108,6 +109,7 @@ param processingOnlyKnownLearners bool = false
 
 @description('Webhook__ToleranceSeconds: maximum age (and clock skew) of a signed webhook delivery, in seconds.')
 @minValue(1)
+@maxValue(3600)
 param webhookToleranceSeconds int = 300
 
 @description('Go1__BaseUrl: Go1 API base URL.')
@@ -133,13 +135,18 @@ param sweepStaleAfter string = '00:30:00'
 
 @description('Sweep__MaxPerRun: maximum attempts one sweep run handles.')
 @minValue(1)
+@maxValue(5000)
 param sweepMaxPerRun int = 200
 
 @description('Sweep__MaxBackoff: upper bound of the sweep\'s retry back-off (.NET TimeSpan, e.g. 1.00:00:00).')
 param sweepMaxBackoff string = '1.00:00:00'
 
+@description('Sweep__GiveUpAfter: an open attempt without activity for this long leaves the sweep\'s index (.NET TimeSpan).')
+param sweepGiveUpAfter string = '90.00:00:00'
+
 @description('DeliveryLog__RetentionDays: days webhook deliveries are kept in the Deliveries table.')
 @minValue(1)
+@maxValue(3650)
 param deliveryLogRetentionDays int = 30
 
 @description('Health__MaxQueueAge: the health endpoint reports unhealthy when the oldest queued message is older (.NET TimeSpan).')
@@ -292,6 +299,7 @@ var appSettings = [
   { name: 'Sweep__StaleAfter', value: sweepStaleAfter }
   { name: 'Sweep__MaxPerRun', value: string(sweepMaxPerRun) }
   { name: 'Sweep__MaxBackoff', value: sweepMaxBackoff }
+  { name: 'Sweep__GiveUpAfter', value: sweepGiveUpAfter }
   { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }

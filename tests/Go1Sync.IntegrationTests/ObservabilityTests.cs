@@ -98,8 +98,10 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         var sweepRecord = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1)), CancellationToken.None), r => r.Identity == "sweep:dl-enr");
         Assert.Equal("duplicate", sweepRecord.Outcome);
 
+        // By learner: the launch, the completion (with its Go1 retry), and the sweep's copy, whose
+        // record learnt the learner only when it was processed.
         var byEmail = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
-        Assert.Equal(2, byEmail.Count);
+        Assert.Equal(["go1:evt-dl-enr", "launch:dl-a:2025-09-01T08:00:00.000Z", "sweep:dl-enr"], byEmail.Select(r => r.Identity).Order());
         Assert.DoesNotContain(email.ToLowerInvariant(), JsonSerializer.Serialize(records).ToLowerInvariant(), StringComparison.Ordinal);
     }
 
@@ -120,6 +122,34 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         Assert.DoesNotContain(left, r => r.Identity is "old-1" or "old-2");
     }
 
+    [Fact]
+    public async Task EveryProcessorLogLine_CarriesTheEventIdOfTheEventItIsAbout()
+    {
+        var capture = new CapturingLoggerProvider();
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, services: s => s.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
+        await host.PostLaunchAsync("c-a", "corr@example.com", "c-course", "web", "2025-09-03T08:00:00Z");
+        await host.DrainAsync();
+        await host.PostCompletionAsync("c-enr", "corr@example.com", "c-course", "2025-09-03T09:00:00Z", passed: true);
+        await host.PostCompletionAsync("c-enr", "corr@example.com", "c-course", "2025-09-03T09:00:00Z", passed: true);
+        await host.DrainAsync();
+
+        var processorLines = capture.Lines.Where(l => l.Contains(typeof(AttemptEventProcessor).FullName!, StringComparison.Ordinal)).ToList();
+        Assert.True(processorLines.Count >= 3, string.Join('\n', processorLines));
+        Assert.All(processorLines, l => Assert.Matches("EventId=(launch:c-a|go1:evt-c-enr)", l));
+        // Every line of a completion's path names its enrolment; every line of a launch's path its attempt.
+        Assert.All(processorLines.Where(l => l.Contains("EventId=go1:evt-c-enr", StringComparison.Ordinal)), l => Assert.Contains("EnrolmentId=c-enr", l));
+        Assert.All(processorLines.Where(l => l.Contains("EventId=launch:c-a", StringComparison.Ordinal)), l => Assert.Contains("AttemptId=c-a", l));
+        Assert.Contains(processorLines, l => l.Contains("EnrolmentId=c-enr", StringComparison.Ordinal) && l.Contains("AttemptIds=c-a", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>
+/// OpenTelemetry subscribes to meters by name, process-wide: this test runs alone so that other
+/// test hosts' "Go1Sync" meters do not add to its counts.
+/// </summary>
+[Collection(nameof(RunsAlone))]
+public sealed class MetricsExportTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
     [Fact]
     public async Task Metrics_AreExportedThroughOpenTelemetryForAFullRun()
     {
@@ -158,23 +188,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         return sum;
     }
 
-    [Fact]
-    public async Task EveryProcessorLogLine_CarriesTheEventIdOfTheEventItIsAbout()
-    {
-        var capture = new CapturingLoggerProvider();
-        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, services: s => s.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
-        await host.PostLaunchAsync("c-a", "corr@example.com", "c-course", "web", "2025-09-03T08:00:00Z");
-        await host.DrainAsync();
-        await host.PostCompletionAsync("c-enr", "corr@example.com", "c-course", "2025-09-03T09:00:00Z", passed: true);
-        await host.PostCompletionAsync("c-enr", "corr@example.com", "c-course", "2025-09-03T09:00:00Z", passed: true);
-        await host.DrainAsync();
-
-        var processorLines = capture.Lines.Where(l => l.Contains(typeof(AttemptEventProcessor).FullName!, StringComparison.Ordinal)).ToList();
-        Assert.True(processorLines.Count >= 3, string.Join('\n', processorLines));
-        Assert.All(processorLines, l => Assert.Matches("EventId=(launch:c-a|go1:evt-c-enr)", l));
-        // Every line of a completion's path names its enrolment; every line of a launch's path its attempt.
-        Assert.All(processorLines.Where(l => l.Contains("EventId=go1:evt-c-enr", StringComparison.Ordinal)), l => Assert.Contains("EnrolmentId=c-enr", l));
-        Assert.All(processorLines.Where(l => l.Contains("EventId=launch:c-a", StringComparison.Ordinal)), l => Assert.Contains("AttemptId=c-a", l));
-        Assert.Contains(processorLines, l => l.Contains("EnrolmentId=c-enr", StringComparison.Ordinal) && l.Contains("AttemptIds=c-a", StringComparison.Ordinal));
-    }
 }
+
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;

@@ -12,11 +12,22 @@ using WireMock.RequestBuilders;
 namespace Go1Sync.IntegrationTests;
 
 /// <summary>Go1 over real HTTP (WireMock on loopback) with Azurite: thin webhooks made whole, lost ones recovered by the sweep.</summary>
-public sealed class SweepAndEnrichmentTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IDisposable
+/// <remarks>
+/// Each test has its own Azurite: the sweep reads the whole open-attempt index, so tests that
+/// shared one would see each other's attempts.
+/// </remarks>
+public sealed class SweepAndEnrichmentTests : IAsyncLifetime
 {
     private readonly Go1Stub _go1 = new();
+    private readonly AzuriteFixture storage = new();
 
-    public void Dispose() => _go1.Dispose();
+    public Task InitializeAsync() => storage.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        _go1.Dispose();
+        await storage.DisposeAsync();
+    }
 
     private Task<Go1SyncTestHost> HostAsync() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
     {
@@ -77,6 +88,9 @@ public sealed class SweepAndEnrichmentTests(AzuriteFixture storage) : IClassFixt
         Assert.Single(_go1.Requests("/users/u-thin"));
         Assert.Single(_go1.Requests("/learning-objects/c-thin"));
         Assert.Equal(45, (await host.Get<ICourseCatalogue>().GetAsync("c-thin", CancellationToken.None))!.DurationMinutes);
+        // The thin deliveries carried no email, yet "where is my completion" finds them by learner once processed.
+        var byLearner = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: LearnerEmail.Hash("thin@example.com")), CancellationToken.None);
+        Assert.Equal(3, byLearner.Count(r => r.Identity.StartsWith("go1:evt-thin-", StringComparison.Ordinal) && r.Outcome == "applied"));
     }
 
     [Fact]
@@ -191,6 +205,34 @@ public sealed class SweepAndEnrichmentTests(AzuriteFixture storage) : IClassFixt
         var result = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
         Assert.Equal((1, 0), (result.Removed, result.AskedGo1));
         Assert.DoesNotContain(await host.OpenIndexRowsAsync(), r => r.GetString("AttemptId") == "hk-a");
+    }
+
+    [Fact]
+    public async Task Sweep_GoesOnWhenGo1FailsForOneLearner_AndDropsAttemptsAbandonedPastGiveUpAfter()
+    {
+        _go1.GivenToken();
+        await using var host = await HostAsync();
+        var launched = DateTimeOffset.UtcNow.AddHours(-2);
+        await host.PostLaunchAsync("sf-a", "fine@example.com", "c-sf", "web", Iso(launched));
+        await host.PostLaunchAsync("sf-b", "broken@example.com", "c-sf", "web", Iso(launched));
+        await host.PostLaunchAsync("sf-old", "gone@example.com", "c-sf", "web", Iso(DateTimeOffset.UtcNow.AddDays(-100)));
+        await host.DrainAsync();
+        GivenUser("u-fine", "fine@example.com");
+        GivenCompleted("u-fine", "c-sf", Enrolment("enr-sf", "u-fine", "c-sf", launched, launched.AddMinutes(30)));
+        GivenUser("u-broken", "broken@example.com");
+        _go1.Server.Given(Request.Create().WithPath("/enrollments").WithParam("user_account_id", "u-broken").UsingGet()).RespondWith(Go1Stub.Json("""{"message":"boom"}""", 500));
+
+        var result = await host.Get<ReconciliationSweep>().RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1, 1), (result.Recovered, result.Failed, result.Removed));
+        Assert.Contains("failed and stay due", result.Outcome);
+        var left = (await host.OpenIndexRowsAsync()).Select(r => r.GetString("AttemptId")).ToList();
+        Assert.DoesNotContain("sf-old", left);
+        // The failed learner's row was not deferred: the next run asks again.
+        var broken = (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "sf-b");
+        Assert.Null(broken.GetInt32("Checks"));
+        var health = host.Get<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+        Assert.NotEqual(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await health.CheckHealthAsync(CancellationToken.None)).Entries["sweep"].Status);
     }
 
     [Fact]

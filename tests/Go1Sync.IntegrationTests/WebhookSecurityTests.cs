@@ -101,6 +101,8 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     [InlineData("Sweep:StaleAfter", "00:00:05", "Sweep__StaleAfter")]
     [InlineData("Processing:MaxConflictRetries", "0", "Processing__MaxConflictRetries")]
     [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds")]
+    [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
+    [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
     public async Task InvalidSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));

@@ -9,6 +9,10 @@ public enum OutcomeKind { Applied, Duplicate, NoEffect, Parked }
 
 public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> ChangedAttemptIds, int ConflictRetries, string? Reason = null)
 {
+    /// <summary>Who and what the event turned out to be about (known once a thin payload is enriched), for the delivery log.</summary>
+    public string? LearnerHash { get; init; }
+    public string? EnrolmentId { get; init; }
+
     public static ProcessingOutcome Parked(string reason) => new(OutcomeKind.Parked, [], 0, reason);
     public static ProcessingOutcome NoEffect(string reason) => new(OutcomeKind.NoEffect, [], 0, reason);
 }
@@ -48,7 +52,7 @@ public sealed class AttemptEventProcessor(
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
                 metrics.Lag.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
             if (envelope is not null)
-                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), cancellationToken).ConfigureAwait(false);
+                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), outcome.EnrolmentId, outcome.LearnerHash, cancellationToken).ConfigureAwait(false);
             return outcome;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -64,7 +68,7 @@ public sealed class AttemptEventProcessor(
         try
         {
             await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
-                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", cancellationToken).ConfigureAwait(false);
+                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
@@ -81,10 +85,10 @@ public sealed class AttemptEventProcessor(
 
     private static string Describe(OutcomeKind kind) => kind switch
     {
-        OutcomeKind.Applied => "applied",
+        OutcomeKind.Applied => DeliveryOutcomes.Applied,
         OutcomeKind.Duplicate => DeliveryOutcomes.Duplicate,
-        OutcomeKind.NoEffect => "no-effect",
-        _ => "parked",
+        OutcomeKind.NoEffect => DeliveryOutcomes.NoEffect,
+        _ => DeliveryOutcomes.Parked,
     };
 
     private static string? Detail(ProcessingOutcome outcome) => outcome.Kind switch
@@ -126,7 +130,7 @@ public sealed class AttemptEventProcessor(
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
                 using (logger.BeginScope(new Dictionary<string, object> { ["AttemptId"] = launch.AttemptId }))
                 {
-                    return await ApplyAsync(envelope, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, cancellationToken, launch.AttemptId).ConfigureAwait(false);
+                    return await ApplyAsync(envelope, body, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, launch.AttemptId, null, cancellationToken).ConfigureAwait(false);
                 }
 
             case EventKinds.Completion:
@@ -155,50 +159,51 @@ public sealed class AttemptEventProcessor(
                 return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unmatched.Reason, cancellationToken).ConfigureAwait(false);
             case Enrichment.Ready ready:
                 var completion = ready.Completion;
-                string? unknownLearner = null;
-                var outcome = await ApplyAsync(envelope, completion.Email, completion.CourseId, h =>
-                {
-                    if (options.OnlyKnownLearners && h.Launches.IsEmpty)
-                    {
-                        unknownLearner = "only known learners count and this learner never launched the course from the LMS";
-                        return new Acceptance(false, h);
-                    }
-                    return rules.Accept(h, completion, ready.DurationMinutes);
-                }, completion.EnrolmentId, cancellationToken).ConfigureAwait(false);
-                return unknownLearner is null
-                    ? outcome
-                    : await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unknownLearner, cancellationToken).ConfigureAwait(false);
+                Func<LearnerCourseHistory, string?>? refuse = options.OnlyKnownLearners
+                    ? h => h.Launches.IsEmpty ? "only known learners count and this learner never launched the course from the LMS" : null
+                    : null;
+                return await ApplyAsync(envelope, body, completion.Email, completion.CourseId, h => rules.Accept(h, completion, ready.DurationMinutes),
+                    completion.EnrolmentId, null, refuse, cancellationToken).ConfigureAwait(false);
             default:
                 throw new InvalidOperationException($"Unexpected enrichment {enrichment.GetType().Name}.");
         }
     }
 
+    /// <param name="refuse">A reason to park the event instead of applying it, decided on the stored history (null: apply).</param>
     private async Task<ProcessingOutcome> ApplyAsync(
         EventEnvelope envelope,
+        string body,
         string email,
         string courseId,
         Func<LearnerCourseHistory, Acceptance> accept,
         string? enrolmentId,
-        CancellationToken cancellationToken,
-        string? attemptId = null)
+        string? attemptId,
+        Func<LearnerCourseHistory, string?>? refuse,
+        CancellationToken cancellationToken)
     {
         var key = LearnerCourseKey.For(email, courseId);
         for (var conflicts = 0; ; conflicts++)
         {
             var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
             var history = stored?.History ?? LearnerCourseHistory.Empty(email, courseId);
+            if (refuse?.Invoke(history) is { } reason)
+                return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, reason, cancellationToken).ConfigureAwait(false) with { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
+
             var before = rules.Fold(history);
             var acceptance = accept(history);
 
             if (!acceptance.IsNew)
             {
                 // Seen before: the first delivery may have stopped after the aggregate write, so
-                // rewriting the projections here is what repairs them.
+                // rewriting the projections here is what repairs them; then converge, in case a
+                // newer version was projected while this repair wrote the older one.
                 var touched = before.Where(a => a.AttemptId == attemptId || (enrolmentId is not null && a.Go1EnrolmentId == enrolmentId)).Select(a => a.AttemptId).ToList();
                 await projection.RepairAsync(key, before, touched, cancellationToken).ConfigureAwait(false);
+                if (stored is not null)
+                    await ConvergeAsync(key, before, stored.ETag, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
                     LearnerEmail.Mask(email), courseId, enrolmentId);
-                return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts);
+                return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
             var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
@@ -207,14 +212,15 @@ public sealed class AttemptEventProcessor(
                 var after = rules.Fold(acceptance.History);
                 await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
                 await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
-                var changed = after.Where(a => !before.Contains(a)).Select(a => a.AttemptId).ToList();
+                var unchanged = before.ToHashSet();
+                var changed = after.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
                     envelope.Kind, LearnerEmail.Mask(email), courseId, changed, conflicts, enrolmentId);
-                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts);
+                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
             metrics.Conflicts.Add(1);
-            if (conflicts + 1 >= options.MaxConflictRetries)
+            if (conflicts >= options.MaxConflictRetries)
                 throw new ConcurrencyExhaustedException(
                     $"Event {envelope.Id} lost the write race {conflicts + 1} times on course {courseId}; the queue will retry it.");
 

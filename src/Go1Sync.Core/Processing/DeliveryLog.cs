@@ -37,12 +37,13 @@ public sealed record DeliveryQuery(DateTimeOffset Since, string? EnrolmentId = n
 
 public static class DeliveryOutcomes
 {
-    public const string Queued = "queued";
-    public const string Refused = "refused";
-    public const string Ignored = "ignored";
-    public const string Failed = "failed";
-    public const string Replayed = "replayed";
+    public const string Applied = "applied";
     public const string Duplicate = "duplicate";
+    public const string NoEffect = "no-effect";
+    public const string Parked = "parked";
+    public const string Failed = "failed";
+    /// <summary>Kind of a receipt for an event type we acknowledge without queueing.</summary>
+    public const string Ignored = "ignored";
 }
 
 /// <summary>
@@ -53,7 +54,9 @@ public static class DeliveryOutcomes
 public interface IDeliveryLog
 {
     Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken);
-    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, CancellationToken cancellationToken);
+    /// <param name="enrolmentId">The Go1 enrolment, when known only after processing (a thin webhook).</param>
+    /// <param name="learnerHash">The learner's hash, likewise: so look-ups by email find thin deliveries too.</param>
+    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken);
     Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken);
     /// <summary>Deletes records received before <paramref name="before"/>; returns how many.</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);

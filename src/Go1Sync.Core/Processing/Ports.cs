@@ -51,6 +51,8 @@ public interface IParkedStore
 {
     Task ParkAsync(ParkedMessage message, CancellationToken cancellationToken);
     Task<IReadOnlyList<ParkedMessage>> ListAsync(string? category, CancellationToken cancellationToken);
+    /// <summary>How many messages are parked (keys only: cheap enough to sample every minute).</summary>
+    Task<int> CountAsync(CancellationToken cancellationToken);
     Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken);
 }
 

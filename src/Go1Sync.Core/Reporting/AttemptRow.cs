@@ -21,7 +21,8 @@ public sealed record AttemptRow(
     string LastActivityAt,
     string? CompletedAt,
     long TimeSpentMs,
-    bool LegacyClosed)
+    bool LegacyClosed,
+    bool DurationUnknown)
 {
     public static AttemptRow From(AttemptReport r) => new(
         r.AttemptId,
@@ -37,7 +38,8 @@ public sealed record AttemptRow(
         Instants.Format(r.LastActivityAt),
         r.CompletedAt is { } c ? Instants.Format(c) : null,
         r.TimeSpentMs,
-        r.LegacyClosed);
+        r.LegacyClosed,
+        r.DurationUnknown);
 
     private static string Wire<T>(T value) where T : struct, Enum =>
         System.Text.Json.JsonSerializer.Serialize(value).Trim('"');

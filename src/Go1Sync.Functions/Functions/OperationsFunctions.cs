@@ -24,8 +24,10 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         var since = time.GetUtcNow().AddDays(-1);
         if (sinceText is not null && !DateTimeOffset.TryParse(sinceText, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since))
             return JsonResponse.Problem(400, "Invalid query", "'since' must be an ISO-8601 instant.", new Dictionary<string, string[]> { ["since"] = ["must be an ISO-8601 instant"] });
-        var email = request.Query["email"].FirstOrDefault();
-        var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), email is null ? null : LearnerEmail.Hash(email));
+        // The learner: ?learner=<SHA-256 of the normalised email> keeps the email out of request logs; ?email= is accepted too.
+        var learner = request.Query["learner"].FirstOrDefault() ?? request.Query["email"].FirstOrDefault();
+        var hash = learner is null ? null : LearnerEmail.IsHash(learner) ? learner : LearnerEmail.Hash(learner);
+        var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), hash);
         return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
     }
 

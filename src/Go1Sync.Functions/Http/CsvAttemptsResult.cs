@@ -9,7 +9,7 @@ namespace Go1Sync.Functions.Http;
 public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string fileName) : IActionResult
 {
     public static readonly string[] Columns =
-        ["attemptId", "email", "courseId", "progress", "score", "result", "timeSpentMs", "firstActivityAt", "lastActivityAt", "completedAt", "status", "origin", "platform", "legacyClosed"];
+        ["attemptId", "email", "courseId", "progress", "score", "result", "timeSpentMs", "firstActivityAt", "lastActivityAt", "completedAt", "status", "origin", "platform", "legacyClosed", "durationUnknown"];
 
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -27,7 +27,7 @@ public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string 
             await writer.WriteLineAsync(string.Join(',',
                 Field(r.AttemptId), Field(r.Email), Field(r.CourseId), r.Progress.ToString(CultureInfo.InvariantCulture),
                 r.Score?.ToString(CultureInfo.InvariantCulture) ?? "", r.Result ?? "", r.TimeSpentMs.ToString(CultureInfo.InvariantCulture),
-                r.FirstActivityAt, r.LastActivityAt, r.CompletedAt ?? "", r.Status, r.Origin, r.Platform, r.LegacyClosed ? "true" : "false"));
+                r.FirstActivityAt, r.LastActivityAt, r.CompletedAt ?? "", r.Status, r.Origin, r.Platform, r.LegacyClosed ? "true" : "false", r.DurationUnknown ? "true" : "false"));
             if (++count % 500 == 0) await writer.FlushAsync(cancellationToken);
         }
         await writer.FlushAsync(cancellationToken);

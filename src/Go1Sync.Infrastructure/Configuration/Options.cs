@@ -28,6 +28,10 @@ public sealed class SweepOptions
 
     [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00", ErrorMessage = "The setting Sweep__MaxBackoff must be between 00:05:00 and 30.00:00:00.")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>An open attempt without activity for this long is abandoned: its index row goes (a continue brings it back).</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "The setting Sweep__GiveUpAfter must be between 1.00:00:00 and 3650.00:00:00.")]
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(90);
 }
 
 /// <summary>Settings section <c>DeliveryLog</c>.</summary>

@@ -2,6 +2,16 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Go1Sync.Infrastructure.Configuration;
 
+/// <summary>
+/// App Service leaves a setting as the literal "@Microsoft.KeyVault(...)" text when it cannot
+/// resolve it (secret missing, no access): a value that must never be taken for the secret.
+/// </summary>
+public static class KeyVaultReference
+{
+    public static bool IsUnresolved(string? value) =>
+        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
+}
+
 /// <summary>Settings section <c>Webhook</c>: how Go1 deliveries are authenticated.</summary>
 public sealed class WebhookOptions : IValidatableObject
 {
@@ -24,7 +34,11 @@ public sealed class WebhookOptions : IValidatableObject
             yield return new ValidationResult(
                 "The setting Webhook__Secrets__0 is required: set Go1's webhook secret_key (or, for a local run only, Webhook__AllowUnsigned=true).",
                 [nameof(Secrets)]);
-        if (ActiveSecrets.Any(s => s.Length > 64))
+        if (ActiveSecrets.Any(KeyVaultReference.IsUnresolved))
+            yield return new ValidationResult(
+                "The setting Webhook__Secrets holds an unresolved Key Vault reference: create the secret in the vault (or grant the app's identity Key Vault Secrets User) and restart.",
+                [nameof(Secrets)]);
+        else if (ActiveSecrets.Any(s => s.Length > 64))
             yield return new ValidationResult("The setting Webhook__Secrets holds a secret longer than Go1's 64-character maximum.", [nameof(Secrets)]);
     }
 }

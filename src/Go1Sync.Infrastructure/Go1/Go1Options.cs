@@ -43,6 +43,11 @@ public sealed partial class Go1Options : IValidatableObject
         if (!IsConfigured)
             yield break;
 
+        if (Configuration.KeyVaultReference.IsUnresolved(ClientSecret))
+            yield return new ValidationResult(
+                "The setting Go1__ClientSecret holds an unresolved Key Vault reference: create the secret Go1ClientSecret in the vault (or grant the app's identity Key Vault Secrets User) and restart.",
+                [nameof(ClientSecret)]);
+
         if (!IsAllowedUrl(BaseUrl))
             yield return new ValidationResult(
                 "The setting Go1__BaseUrl must be an absolute https URL such as https://gateway.go1.com (http is accepted for a loopback address only).",

@@ -22,7 +22,7 @@ public sealed class BacklogProbe(QueueServiceClient queues, IParkedStore parked,
         var depth = (await _queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount;
         var poison = (await _poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount;
         var oldest = depth == 0 ? null : (await _queue.PeekMessageAsync(cancellationToken).ConfigureAwait(false)).Value?.InsertedOn;
-        var parkedCount = (await parked.ListAsync(null, cancellationToken).ConfigureAwait(false)).Count;
+        var parkedCount = await parked.CountAsync(cancellationToken).ConfigureAwait(false);
         return new Backlog(depth, poison, oldest is { } o ? now - o : null, parkedCount, now);
     }
 }

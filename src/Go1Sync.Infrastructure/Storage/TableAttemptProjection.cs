@@ -28,7 +28,8 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
     {
         var previous = before.ToDictionary(a => a.AttemptId, StringComparer.Ordinal);
         var changed = after.Where(a => !previous.TryGetValue(a.AttemptId, out var old) || old != a).ToList();
-        var removed = before.Where(b => after.All(a => a.AttemptId != b.AttemptId)).ToList();
+        var remaining = after.Select(a => a.AttemptId).ToHashSet(StringComparer.Ordinal);
+        var removed = before.Where(b => !remaining.Contains(b.AttemptId)).ToList();
 
         await UpsertStatsAsync(key, changed, cancellationToken).ConfigureAwait(false);
         foreach (var gone in removed)
@@ -61,7 +62,9 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
         foreach (var orphan in orphans)
             await _stats.DeleteEntityAsync(key.CourseKey, orphan, ETag.All, cancellationToken).ConfigureAwait(false);
 
-        await UpsertOpenAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
+        // Index rows only for the attempts the redelivered event is about: rewriting the others
+        // would reset the sweep's back-off on every Go1 retry.
+        await UpsertOpenAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open && touched.Contains(a.AttemptId)).ToList(), cancellationToken).ConfigureAwait(false);
         foreach (var closed in attempts.Where(a => a.Status != AttemptStatus.Open && touched.Contains(a.AttemptId)))
             await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, closed), ETag.All, cancellationToken).ConfigureAwait(false);
     }

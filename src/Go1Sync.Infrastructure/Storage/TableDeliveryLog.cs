@@ -11,7 +11,7 @@ namespace Go1Sync.Infrastructure.Storage;
 /// whole old partitions; RowKey the escaped delivery identity, so a redelivered event updates its
 /// record instead of adding one.
 /// </summary>
-public sealed class TableDeliveryLog(TableServiceClient tables) : IDeliveryLog
+public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time) : IDeliveryLog
 {
     private readonly TableClient _table = tables.GetTableClient(TableNames.Deliveries);
 
@@ -36,19 +36,22 @@ public sealed class TableDeliveryLog(TableServiceClient tables) : IDeliveryLog
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, CancellationToken cancellationToken)
+    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
+        // Null values are left out of a merge, so what the receipt already knew stays.
+        if (enrolmentId is not null) entity["EnrolmentId"] = enrolmentId;
+        if (learnerHash is not null) entity["LearnerHash"] = learnerHash;
         if (outcome == DeliveryOutcomes.Duplicate)
         {
             // A redelivery must not hide what the first delivery did ("applied to attempt X").
-            entity["DuplicateAt"] = DateTimeOffset.UtcNow;
+            entity["DuplicateAt"] = time.GetUtcNow();
         }
         else
         {
             entity["Outcome"] = outcome;
             entity["OutcomeDetail"] = Truncate(detail);
-            entity["ProcessedAt"] = DateTimeOffset.UtcNow;
+            entity["ProcessedAt"] = time.GetUtcNow();
         }
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
@@ -64,12 +67,12 @@ public sealed class TableDeliveryLog(TableServiceClient tables) : IDeliveryLog
             var receivedAt = e.GetDateTimeOffset("ReceivedAt");
             // An outcome recorded for a receipt this log never saw (e.g. a replayed CLI event) has no ReceivedAt.
             if (receivedAt is { } r && r < query.Since) continue;
+            var (outcome, outcomeDetail) = Outcome(e);
             records.Add(new DeliveryRecord(
                 e.GetString("Identity"), e.GetString("Kind") ?? "unknown", e.GetString("EventType"),
                 receivedAt ?? DateTimeOffset.MinValue, e.GetString("Signature") ?? "n/a", e.GetInt32("HttpStatus") ?? 0,
                 e.GetString("EnrolmentId"), e.GetString("AttemptId"), e.GetString("LearnerHash"),
-                e.GetString("Outcome") ?? (e.GetDateTimeOffset("DuplicateAt") is null ? null : DeliveryOutcomes.Duplicate),
-                e.GetString("OutcomeDetail"), e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt")));
+                outcome, outcomeDetail, e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt")));
             if (records.Count >= query.Max) break;
         }
         return records.OrderBy(r => r.ReceivedAt).ToList();
@@ -85,6 +88,21 @@ public sealed class TableDeliveryLog(TableServiceClient tables) : IDeliveryLog
             foreach (var batch in partition.Chunk(100))
                 await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken).ConfigureAwait(false);
         return doomed.Count;
+    }
+
+    /// <summary>
+    /// A later delivery that found the event already applied proves an earlier "failed" one had
+    /// in fact written it (it failed after the aggregate write): report it as applied.
+    /// </summary>
+    private static (string? Outcome, string? Detail) Outcome(TableEntity e)
+    {
+        var outcome = e.GetString("Outcome");
+        var detail = e.GetString("OutcomeDetail");
+        var duplicateAt = e.GetDateTimeOffset("DuplicateAt");
+        if (outcome is null) return (duplicateAt is null ? null : DeliveryOutcomes.Duplicate, detail);
+        if (outcome == DeliveryOutcomes.Failed && duplicateAt is { } d && d >= (e.GetDateTimeOffset("ProcessedAt") ?? DateTimeOffset.MinValue))
+            return (DeliveryOutcomes.Applied, $"applied; a later delivery found it in place after this failure: {detail}");
+        return (outcome, detail);
     }
 
     private static string? Truncate(string? value) => value is { Length: > 4_000 } ? value[..4_000] : value;

@@ -43,6 +43,14 @@ public sealed class TableParkedStore(TableServiceClient tables) : IParkedStore
         return result;
     }
 
+    public async Task<int> CountAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _table.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            count++;
+        return count;
+    }
+
     public async Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken) =>
         await _table.DeleteEntityAsync(category, KeyEncoding.Escape(messageId), ETag.All, cancellationToken).ConfigureAwait(false);
 }

@@ -20,7 +20,8 @@ public sealed record SweepResult(
     int AskedGo1,
     int Recovered,
     int Removed,
-    int Deferred);
+    int Deferred,
+    int Failed = 0);
 
 /// <summary>The last run, as the health check reads it.</summary>
 public sealed record SweepState(DateTimeOffset LastRunAt, string Outcome, int Recovered);
@@ -92,50 +93,70 @@ public sealed class ReconciliationSweep(
             if (due.Count >= settings.MaxPerRun) break;
         }
 
-        int examined = 0, asked = 0, recovered = 0, removed = 0, deferred = 0;
+        int examined = 0, asked = 0, recovered = 0, removed = 0, deferred = 0, failed = 0;
         foreach (var group in due.GroupBy(r => (Learner: r.GetString("LearnerHash"), Course: r.GetString("CourseId"))))
         {
             var key = new LearnerCourseKey(group.Key.Learner, KeyEncoding.Escape(group.Key.Course));
-            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            var attempts = stored is null ? [] : rules.Fold(stored.History);
-            foreach (var row in group)
+            try
             {
-                examined++;
-                var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.GetString("AttemptId"));
-                // Housekeeping: rows of attempts that are gone, closed, moved, or legacy-closed (a continue re-indexes those).
-                if (attempt is null || attempt.Status != AttemptStatus.Open || TableAttemptProjection.OpenRow(key, attempt) != row.RowKey || rules.IsLegacyClosed(attempt, now))
+                var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                var attempts = stored is null ? [] : rules.Fold(stored.History);
+                var stale = new List<TableEntity>();
+                foreach (var row in group)
                 {
-                    await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-                    removed++;
-                    continue;
+                    examined++;
+                    var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.GetString("AttemptId"));
+                    // Housekeeping: rows of attempts that are gone, closed, moved, legacy-closed (a continue
+                    // re-indexes those) or abandoned for longer than Sweep__GiveUpAfter.
+                    if (attempt is null || attempt.Status != AttemptStatus.Open || TableAttemptProjection.OpenRow(key, attempt) != row.RowKey
+                        || rules.IsLegacyClosed(attempt, now) || now - attempt.LastActivityAt > settings.GiveUpAfter)
+                    {
+                        await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                        removed++;
+                    }
+                    else if (attempt.LastActivityAt + settings.StaleAfter > now)
+                    {
+                        await DeferAsync(row, attempt.LastActivityAt + settings.StaleAfter, checks: 0, cancellationToken).ConfigureAwait(false);
+                        deferred++;
+                    }
+                    else
+                    {
+                        stale.Add(row);
+                    }
                 }
-                if (attempt.LastActivityAt + settings.StaleAfter > now)
-                {
-                    await DeferAsync(row, attempt.LastActivityAt + settings.StaleAfter, checks: 0, cancellationToken).ConfigureAwait(false);
-                    deferred++;
-                    continue;
-                }
-                if (go1 is null) continue;
+                if (stale.Count == 0 || go1 is null) continue;
 
+                // One question to Go1 per learner and course, however many of its attempts are stale.
                 asked++;
-                recovered += await AskGo1Async(stored!.History, attempt, cancellationToken).ConfigureAwait(false);
-                var checks = (row.GetInt32("Checks") ?? 0) + 1;
-                await DeferAsync(row, now + Backoff(settings, checks), checks, cancellationToken).ConfigureAwait(false);
+                recovered += await AskGo1Async(stored!.History, group.Key.Course!, cancellationToken).ConfigureAwait(false);
+                foreach (var row in stale)
+                {
+                    var checks = (row.GetInt32("Checks") ?? 0) + 1;
+                    await DeferAsync(row, now + Backoff(settings, checks), checks, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One learner's trouble (Go1 down for them, a row in flux) must not stop the others;
+                // the rows stay due, so the next run asks again.
+                failed++;
+                logger.LogWarning(ex, "Sweep could not reconcile learner {LearnerHash} on course {CourseId}; it stays due for the next run", group.Key.Learner, group.Key.Course);
             }
         }
 
         var outcome = go1 is null ? "ok (no Go1 API configured: housekeeping only)" : "ok";
-        return new SweepResult(now, outcome, due.Count, examined, asked, recovered, removed, deferred);
+        if (failed > 0) outcome += $" ({failed} learner-course pairs failed and stay due)";
+        return new SweepResult(now, outcome, due.Count, examined, asked, recovered, removed, deferred, failed);
     }
 
     /// <summary>Queues every completed Go1 enrolment of this learner on this course that the history does not have yet.</summary>
-    private async Task<int> AskGo1Async(LearnerCourseHistory history, Attempt attempt, CancellationToken cancellationToken)
+    private async Task<int> AskGo1Async(LearnerCourseHistory history, string courseId, CancellationToken cancellationToken)
     {
         var userId = await UserIdAsync(history.Email, cancellationToken).ConfigureAwait(false);
         if (userId is null) return 0;
 
         var queued = 0;
-        foreach (var enrolment in await go1!.ListCompletedEnrolmentsAsync(userId, attempt.CourseId, cancellationToken).ConfigureAwait(false))
+        foreach (var enrolment in await go1!.ListCompletedEnrolmentsAsync(userId, courseId, cancellationToken).ConfigureAwait(false))
         {
             if (enrolment.EndDate is not { } completedAt) continue;
             var identity = new CompletionRecord(enrolment.Id, Instants.ToMillisecondUtc(completedAt), false, null, null, null).Identity;
@@ -145,7 +166,7 @@ public sealed class ReconciliationSweep(
             {
                 Source = "sweep",
                 EnrolmentId = enrolment.Id,
-                CourseId = attempt.CourseId,
+                CourseId = courseId,
                 Go1UserId = userId,
                 Email = history.Email,
                 Status = enrolment.Status,
@@ -157,7 +178,7 @@ public sealed class ReconciliationSweep(
             var id = $"sweep:{enrolment.Id}:{Instants.Format(completedAt)}";
             await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             metrics.SweepRecoveries.Add(1);
-            logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId} (attempt {AttemptId})", enrolment.Id, attempt.CourseId, attempt.AttemptId);
+            logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId}", enrolment.Id, courseId);
             queued++;
         }
         return queued;
@@ -194,8 +215,17 @@ public sealed class ReconciliationSweep(
         return TimeSpan.FromTicks((long)ticks);
     }
 
-    private async Task DeferAsync(TableEntity row, DateTimeOffset nextCheckAt, int checks, CancellationToken cancellationToken) =>
-        await _open.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    private async Task DeferAsync(TableEntity row, DateTimeOffset nextCheckAt, int checks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _open.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // The attempt completed (and its row went) while the sweep was looking at it: nothing to defer.
+        }
+    }
 
     private async Task SaveStateAsync(SweepState state, CancellationToken cancellationToken) =>
         await _users.UpsertEntityAsync(new TableEntity(StatePartition, StateRow)

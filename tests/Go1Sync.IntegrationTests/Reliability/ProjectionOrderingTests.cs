@@ -93,8 +93,43 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         Assert.True(differences.Count == 0, StateCheck.Report(differences));
     }
 
-    /// <summary>Holds UpdateAsync until released; everything else goes straight to the product's projection.</summary>
-    private sealed class GatedProjection(IAttemptProjection inner) : IAttemptProjection
+    [Fact]
+    public async Task ARepairFromARedeliveryThatFinishesAfterANewerEvent_LeavesTheReadSideAsTheAggregate()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var course = Names.Unique("repair-race");
+        const string email = "repairrace@example.com";
+        var launch = new LaunchSent("rr-a", email, course, Platform.Web, ProjectionRepairTests.At("2025-02-07T09:00:00Z"));
+        var completion = new CompletionSent("enr-rr", email, course, ProjectionRepairTests.At("2025-02-07T10:00:00Z"), Passed: true, Score: 70);
+        await launch.PostAsync(host);
+        await host.DrainAsync();
+
+        // Instance 1 gets a redelivery of the launch: a duplicate, so it repairs the read side from
+        // the version it read, but slowly.
+        var gate = new GatedProjection(host.Get<IAttemptProjection>(), gateRepairs: true);
+        var slowInstance = new AttemptEventProcessor(
+            host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
+            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance);
+        var slow = slowInstance.ProcessAsync("msg-redelivery", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
+        await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Meanwhile instance 2 completes the attempt from start to end.
+        await completion.PostAsync(host);
+        await host.DrainAsync();
+
+        // Instance 1's repair writes rr-a as open again, then sees the newer version and converges.
+        gate.Release();
+        Assert.Equal(OutcomeKind.Duplicate, (await slow).Kind);
+
+        var attempt = Assert.Single(await host.AttemptsAsync(email, course));
+        Assert.Equal(AttemptStatus.Completed, attempt.Status);
+        var differences = await StateCheck.ProjectionDifferencesAsync(host, new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [launch.Aggregate] = [attempt] });
+        output.WriteLine($"read-side differences after the late repair: {differences.Count}");
+        Assert.True(differences.Count == 0, StateCheck.Report(differences));
+    }
+
+    /// <summary>Holds UpdateAsync (or RepairAsync) until released; everything else goes straight to the product's projection.</summary>
+    private sealed class GatedProjection(IAttemptProjection inner, bool gateRepairs = false) : IAttemptProjection
     {
         private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -104,12 +139,20 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
 
         public async Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
         {
-            _entered.TrySetResult();
-            await _release.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            if (!gateRepairs) await WaitAsync(cancellationToken);
             await inner.UpdateAsync(key, before, after, cancellationToken);
         }
 
-        public Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken) =>
-            inner.RepairAsync(key, attempts, touched, cancellationToken);
+        public async Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
+        {
+            if (gateRepairs) await WaitAsync(cancellationToken);
+            await inner.RepairAsync(key, attempts, touched, cancellationToken);
+        }
+
+        private async Task WaitAsync(CancellationToken cancellationToken)
+        {
+            _entered.TrySetResult();
+            await _release.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
     }
 }
