@@ -28,11 +28,11 @@ public sealed record AttemptRow(
         r.AttemptId,
         r.Email,
         r.CourseId,
-        Wire(r.Origin),
-        Wire(r.Platform),
-        Wire(r.Status),
+        WireNames.Of(r.Origin),
+        WireNames.Of(r.Platform),
+        WireNames.Of(r.Status),
         r.Progress,
-        r.Result == AttemptResult.None ? null : Wire(r.Result),
+        r.Result == AttemptResult.None ? null : WireNames.Of(r.Result),
         r.Score,
         Instants.Format(r.FirstActivityAt),
         Instants.Format(r.LastActivityAt),
@@ -40,9 +40,6 @@ public sealed record AttemptRow(
         r.TimeSpentMs,
         r.LegacyClosed,
         r.DurationUnknown);
-
-    private static string Wire<T>(T value) where T : struct, Enum =>
-        System.Text.Json.JsonSerializer.Serialize(value).Trim('"');
 }
 
 /// <summary>A course's statistics at one instant, from its attempts as reported then.</summary>

@@ -120,11 +120,11 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
         ["Email"] = a.Email,
         ["LearnerHash"] = key.LearnerHash,
         ["CourseId"] = a.CourseId,
-        ["Origin"] = Wire(a.Origin),
-        ["Platform"] = Wire(a.Platform),
-        ["Status"] = Wire(a.Status),
+        ["Origin"] = WireNames.Of(a.Origin),
+        ["Platform"] = WireNames.Of(a.Platform),
+        ["Status"] = WireNames.Of(a.Status),
         ["Progress"] = a.Progress,
-        ["Result"] = a.Result == AttemptResult.None ? null : Wire(a.Result),
+        ["Result"] = a.Result == AttemptResult.None ? null : WireNames.Of(a.Result),
         ["Score"] = a.Score,
         ["FirstActivityAt"] = a.FirstActivityAt,
         ["LastActivityAt"] = a.LastActivityAt,
@@ -139,11 +139,11 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
         AttemptId = e.GetString("AttemptId"),
         Email = e.GetString("Email"),
         CourseId = e.GetString("CourseId"),
-        Origin = Parse<AttemptOrigin>(e.GetString("Origin")),
-        Platform = Parse<Platform>(e.GetString("Platform")),
-        Status = Parse<AttemptStatus>(e.GetString("Status")),
+        Origin = WireNames.Parse<AttemptOrigin>(e.GetString("Origin")),
+        Platform = WireNames.Parse<Platform>(e.GetString("Platform")),
+        Status = WireNames.Parse<AttemptStatus>(e.GetString("Status")),
         Progress = e.GetInt32("Progress") ?? 0,
-        Result = e.GetString("Result") is { } r ? Parse<AttemptResult>(r) : AttemptResult.None,
+        Result = e.GetString("Result") is { } r ? WireNames.Parse<AttemptResult>(r) : AttemptResult.None,
         Score = e.GetInt32("Score"),
         FirstActivityAt = e.GetDateTimeOffset("FirstActivityAt") ?? throw new InvalidDataException("FirstActivityAt missing"),
         LastActivityAt = e.GetDateTimeOffset("LastActivityAt") ?? throw new InvalidDataException("LastActivityAt missing"),
@@ -153,9 +153,4 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
         DurationUnknown = e.GetBoolean("DurationUnknown") ?? false,
     };
 
-    private static string Wire<T>(T value) where T : struct, Enum =>
-        System.Text.Json.JsonSerializer.Serialize(value).Trim('"');
-
-    private static T Parse<T>(string value) where T : struct, Enum =>
-        System.Text.Json.JsonSerializer.Deserialize<T>($"\"{value}\"");
 }
