@@ -103,6 +103,25 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task EmailsAndIdsWithCharactersTableKeysForbid_AreStoredAndReadBack()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "o'brien/sales#eu?x@example.com";
+        const string course = "course/with#odd?chars'";
+        Assert.Equal(202, (await host.PostLaunchAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["attemptId"] = "a/1#?", ["email"] = email, ["courseId"] = course, ["platform"] = "mobile", ["launchedAt"] = "2025-03-01T08:00:00Z",
+        }.ToJsonString())).Status);
+        await host.PostCompletionAsync("enr/#?", email, course, "2025-03-01T09:00:00Z", passed: true);
+        await host.DrainAsync();
+
+        var attempt = Assert.Single(await host.AttemptsAsync(email.ToUpperInvariant(), course));
+        Assert.Equal(("a/1#?", AttemptStatus.Completed, Platform.Mobile, email), (attempt.AttemptId, attempt.Status, attempt.Platform, attempt.Email));
+        var row = Assert.Single(await host.StatsRowsAsync(course));
+        Assert.Equal(("a/1#?", course, "enr/#?"), (row.GetString("AttemptId"), row.GetString("CourseId"), row.GetString("Go1EnrolmentId")));
+    }
+
+    [Fact]
     public async Task SameQueueMessageDeliveredFiveTimes_HasExactlyOneEffect()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
