@@ -14,7 +14,8 @@ public sealed record DeliveryReceipt(
     string? EnrolmentId = null,
     string? AttemptId = null,
     string? LearnerHash = null,
-    string? Detail = null);
+    string? Detail = null,
+    string Source = DeliverySources.Http);
 
 /// <summary>A delivery as the log holds it, receipt and (once processed) outcome.</summary>
 public sealed record DeliveryRecord(
@@ -31,7 +32,21 @@ public sealed record DeliveryRecord(
     string? OutcomeDetail,
     DateTimeOffset? ProcessedAt,
     string? Detail,
-    DateTimeOffset? DuplicateAt = null);
+    DateTimeOffset? DuplicateAt = null,
+    string Source = DeliverySources.Http);
+
+/// <summary>How an event reached the queue: what the delivery log says it came from.</summary>
+public static class DeliverySources
+{
+    /// <summary>An HTTP request (Go1 webhook, LMS launch): the receipt carries its signature and answer.</summary>
+    public const string Http = "http";
+    /// <summary>Go1's list of completed enrolments, read by the reconciliation (timer, reconcile, backfill).</summary>
+    public const string Reconcile = "reconcile";
+    /// <summary>The sweep of stale open attempts.</summary>
+    public const string Sweep = "sweep";
+    /// <summary>A JSON Lines file applied by <c>go1sync replay</c>.</summary>
+    public const string Replay = "replay";
+}
 
 public sealed record DeliveryQuery(DateTimeOffset Since, string? EnrolmentId = null, string? LearnerHash = null, int Max = 1_000);
 

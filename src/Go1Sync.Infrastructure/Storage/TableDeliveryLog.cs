@@ -31,6 +31,7 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             ["AttemptId"] = receipt.AttemptId,
             ["LearnerHash"] = receipt.LearnerHash,
             ["Detail"] = Truncate(receipt.Detail),
+            ["Source"] = receipt.Source,
         };
         // Merge: a redelivery refreshes the receipt without erasing an outcome already recorded.
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
@@ -72,7 +73,9 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
                 e.GetString("Identity"), e.GetString("Kind") ?? "unknown", e.GetString("EventType"),
                 receivedAt ?? DateTimeOffset.MinValue, e.GetString("Signature") ?? "n/a", e.GetInt32("HttpStatus") ?? 0,
                 e.GetString("EnrolmentId"), e.GetString("AttemptId"), e.GetString("LearnerHash"),
-                outcome, outcomeDetail, e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt")));
+                outcome, outcomeDetail, e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt"),
+                // Records written before sources were recorded all came over HTTP.
+                e.GetString("Source") ?? DeliverySources.Http));
             if (records.Count >= query.Max) break;
         }
         return records.OrderBy(r => r.ReceivedAt).ToList();
