@@ -90,6 +90,9 @@ param attemptEventsQueue string = 'attempt-events'
 @description('SweepSchedule: NCRONTAB (six fields, with seconds) of the stale-attempt sweep timer.')
 param sweepSchedule string = '0 */5 * * * *'
 
+@description('ReconcileSchedule: NCRONTAB (six fields, with seconds) of the reconciliation with Go1\'s list of completed enrolments.')
+param reconcileSchedule string = '0 */15 * * * *'
+
 @description('Cutovers__Connector: UTC instant (ISO 8601) from which connector-launched attempts are counted.')
 param cutoverConnector string = '2024-12-19T11:00:00Z'
 
@@ -144,6 +147,20 @@ param sweepMaxBackoff string = '1.00:00:00'
 @description('Sweep__GiveUpAfter: an open attempt without activity for this long leaves the sweep\'s index (.NET TimeSpan).')
 param sweepGiveUpAfter string = '90.00:00:00'
 
+@description('Reconcile__Overlap: each reconciliation re-reads this far before its watermark, for Go1\'s lagging list (.NET TimeSpan).')
+param reconcileOverlap string = '00:15:00'
+
+@description('Reconcile__RequestsPerSecond: pace of the reconciliation\'s Go1 requests (Go1 publishes no rate limit).')
+param reconcileRequestsPerSecond string = '5'
+
+@description('Reconcile__InitialLookback: how far back the very first reconciliation reads (older history: go1sync backfill) (.NET TimeSpan).')
+param reconcileInitialLookback string = '1.00:00:00'
+
+@description('Reconcile__MaxPagesPerRun: list pages (50 enrolments each) one reconciliation run reads at most.')
+@minValue(1)
+@maxValue(100000)
+param reconcileMaxPagesPerRun int = 2000
+
 @description('DeliveryLog__RetentionDays: days webhook deliveries are kept in the Deliveries table.')
 @minValue(1)
 @maxValue(3650)
@@ -154,6 +171,9 @@ param healthMaxQueueAge string = '00:10:00'
 
 @description('Health__MaxSweepAge: the health endpoint reports unhealthy when the last sweep run is older (.NET TimeSpan).')
 param healthMaxSweepAge string = '00:30:00'
+
+@description('Health__MaxReconcileAge: the health endpoint reports degraded when Go1\'s completions were last read completely longer ago (.NET TimeSpan).')
+param healthMaxReconcileAge string = '01:00:00'
 
 // ---------------------------------------------------------------------------------------------
 // Alerts (modules/alerts.bicep). With neither alertEmail nor alertActionGroupId the alert rules
@@ -173,6 +193,10 @@ param failureThreshold int = 5
 @description('Stale queue alert: fires when the oldest message in the attempt-events queue is older than this many seconds.')
 @minValue(1)
 param oldestMessageAgeSeconds int = 600
+
+@description('Reconciliation alert: fires when Go1\'s completed enrolments were last read completely longer ago than this many seconds.')
+@minValue(900)
+param watermarkAgeSeconds int = 3600
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -195,6 +219,7 @@ var tableNames = [
   'Courses'
   'Parked'
   'Go1Users'
+  'Reconciliation'
   'Deliveries'
 ]
 
@@ -281,6 +306,7 @@ var appSettings = [
   // The app's own settings.
   { name: 'AttemptEventsQueue', value: attemptEventsQueue }
   { name: 'SweepSchedule', value: sweepSchedule }
+  { name: 'ReconcileSchedule', value: reconcileSchedule }
   { name: 'Cutovers__Connector', value: cutoverConnector }
   { name: 'Cutovers__WebLaunch', value: cutoverWebLaunch }
   { name: 'Cutovers__MobileLaunch', value: cutoverMobileLaunch }
@@ -300,9 +326,14 @@ var appSettings = [
   { name: 'Sweep__MaxPerRun', value: string(sweepMaxPerRun) }
   { name: 'Sweep__MaxBackoff', value: sweepMaxBackoff }
   { name: 'Sweep__GiveUpAfter', value: sweepGiveUpAfter }
+  { name: 'Reconcile__Overlap', value: reconcileOverlap }
+  { name: 'Reconcile__RequestsPerSecond', value: reconcileRequestsPerSecond }
+  { name: 'Reconcile__InitialLookback', value: reconcileInitialLookback }
+  { name: 'Reconcile__MaxPagesPerRun', value: string(reconcileMaxPagesPerRun) }
   { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
+  { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }
 ]
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -340,6 +371,7 @@ module alerts 'modules/alerts.bicep' = {
     alertActionGroupId: alertActionGroupId
     failureThreshold: failureThreshold
     oldestMessageAgeSeconds: oldestMessageAgeSeconds
+    watermarkAgeSeconds: watermarkAgeSeconds
   }
   dependsOn: [
     monitoring

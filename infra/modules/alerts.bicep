@@ -1,4 +1,4 @@
-// Operational alerts of the Go1 sync app: five log search alert rules (scheduledQueryRules, kind
+// Operational alerts of the Go1 sync app: six log search alert rules (scheduledQueryRules, kind
 // LogAlert) on the Application Insights component, plus an optional e-mail action group.
 //
 // Scope: every rule queries the App Insights component (classic table names: requests,
@@ -36,6 +36,10 @@ param failureThreshold int
 @description('Stale queue alert: fire when the oldest queued message is older than this many seconds.')
 @minValue(1)
 param oldestMessageAgeSeconds int
+
+@description('Reconciliation alert: fire when Go1\'s completed enrolments were last read completely longer ago than this many seconds.')
+@minValue(900)
+param watermarkAgeSeconds int
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -270,6 +274,44 @@ requests
   }
 }
 
+resource reconciliationStale 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-reconciliation-stale'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Go1 sync: reconciliation with Go1 is behind'
+    description: 'Go1\'s list of completed enrolments was last read completely longer ago than the threshold (go1sync.reconcile.watermark_age, seconds): completions whose webhook was lost are not recovered until the Reconcile function succeeds again. Look at the Reconcile failures and the reconciliation check of /api/health (Go1 credentials, Go1 answering 429/5xx), check that ReconcileSchedule fires, and run go1sync reconcile --once to see the error.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == 'go1sync.reconcile.watermark_age'
+| summarize WatermarkAgeSeconds = min(value)
+'''
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'WatermarkAgeSeconds'
+          operator: 'GreaterThan'
+          threshold: watermarkAgeSeconds
+          failingPeriods: oneOfOne
+        }
+      ]
+    }
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}
+
 @description('Names of the alert rules.')
 output alertRuleNames string[] = [
   poisonMessages.name
@@ -277,6 +319,7 @@ output alertRuleNames string[] = [
   staleQueue.name
   parkedMessages.name
   sweepNotRunning.name
+  reconciliationStale.name
 ]
 
 @description('Resource ids of the action groups the rules notify (empty when no receiver was configured).')

@@ -34,7 +34,20 @@ public static class Cli
         var sweep = new Command("sweep", "Reconcile stale open attempts with Go1 and queue the completions found.") { once, storage, json };
         sweep.SetAction((result, ct) => new SweepCommand(stdout, stderr).RunAsync(result.GetValue(storage), result.GetValue(json), ct));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep };
+        var reconcileOnce = new Option<bool>("--once") { Description = "Run one reconciliation now (the only mode: the schedule belongs to the Functions app).", Required = true };
+        var reconcile = new Command("reconcile", "Read Go1's completed enrolments changed since the watermark and queue every completion the statistics lack.") { reconcileOnce, storage, json };
+        reconcile.SetAction((result, ct) => new ReconcileCommand(stdout, stderr).ReconcileAsync(result.GetValue(storage), result.GetValue(json), ct));
+
+        var backfillSince = new Option<string>("--since") { Description = "ISO-8601 instant with an offset: Go1 enrolments updated from then.", Required = true };
+        var backfillUntil = new Option<string?>("--until") { Description = "ISO-8601 instant with an offset: up to then (default: now)." };
+        var backfill = new Command("backfill", "Onboarding: queue every completion Go1 lists in a window that the statistics lack. Resumable; running it again applies nothing twice.") { backfillSince, backfillUntil, storage, json };
+        backfill.SetAction((result, ct) => WithNow(result.GetValue(backfillSince), stderr, since => WithNow(result.GetValue(backfillUntil), stderr, until =>
+            new ReconcileCommand(stdout, stderr).BackfillAsync(since!.Value, until, result.GetValue(storage), result.GetValue(json), ct))));
+
+        var drain = new Command("drain", "Process the events queue until it is empty, with the queue trigger's processor and poison rules (no Functions host needed).") { storage, json };
+        drain.SetAction((result, ct) => new DrainCommand(stdout, stderr).RunAsync(result.GetValue(storage), result.GetValue(json), ct));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -46,12 +46,14 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
             ["go1sync parked list"]),
         new("sweep not running", "requests", "name == 'Sweep'", 2, "LessThan", "Total", null, 1, "PT30M", "PT10M",
             ["Sweep", "SweepSchedule"]),
+        new("reconciliation stale", "customMetrics", "name == 'go1sync.reconcile.watermark_age'", 2, "GreaterThan", "Maximum", "watermarkAgeSeconds", 3600, "PT30M", "PT15M",
+            ["go1sync reconcile --once", "ReconcileSchedule"]),
     ];
 
     public static TheoryData<string> AlertCases() => [.. Alerts.Select(a => a.Key)];
 
     [Fact]
-    public void Exactly_the_five_log_alert_rules_are_deployed_and_all_are_LogAlerts_on_App_Insights_that_auto_resolve()
+    public void Exactly_the_six_log_alert_rules_are_deployed_and_all_are_LogAlerts_on_App_Insights_that_auto_resolve()
     {
         var rules = infra.ResourcesOfType(ScheduledQueryRules);
         Assert.Equal(Alerts.Length, rules.Count);

@@ -53,6 +53,7 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [InlineData("Sweep", "%SweepSchedule%")]
+    [InlineData("Reconcile", "%ReconcileSchedule%")]
     [InlineData("Housekeeping", "0 15 3 * * *")]
     public void TimerFunction_RunsOnItsScheduleAndNeverOnStartup(string name, string schedule)
     {

@@ -26,6 +26,7 @@ public sealed class SettingsTests
         { typeof(WebhookOptions), WebhookOptions.Section },
         { typeof(DeliveryLogOptions), DeliveryLogOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
+        { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
     };
 

@@ -114,4 +114,8 @@ internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int BadInput = 1;
+    /// <summary>The work failed (Go1 or storage answered an error); running it again is safe.</summary>
+    public const int Failed = 2;
+    /// <summary>Another run holds the reconciliation lease; try again later.</summary>
+    public const int Busy = 3;
 }

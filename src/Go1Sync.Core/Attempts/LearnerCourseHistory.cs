@@ -20,7 +20,11 @@ public sealed record CompletionRecord(
     int? DurationMinutes)
 {
     /// <summary>Go1 re-enrolment gives a new enrolment id; the same enrolment and instant is the same completion.</summary>
-    public string Identity => $"{EnrolmentId}|{CompletedAt.UtcTicks}";
+    public string Identity => IdentityOf(EnrolmentId, CompletedAt);
+
+    /// <summary>The one definition of a completion's identity, for whoever must check a history before queueing.</summary>
+    public static string IdentityOf(string enrolmentId, DateTimeOffset completedAt) =>
+        $"{enrolmentId}|{Instants.ToMillisecondUtc(completedAt).UtcTicks}";
 }
 
 /// <summary>

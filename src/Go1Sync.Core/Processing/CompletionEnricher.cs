@@ -2,7 +2,7 @@ using Go1Sync.Core.Attempts;
 
 namespace Go1Sync.Core.Processing;
 
-/// <summary>An enrolment as Go1's API returns it (GET /enrollments/{id}).</summary>
+/// <summary>An enrolment as Go1's API returns it (GET /enrollments/{id}, or a hit of GET /enrollments).</summary>
 public sealed record Go1Enrolment(
     string Id,
     string? UserAccountId,
@@ -11,7 +11,8 @@ public sealed record Go1Enrolment(
     bool? Pass,
     int? Result,
     DateTimeOffset? StartDate,
-    DateTimeOffset? EndDate);
+    DateTimeOffset? EndDate,
+    DateTimeOffset? UpdatedTime = null);
 
 /// <summary>What the processor may ask Go1 when a webhook payload is thin.</summary>
 public interface IGo1Directory

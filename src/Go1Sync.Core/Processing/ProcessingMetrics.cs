@@ -15,6 +15,8 @@ public sealed class ProcessingMetrics
         var meter = meterFactory.Create(MeterName);
         Received = meter.CreateCounter<long>("go1sync.events.received", description: "HTTP requests by kind and answered status.");
         SweepRecoveries = meter.CreateCounter<long>("go1sync.sweep.recoveries", description: "Completions the sweep found at Go1 and queued.");
+        ReconcileListed = meter.CreateCounter<long>("go1sync.reconcile.listed", unit: "{enrolment}", description: "Completed enrolments the reconciliation read from Go1's list.");
+        ReconcileQueued = meter.CreateCounter<long>("go1sync.reconcile.queued", unit: "{enrolment}", description: "Completions the reconciliation found missing and queued.");
         Meter = meter;
         Processed = meter.CreateCounter<long>("go1sync.events.processed", description: "Queued events processed, by kind and outcome.");
         Conflicts = meter.CreateCounter<long>("go1sync.concurrency.conflicts", description: "Aggregate writes that lost an ETag race and were re-applied.");
@@ -26,6 +28,8 @@ public sealed class ProcessingMetrics
     public Meter Meter { get; }
     public Counter<long> Received { get; }
     public Counter<long> SweepRecoveries { get; }
+    public Counter<long> ReconcileListed { get; }
+    public Counter<long> ReconcileQueued { get; }
     public Counter<long> Processed { get; }
     public Counter<long> Conflicts { get; }
     public Histogram<double> Duration { get; }

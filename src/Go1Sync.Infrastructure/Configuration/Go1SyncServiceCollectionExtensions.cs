@@ -26,6 +26,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<DeliveryLogOptions>().Bind(configuration.GetSection(DeliveryLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(sp => new AttemptRules(sp.GetRequiredService<IOptions<CutoverOptions>>().Value.ToCutovers()));
@@ -52,14 +53,19 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<ProcessingMetrics>();
         services.AddSingleton<AttemptEventProcessor>();
         services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
+        services.AddSingleton<Reconciliation.Go1CompletionQueue>();
         services.AddSingleton<Sweep.ReconciliationSweep>();
+        services.AddSingleton<Reconciliation.ReconciliationStateStore>();
+        services.AddSingleton<Reconciliation.Go1Reconciliation>();
+        services.AddSingleton<QueueDrain>();
         services.AddSingleton<Health.BacklogProbe>();
         services.AddSingleton<Health.BacklogMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Health.BacklogMonitor>());
         services.AddHealthChecks()
             .AddCheck<Health.StorageHealthCheck>("storage")
             .AddCheck<Health.BacklogHealthCheck>("backlog")
-            .AddCheck<Health.SweepHealthCheck>("sweep");
+            .AddCheck<Health.SweepHealthCheck>("sweep")
+            .AddCheck<Health.ReconciliationHealthCheck>("reconciliation");
         return services;
     }
 }

@@ -12,6 +12,12 @@ public sealed class QueueOptions
 
     /// <summary>The Functions host moves a message here after maxDequeueCount failed attempts.</summary>
     public string PoisonQueue => AttemptEventsQueue + "-poison";
+
+    /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>, for consumers other than the host (go1sync drain); a test keeps the two equal.</summary>
+    public const int MaxDequeueCount = 5;
+
+    /// <summary>host.json's <c>extensions.queues.batchSize</c>, likewise.</summary>
+    public const int BatchSize = 16;
 }
 
 /// <summary>Settings section <c>Sweep</c> (the schedule itself is the root setting <c>SweepSchedule</c>).</summary>
@@ -54,4 +60,8 @@ public sealed class HealthOptions
 
     [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00", ErrorMessage = "The setting Health__MaxSweepAge must be between 00:05:00 and 7.00:00:00.")]
     public TimeSpan MaxSweepAge { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The reconciliation is degraded when Go1's list was last read completely longer ago than this.</summary>
+    [Range(typeof(TimeSpan), "00:15:00", "7.00:00:00", ErrorMessage = "The setting Health__MaxReconcileAge must be between 00:15:00 and 7.00:00:00.")]
+    public TimeSpan MaxReconcileAge { get; set; } = TimeSpan.FromHours(1);
 }

@@ -22,6 +22,9 @@ public sealed class Go1ApiClient : IGo1Directory, IGo1Enrolments
     /// <summary>Go1's largest page.</summary>
     public const int PageSize = 50;
 
+    /// <summary>Go1's list endpoints refuse offset + limit beyond this: deeper rows are reached by narrowing the filter.</summary>
+    public const int MaxListDepth = 10_000;
+
     private readonly HttpClient _http;
     private readonly Go1TokenSource _tokens;
     private readonly ILogger<Go1ApiClient> _logger;
@@ -90,6 +93,34 @@ public sealed class Go1ApiClient : IGo1Directory, IGo1Enrolments
                 enrolments.Add(enrolment);
         return enrolments;
     }
+
+    public async Task<Go1EnrolmentPage> ListCompletedChangedAsync(DateTimeOffset from, DateTimeOffset to, int offset, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, PageSize);
+        if (offset + limit > MaxListDepth)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Go1 refuses offset + limit over {MaxListDepth}; narrow the time range instead.");
+        var window = $"{ListInstant(from)}..{ListInstant(to)}";
+        var query = "enrollments?status=completed"
+            + $"&update_time_gte={Uri.EscapeDataString(ListInstant(from))}&update_time_lte={Uri.EscapeDataString(ListInstant(to))}"
+            + $"&sort=updated_time&order=asc&limit={limit}&offset={offset}";
+        using var document = await GetJsonAsync("completed enrolment list", $"window {window} offset {offset}", query, cancellationToken).ConfigureAwait(false);
+        if (document is null)
+            return new Go1EnrolmentPage(0, []);
+        var root = document.RootElement;
+        var enrolments = new List<Go1Enrolment>();
+        foreach (var hit in Hits(root))
+            if (Go1Json.Enrolment(hit) is { } enrolment)
+                enrolments.Add(enrolment);
+        // A list without a usable total is read until a short page.
+        var total = root.ValueKind == JsonValueKind.Object && Go1Json.Integer(root, "total") is >= 0 and var t ? t : offset + enrolments.Count + (enrolments.Count == limit ? 1 : 0);
+        return new Go1EnrolmentPage(total, enrolments);
+    }
+
+    /// <summary>ISO-8601 UTC to the millisecond: the form Go1 writes its own timestamps in, and exact enough to split a burst.</summary>
+    public static string ListInstant(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static IEnumerable<JsonElement> Hits(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("hits", out var hits) && hits.ValueKind == JsonValueKind.Array

@@ -25,7 +25,8 @@ internal static class Go1Json
             Bool(element, "pass"),
             Integer(element, "result"),
             Date(element, "start_date"),
-            Date(element, "end_date"));
+            Date(element, "end_date"),
+            Date(element, "updated_time"));
     }
 
     /// <summary>An identifier as text: a JSON string as it is, a JSON number with its digits as written.</summary>

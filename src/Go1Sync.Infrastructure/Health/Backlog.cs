@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Azure.Storage.Queues;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Configuration;
@@ -8,10 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Go1Sync.Infrastructure.Health;
 
 /// <summary>How much is waiting, and for how long, at one instant.</summary>
-public sealed record Backlog(int QueueDepth, int PoisonDepth, TimeSpan? OldestQueuedAge, int Parked, DateTimeOffset SampledAt);
+/// <param name="WatermarkAge">How long ago the reconciliation last read Go1's completions completely (null before its first run).</param>
+public sealed record Backlog(int QueueDepth, int PoisonDepth, TimeSpan? OldestQueuedAge, int Parked, DateTimeOffset SampledAt, TimeSpan? WatermarkAge = null);
 
 /// <summary>Reads the backlog from storage: queue and poison depths, the oldest queued message's age, parked messages.</summary>
-public sealed class BacklogProbe(QueueServiceClient queues, IParkedStore parked, IOptions<QueueOptions> options, TimeProvider time)
+public sealed class BacklogProbe(QueueServiceClient queues, IParkedStore parked, Reconciliation.ReconciliationStateStore reconciliation, IOptions<QueueOptions> options, TimeProvider time)
 {
     private readonly QueueClient _queue = queues.GetQueueClient(options.Value.AttemptEventsQueue);
     private readonly QueueClient _poison = queues.GetQueueClient(options.Value.PoisonQueue);
@@ -23,13 +25,14 @@ public sealed class BacklogProbe(QueueServiceClient queues, IParkedStore parked,
         var poison = (await _poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount;
         var oldest = depth == 0 ? null : (await _queue.PeekMessageAsync(cancellationToken).ConfigureAwait(false)).Value?.InsertedOn;
         var parkedCount = await parked.CountAsync(cancellationToken).ConfigureAwait(false);
-        return new Backlog(depth, poison, oldest is { } o ? now - o : null, parkedCount, now);
+        var readUpTo = (await reconciliation.ReadAsync(cancellationToken).ConfigureAwait(false))?.ReadUpTo;
+        return new Backlog(depth, poison, oldest is { } o ? now - o : null, parkedCount, now, readUpTo is { } r ? now - r : null);
     }
 }
 
 /// <summary>
 /// Samples the backlog every minute and publishes it as gauges (go1sync.queue.depth,
-/// go1sync.poison.depth, go1sync.queue.oldest_age, go1sync.parked.count) for the alerts.
+/// go1sync.poison.depth, go1sync.queue.oldest_age, go1sync.parked.count, go1sync.reconcile.watermark_age) for the alerts.
 /// </summary>
 public sealed class BacklogMonitor : BackgroundService
 {
@@ -48,6 +51,8 @@ public sealed class BacklogMonitor : BackgroundService
         metrics.Meter.CreateObservableGauge("go1sync.poison.depth", () => Measure(b => b.PoisonDepth), unit: "{message}");
         metrics.Meter.CreateObservableGauge("go1sync.parked.count", () => Measure(b => b.Parked), unit: "{message}");
         metrics.Meter.CreateObservableGauge("go1sync.queue.oldest_age", () => Measure(b => b.OldestQueuedAge?.TotalSeconds ?? 0), unit: "s");
+        metrics.Meter.CreateObservableGauge<double>("go1sync.reconcile.watermark_age", () => Latest?.WatermarkAge is { } age ? [new Measurement<double>(age.TotalSeconds)] : [],
+            unit: "s", description: "How long ago the reconciliation last read Go1's completed enrolments completely.");
     }
 
     public Backlog? Latest => Volatile.Read(ref _latest);
@@ -71,6 +76,6 @@ public sealed class BacklogMonitor : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private IEnumerable<System.Diagnostics.Metrics.Measurement<double>> Measure(Func<Backlog, double> value) =>
+    private IEnumerable<Measurement<double>> Measure(Func<Backlog, double> value) =>
         Latest is { } latest ? [new(value(latest))] : [];
 }

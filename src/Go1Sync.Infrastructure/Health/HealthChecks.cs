@@ -88,3 +88,40 @@ public sealed class SweepHealthCheck(Sweep.ReconciliationSweep sweep, IOptions<H
         return HealthCheckResult.Healthy($"last sweep {state.Outcome}", data);
     }
 }
+
+/// <summary>
+/// Go1's list of completions was read completely within Health__MaxReconcileAge, and the last run did
+/// not fail; degraded otherwise (completions then depend on webhooks alone until it recovers).
+/// </summary>
+public sealed class ReconciliationHealthCheck(Reconciliation.ReconciliationStateStore state, Reconciliation.Go1Reconciliation reconciliation, IOptions<HealthOptions> options, TimeProvider time) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!reconciliation.IsConfigured)
+            return HealthCheckResult.Degraded("no Go1 API is configured (Go1__ClientId, Go1__ClientSecret): completions depend on webhooks alone");
+        Reconciliation.ReconciliationState? current;
+        try
+        {
+            current = await state.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"reconciliation state unknown: {ex.GetType().Name}", ex);
+        }
+        if (current?.ReadUpTo is not { } readUpTo)
+            return HealthCheckResult.Degraded("the reconciliation has not completed a run yet");
+
+        var age = time.GetUtcNow() - readUpTo;
+        var data = new Dictionary<string, object>
+        {
+            ["readUpTo"] = readUpTo.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["watermarkAgeSeconds"] = Math.Round(age.TotalSeconds, 0),
+            ["lastOutcome"] = current.LastOutcome ?? "",
+        };
+        if (current.LastOutcome?.StartsWith("failed", StringComparison.Ordinal) == true)
+            return HealthCheckResult.Degraded($"the last reconciliation {current.LastOutcome}", data: data);
+        if (age > options.Value.MaxReconcileAge)
+            return HealthCheckResult.Degraded($"Go1's completions were last read completely {age.TotalMinutes:F0} min ago (Health__MaxReconcileAge {options.Value.MaxReconcileAge})", data: data);
+        return HealthCheckResult.Healthy($"Go1's completions read up to {age.TotalMinutes:F0} min ago", data);
+    }
+}

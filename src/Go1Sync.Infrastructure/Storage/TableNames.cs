@@ -15,6 +15,8 @@ public static class TableNames
     public const string Deliveries = "Deliveries";
     /// <summary>Go1 user ids by learner hash, and the sweep's own state.</summary>
     public const string Go1Users = "Go1Users";
+    /// <summary>The reconciliation's watermark and lease, and backfill checkpoints.</summary>
+    public const string Reconciliation = "Reconciliation";
 
-    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users];
+    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation];
 }

@@ -5,6 +5,7 @@ using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
+using Go1Sync.Infrastructure.Reconciliation;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,7 +38,7 @@ public sealed class ReconciliationSweep(
     TableServiceClient tables,
     IAttemptStore store,
     AttemptRules rules,
-    IEventQueue queue,
+    Go1CompletionQueue completions,
     IOptions<SweepOptions> options,
     TimeProvider time,
     ProcessingMetrics metrics,
@@ -159,24 +160,12 @@ public sealed class ReconciliationSweep(
         foreach (var enrolment in await go1!.ListCompletedEnrolmentsAsync(userId, courseId, cancellationToken).ConfigureAwait(false))
         {
             if (enrolment.EndDate is not { } completedAt) continue;
-            var identity = new CompletionRecord(enrolment.Id, Instants.ToMillisecondUtc(completedAt), false, null, null, null).Identity;
+            var identity = CompletionRecord.IdentityOf(enrolment.Id, completedAt);
             if (history.Completions.Any(c => c.Identity == identity)) continue;
 
-            var message = new CompletionMessage
-            {
-                Source = "sweep",
-                EnrolmentId = enrolment.Id,
-                CourseId = courseId,
-                Go1UserId = userId,
-                Email = history.Email,
-                Status = enrolment.Status,
-                Passed = enrolment.Pass,
-                Score = enrolment.Result,
-                StartedAt = enrolment.StartDate,
-                CompletedAt = completedAt,
-            };
-            var id = $"sweep:{enrolment.Id}:{Instants.Format(completedAt)}";
-            await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            // The list was asked for this user and course: where a hit leaves them out, they are known.
+            var whole = enrolment with { LoId = enrolment.LoId ?? courseId, UserAccountId = enrolment.UserAccountId ?? userId };
+            await completions.QueueAsync(whole, history.Email, DeliverySources.Sweep, cancellationToken).ConfigureAwait(false);
             metrics.SweepRecoveries.Add(1);
             logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId}", enrolment.Id, courseId);
             queued++;

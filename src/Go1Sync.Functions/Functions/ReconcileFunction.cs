@@ -1,0 +1,26 @@
+using Go1Sync.Infrastructure.Reconciliation;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.Functions.Functions;
+
+/// <summary>
+/// The reconciliation with Go1's list of completed enrolments on its schedule (ReconcileSchedule,
+/// every 15 minutes by default, never on start-up). A run the host missed or that failed is simply
+/// followed by the next one, which reads from the same watermark.
+/// </summary>
+public sealed class ReconcileFunction(Go1Reconciliation reconciliation, ILogger<ReconcileFunction> logger)
+{
+    [Function("Reconcile")]
+    public async Task Run([TimerTrigger("%ReconcileSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (timer.IsPastDue)
+            logger.LogWarning("The reconciliation is running late: a scheduled run was missed");
+        if (!reconciliation.IsConfigured)
+        {
+            logger.LogWarning("Reconciliation skipped: no Go1 API is configured (Go1__ClientId, Go1__ClientSecret), so completions depend on webhooks alone");
+            return;
+        }
+        await reconciliation.RunOnceAsync(cancellationToken);
+    }
+}
