@@ -177,14 +177,18 @@ public sealed class CompletionEnricherTests
     [Theory]
     [InlineData(null)]
     [InlineData(0)]
-    public async Task DurationUnknownEverywhere_IsReadyWithAnUnknownDuration_AndNothingStored(int? go1Minutes)
+    public async Task DurationUnknownEverywhere_IsReadyWithAnUnknownDuration_AndGo1IsAskedOncePerCourse(int? go1Minutes)
     {
         if (go1Minutes is { } m) _go1.Durations["lo-1"] = m;
 
         var result = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
+        var again = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
 
         Assert.Null(Assert.IsType<Enrichment.Ready>(result).DurationMinutes);
-        Assert.Empty(_catalogue.Upserts);
+        Assert.Null(Assert.IsType<Enrichment.Ready>(again).DurationMinutes);
+        // Remembered as unknown, so the second completion of the course does not ask Go1 again.
+        Assert.Equal(CompletionEnricher.UnknownDuration, Assert.Single(_catalogue.Upserts).DurationMinutes);
+        Assert.Equal(1, _go1.DurationCalls);
     }
 
     [Fact]

@@ -178,7 +178,7 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
         _portal.AddCourse("c-fault", 45);
         for (var i = 0; i < 300; i++) Completed($"enr-f-{i:D3}", $"u{i % 10}", "c-fault", minutesAgo: 300 - i, pass: i % 5 != 0);
         _portal.FailListRequest(2, 429, retryAfter: "1"); // ridden out by the client's retry, honouring Retry-After
-        for (var r = 4; r < 4 + 5; r++) _portal.FailListRequest(r, 503); // more than the client retries: the run fails
+        for (var r = 4; r < 4 + 4; r++) _portal.FailListRequest(r, 503); // more than the client retries: the run fails
         await using var host = await HostAsync(settings: s => s["Reconcile:InitialLookback"] = "06:00:00");
         var reconciliation = host.Get<Go1Reconciliation>();
         var state = host.Get<ReconciliationStateStore>();
@@ -204,5 +204,145 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal(30, attempts.Select(a => a.Go1EnrolmentId).Distinct().Count());
         }
         Assert.Equal(Instants.ToMillisecondUtc(Now.AddMinutes(-1)), (await state.ReadAsync(CancellationToken.None))!.Watermark!.Value.ToUniversalTime(), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Reconcile_CountedCosts_OnePagePer50AndOneLookupPerUserAndCourse()
+    {
+        Learners(7);
+        _portal.AddCourse("c-one", 60);
+        _portal.AddCourse("c-unknown", null); // Go1 gives no duration: asked once all the same
+        for (var i = 0; i < 120; i++) Completed($"enr-k-{i:D3}", $"u{i % 7}", i % 2 == 0 ? "c-one" : "c-unknown", minutesAgo: 200 - i);
+        await using var host = await HostAsync(settings: s => s["Reconcile:InitialLookback"] = "06:00:00");
+        var reconciliation = host.Get<Go1Reconciliation>();
+
+        var first = await reconciliation.RunOnceAsync(CancellationToken.None);
+        Assert.Equal((3L, 120L, 120L, 7), (first.Pages, first.Listed, first.Queued, first.UsersResolved));
+        Assert.Equal((3, 7, 0), (_portal.ListRequests, _portal.UserRequests, _portal.EnrolmentRequests));
+        var drained = await DrainAsync(host);
+        Assert.Equal(120, drained.Applied);
+        // The hits carried everything: no enrolment look-up, no user look-up (the email travelled in
+        // the message), and one learning-object look-up per course, the one without a duration included.
+        Assert.Equal((0, 7, 2), (_portal.EnrolmentRequests, _portal.UserRequests, _portal.LearningObjectRequests));
+
+        // Nothing changed since: the overlap (15 min before the watermark) is re-read, nothing queued.
+        var second = await reconciliation.RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1L, 0L), (second.Pages, second.Queued));
+        Assert.Equal(second.Listed, second.AlreadyApplied);
+        Assert.Equal(4, _portal.ListRequests);
+    }
+
+    [Fact]
+    public async Task Reconcile_CliRunWhileTheTimerRuns_OneReadsTheOtherSkipsAndNothingIsDoubledOrSkipped()
+    {
+        Learners(5);
+        _portal.AddCourse("c-both", 60);
+        for (var i = 0; i < 200; i++) Completed($"enr-b-{i:D3}", $"u{i % 5}", "c-both", minutesAgo: 300 - i);
+        _portal.ListDelay = TimeSpan.FromMilliseconds(150);
+        await using var functionsHost = await HostAsync(settings: s => s["Reconcile:InitialLookback"] = "06:00:00");
+        await using var cliHost = await HostAsync(settings: s => s["Reconcile:InitialLookback"] = "06:00:00");
+
+        var timer = functionsHost.Function<ReconcileFunction>().Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+        await Task.Delay(100);
+        var cli = await cliHost.Get<Go1Reconciliation>().RunOnceAsync(CancellationToken.None);
+        await timer;
+
+        Assert.Equal("skipped", cli.Outcome);
+        Assert.Contains("holds the lease", cli.Detail);
+        var state = await functionsHost.Get<ReconciliationStateStore>().ReadAsync(CancellationToken.None);
+        Assert.StartsWith("ok", state!.LastOutcome);
+        Assert.Null(state.LeaseOwner);
+
+        // Once the timer's run is over, the CLI runs: it finds everything queued or applied once.
+        Assert.Equal(200, (await DrainAsync(functionsHost)).Applied);
+        var after = await cliHost.Get<Go1Reconciliation>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal(("ok", 0L), (after.Outcome, after.Queued));
+        for (var u = 0; u < 5; u++)
+            Assert.Equal(40, (await functionsHost.AttemptsAsync($"learner{u}@example.com", "c-both")).Count);
+    }
+
+    [Fact]
+    public async Task Reconcile_OnlyKnownLearners_UnmatchedCompletionsAreParkedNeverDropped()
+    {
+        Learners(2);
+        _portal.AddCourse("c-known", 60);
+        var launched = Completed("enr-known", "u0", "c-known", minutesAgo: 30);
+        var stranger = Completed("enr-stranger", "u1", "c-known", minutesAgo: 20);
+        await using var host = await HostAsync(settings: s => s["Processing:OnlyKnownLearners"] = "true");
+        await host.PostLaunchAsync("att-known", "learner0@example.com", "c-known", "web", FakeGo1Portal.Iso(launched.StartDate.AddMinutes(-5)));
+        await DrainAsync(host);
+
+        var result = await host.Get<Go1Reconciliation>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal(2L, result.Queued);
+        var drained = await DrainAsync(host);
+        Assert.Equal((1, 1), (drained.Applied, drained.Parked));
+        var parked = Assert.Single(await host.Get<IParkedStore>().ListAsync(ParkCategories.Unmatched, CancellationToken.None));
+        Assert.Equal(Go1CompletionQueue.EventId(DeliverySources.Reconcile, "enr-stranger", DateTimeOffset.Parse(FakeGo1Portal.Iso(stranger.EndDate!.Value), System.Globalization.CultureInfo.InvariantCulture)), parked.MessageId);
+        Assert.Contains("only known learners", parked.Reason);
+        Assert.Empty(await host.AttemptsAsync("learner1@example.com", "c-known"));
+    }
+
+    [Fact]
+    public async Task Reconcile_QueuedCompletion_IsRecordedInTheDeliveryLogWithItsSource()
+    {
+        Learners(1);
+        _portal.AddCourse("c-log", 60);
+        Completed("enr-log", "u0", "c-log", minutesAgo: 30);
+        await using var host = await HostAsync();
+        await host.Get<Go1Reconciliation>().RunOnceAsync(CancellationToken.None);
+        await DrainAsync(host);
+
+        var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(
+            new DeliveryQuery(Now.AddHours(-1), EnrolmentId: "enr-log"), CancellationToken.None));
+        Assert.Equal((DeliverySources.Reconcile, EventKinds.Completion, DeliveryOutcomes.Applied), (record.Source, record.Kind, record.Outcome));
+        Assert.Equal(Go1Sync.Core.Learners.LearnerEmail.Hash("learner0@example.com"), record.LearnerHash);
+    }
+
+    [Fact]
+    public async Task Backfill_StoppedByAFailure_ResumesFromItsCheckpointAndAppliesNothingTwice()
+    {
+        Learners(4);
+        _portal.AddCourse("c-resume", 60);
+        for (var i = 0; i < 260; i++) Completed($"enr-r-{i:D3}", $"u{i % 4}", "c-resume", minutesAgo: 60 * 24 * 10 - i * 10);
+        for (var r = 4; r < 4 + 4; r++) _portal.FailListRequest(r, 503);
+        await using var host = await HostAsync();
+        var reconciliation = host.Get<Go1Reconciliation>();
+        var since = Now.AddDays(-11);
+        var until = Now;
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => reconciliation.BackfillAsync(since, until, null, CancellationToken.None));
+        Assert.Equal(150, await host.QueueLengthAsync());
+        var requestsBefore = _portal.ListRequests;
+
+        var resumed = await reconciliation.BackfillAsync(since, until, null, CancellationToken.None);
+        Assert.Equal(("ok", 260L, 260L), (resumed.Outcome, resumed.Listed, resumed.Queued));
+        Assert.Contains("resumed", resumed.Detail);
+        // From the checkpoint: the 110 left take 3 pages, the 150 read before are not asked for again.
+        Assert.Equal(3, _portal.ListRequests - requestsBefore);
+        Assert.Equal(260, (await DrainAsync(host)).Applied);
+
+        // Run again once done: read again in full, nothing queued.
+        var again = await reconciliation.BackfillAsync(since, until, null, CancellationToken.None);
+        Assert.Equal((260L, 260L, 0L), (again.Listed, again.AlreadyApplied, again.Queued));
+        // The watermark is the scheduled reconciliation's, untouched by backfills.
+        Assert.Null((await host.Get<ReconciliationStateStore>().ReadAsync(CancellationToken.None))!.Watermark);
+    }
+
+    [Fact]
+    public async Task Health_Reconciliation_DegradedUntilARunThenHealthy()
+    {
+        Learners(1);
+        _portal.AddCourse("c-h", 60);
+        await using var host = await HostAsync();
+        var check = host.Function<Go1Sync.Infrastructure.Health.ReconciliationHealthCheck>();
+        var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext();
+
+        var before = await check.CheckHealthAsync(context);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, before.Status);
+        Assert.Contains("has not completed a run", before.Description);
+
+        await host.Get<Go1Reconciliation>().RunOnceAsync(CancellationToken.None);
+        var after = await check.CheckHealthAsync(context);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, after.Status);
     }
 }

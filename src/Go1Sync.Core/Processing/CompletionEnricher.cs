@@ -100,13 +100,19 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
     {
         var course = await catalogue.GetAsync(courseId, cancellationToken).ConfigureAwait(false);
         var known = course is { DurationMinutes: > 0 } ? course.DurationMinutes : (int?)null;
-        if (go1 is null || (known is not null && time.GetUtcNow() - course!.UpdatedAt < DurationRefreshAge)) return known;
+        // A recent entry answers, even one that says Go1 gives no duration (0): otherwise every completion
+        // of such a course would ask Go1 again.
+        if (go1 is null || (course is not null && time.GetUtcNow() - course.UpdatedAt < DurationRefreshAge)) return known;
 
         var minutes = await go1.GetCourseDurationMinutesAsync(courseId, cancellationToken).ConfigureAwait(false);
-        if (minutes is not > 0) return known;
-        await catalogue.UpsertAsync(new Course(courseId, minutes.Value, course?.Title, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        return minutes;
+        // Go1 no longer giving a duration keeps the one we had; either way the answer is kept for DurationRefreshAge.
+        var kept = minutes is > 0 ? minutes.Value : known ?? UnknownDuration;
+        await catalogue.UpsertAsync(new Course(courseId, kept, course?.Title, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return kept > 0 ? kept : null;
     }
+
+    /// <summary>What the catalogue keeps for a course Go1 gives no duration for, so Go1 is asked again only after <see cref="DurationRefreshAge"/>.</summary>
+    public const int UnknownDuration = 0;
 
     private static string Missing(CompletionMessage m)
     {
