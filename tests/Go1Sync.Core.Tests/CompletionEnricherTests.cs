@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Go1Sync.Core.Processing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -221,6 +222,76 @@ public sealed class CompletionEnricherTests
         var rules = new Go1Sync.Core.Attempts.AttemptRules(Go1Sync.Core.Attempts.Cutovers.Default);
         var history = Go1Sync.Core.Attempts.LearnerCourseHistory.Empty(ready.Completion.Email, ready.Completion.CourseId);
         Assert.True(rules.Accept(history, ready.Completion, ready.DurationMinutes).IsNew);
+    }
+
+    [Fact]
+    public async Task FullPayloadWithADroppedScore_FetchesTheEnrolment_AndTakesOnlyTheDroppedFieldFromGo1()
+    {
+        _go1.Enrolments["enr-1"] = new Go1Enrolment("enr-1", "user-9", "lo-9", "completed", false, 35, At.Cet(12, 22, 8), At.Cet(12, 22, 12));
+
+        var result = await Enricher().EnrichAsync(FullPayload() with { Score = null, Refetch = [CompletionFields.Score] }, CancellationToken.None);
+
+        var ready = Assert.IsType<Enrichment.Ready>(result);
+        // Go1's score fills the gap; what the payload carried well is kept.
+        Assert.Equal(new Go1Sync.Core.Attempts.Completion("enr-1", "Learner@Example.com", "lo-1", At.Cet(12, 22, 13, 30), true, 35, At.Cet(12, 22, 9)), ready.Completion);
+        Assert.Equal(1, _go1.EnrolmentCalls);
+        Assert.Equal(0, _go1.EmailCalls);
+    }
+
+    [Fact]
+    public async Task DroppedFieldThatGo1DoesNotHaveEither_IsLeftEmpty_AndTheCompletionApplies()
+    {
+        _go1.Enrolments["enr-1"] = new Go1Enrolment("enr-1", "user-1", "lo-1", "completed", true, null, null, At.Cet(12, 22, 13, 30));
+
+        var result = await Enricher().EnrichAsync(FullPayload() with { Score = null, Refetch = [CompletionFields.Score] }, CancellationToken.None);
+
+        Assert.Null(Assert.IsType<Enrichment.Ready>(result).Completion.Score);
+    }
+
+    [Fact]
+    public async Task DroppedStatus_IsCheckedAgainstGo1_WhichSaysNotCompleted_NoEffect()
+    {
+        _go1.Enrolments["enr-1"] = new Go1Enrolment("enr-1", "user-1", "lo-1", "in-progress", null, null, At.Cet(12, 22, 9), null);
+
+        var result = await Enricher().EnrichAsync(FullPayload() with { Status = null, Refetch = [CompletionFields.Status] }, CancellationToken.None);
+
+        Assert.Contains("in-progress", Assert.IsType<Enrichment.NoEffect>(result).Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(CompletionFields.Score, "the score (sent malformed, left out)")]
+    [InlineData(CompletionFields.StartedAt, "the start date (sent malformed, left out)")]
+    [InlineData(CompletionFields.Passed, "the pass flag (sent malformed, left out)")]
+    [InlineData("someFutureField", "someFutureField (sent malformed, left out)")]
+    public async Task DroppedFieldWithoutAGo1Api_IsUnmatchedNamingIt_NeverAppliedWithoutIt(string field, string named)
+    {
+        var result = await Enricher(withGo1: false).EnrichAsync(FullPayload() with { Refetch = [field] }, CancellationToken.None);
+
+        var unmatched = Assert.IsType<Enrichment.Unmatched>(result);
+        Assert.Contains(named, unmatched.Reason, StringComparison.Ordinal);
+        Assert.Contains("no Go1 API", unmatched.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MessageOfAnEarlierRelease_WithoutRefetch_ReadsWithRefetchNull()
+    {
+        const string earlier = """{"enrolmentId":"enr-1","source":"webhook","courseId":"lo-1","email":"a@example.com","passed":true,"score":80,"completedAt":"2024-12-22T12:30:00+00:00"}""";
+
+        var message = System.Text.Json.JsonSerializer.Deserialize<CompletionMessage>(earlier, Json.Options)!;
+
+        Assert.Null(message.Refetch);
+        Assert.Equal(80, message.Score);
+        Assert.DoesNotContain("refetch", System.Text.Json.JsonSerializer.Serialize(message, Json.Options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MessageWithRefetch_RoundTripsThroughTheQueueEnvelope()
+    {
+        var envelope = EventEnvelope.ForCompletion(ThinPayload() with { Refetch = [CompletionFields.Score, CompletionFields.StartedAt] }, "go1:e1", Now);
+
+        var read = EventEnvelope.FromJson(envelope.ToJson()).Payload.Deserialize<CompletionMessage>(Json.Options)!;
+
+        Assert.Equal([CompletionFields.Score, CompletionFields.StartedAt], read.Refetch);
     }
 
     private static CompletionMessage ThinPayload() => new() { EnrolmentId = "enr-1", Source = "webhook" };

@@ -86,8 +86,29 @@ public static class CourseIntake
 }
 
 /// <summary>A Go1 delivery: a completion to queue, or an event type we acknowledge and ignore.</summary>
-public sealed record WebhookDelivery(string EventType, string? DeliveryId, CompletionMessage? Completion);
+/// <param name="Dropped">
+/// Optional fields that were malformed and left out, by JSON path (e.g. <c>data.result</c>), with
+/// why. The messages name fields, never their values, so they can go to the delivery log.
+/// </param>
+public sealed record WebhookDelivery(string EventType, string? DeliveryId, CompletionMessage? Completion, IReadOnlyDictionary<string, string[]> Dropped)
+{
+    /// <summary>For the delivery log: each dropped field and why, then what Go1 is asked for instead; null when nothing was dropped.</summary>
+    public string? DroppedDetail()
+    {
+        if (Dropped.Count == 0) return null;
+        var detail = "dropped malformed optional fields: " + string.Join("; ", Dropped.OrderBy(d => d.Key, StringComparer.Ordinal)
+            .Select(d => $"{d.Key} ({string.Join(" ", d.Value)})"));
+        return Completion?.Refetch is { Count: > 0 } refetch ? $"{detail}; fetched from Go1 instead: {string.Join(", ", refetch)}" : detail;
+    }
+}
 
+/// <summary>
+/// Reads a Go1 webhook. Only what identifies the delivery is required: the event type, the
+/// <c>data</c> object and, for a completion, a usable enrolment id (<c>data.id</c>); without them
+/// the delivery is refused. Every other field is optional: a malformed one is left out and named
+/// in <see cref="WebhookDelivery.Dropped"/>, and the completion asks the enricher to fetch it from
+/// Go1 (<see cref="CompletionMessage.Refetch"/>), so a signed completion is never refused for it.
+/// </summary>
 public static class Go1WebhookIntake
 {
     public const string CompletionEventType = "enrollment.complete";
@@ -95,6 +116,7 @@ public static class Go1WebhookIntake
     public static Validated<WebhookDelivery> Read(JsonElement body, DateTimeOffset now)
     {
         var errors = new FieldErrors();
+        var dropped = new FieldErrors();
         // v3 envelopes say event_type; the older format said type.
         var eventType = Fields.Id(body, "event_type", new FieldErrors(), required: false) ?? Fields.Id(body, "type", new FieldErrors(), required: false);
         if (eventType is null)
@@ -102,9 +124,10 @@ public static class Go1WebhookIntake
             errors.Add("event_type", "'event_type' is required.");
             return new Validated<WebhookDelivery>(null, errors);
         }
-        var deliveryId = Fields.Id(body, "id", errors, required: false);
+        // The delivery id only names the record; without a usable one the enrolment id does.
+        var deliveryId = Fields.Id(body, "id", dropped, required: false);
         if (!string.Equals(eventType, CompletionEventType, StringComparison.Ordinal))
-            return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, null), errors);
+            return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, null, dropped.ToDictionary()), errors);
 
         if (!body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
@@ -112,25 +135,49 @@ public static class Go1WebhookIntake
             return new Validated<WebhookDelivery>(null, errors);
         }
 
-        var dataErrors = new FieldErrors();
-        var enrolmentId = Fields.Id(data, "id", dataErrors);
-        var courseId = Fields.Id(data, "lo_id", dataErrors, required: false);
-        var userId = Fields.Id(data, "user_account_id", dataErrors, required: false) ?? Fields.Id(data, "user_id", dataErrors, required: false);
-        var email = Fields.Email(data, "email", dataErrors, required: false);
-        if (email is null && data.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object)
-            email = Fields.Email(user, "email", dataErrors, required: false);
-        var status = Fields.Id(data, "status", dataErrors, required: false);
-        var passed = ReadPass(data, dataErrors);
-        var score = Fields.Integer(data, "result", 0, 100, dataErrors, required: false);
-        var startedAt = Fields.Instant(data, "start_date", dataErrors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
-        var completedAt = Fields.Instant(data, "end_date", dataErrors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
-        if (startedAt is { } s && completedAt is { } c && c < s)
-            dataErrors.Add("end_date", "'end_date' is before 'start_date'.");
-
-        errors.AddAll("data.", dataErrors);
-
+        var required = new FieldErrors();
+        var enrolmentId = Fields.Id(data, "id", required);
+        errors.AddAll("data.", required);
         if (errors.Any || enrolmentId is null)
             return new Validated<WebhookDelivery>(null, errors);
+
+        // Optional fields: what is malformed is left out (and fetched from Go1), never refused.
+        var optional = new FieldErrors();
+        var courseId = Fields.Id(data, "lo_id", optional, required: false);
+        var userId = Fields.Id(data, "user_account_id", optional, required: false) ?? Fields.Id(data, "user_id", optional, required: false);
+        var email = Fields.Email(data, "email", optional, required: false);
+        var userErrors = new FieldErrors();
+        if (email is null && data.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object)
+            email = Fields.Email(user, "email", userErrors, required: false);
+        var status = Fields.Id(data, "status", optional, required: false);
+        var passed = ReadPass(data, optional);
+        var score = Fields.Integer(data, "result", 0, 100, optional, required: false);
+        var startedAt = Fields.Instant(data, "start_date", optional, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        var completedAt = Fields.Instant(data, "end_date", optional, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        if (startedAt is { } s && completedAt is { } c && c < s)
+        {
+            // One of the two is wrong and nothing says which: Go1's enrolment supplies both.
+            optional.Add("start_date", "'end_date' is before 'start_date'.");
+            optional.Add("end_date", "'end_date' is before 'start_date'.");
+            startedAt = completedAt = null;
+        }
+        dropped.AddAll("data.", optional);
+        dropped.AddAll("data.user.", userErrors);
+
+        // What was dropped and is still unknown is fetched; a user id only matters without an email.
+        var refetch = new List<string>();
+        void AskGo1For(bool wasDropped, bool stillMissing, string field)
+        {
+            if (wasDropped && stillMissing) refetch.Add(field);
+        }
+        AskGo1For(optional.Has("lo_id"), courseId is null, CompletionFields.CourseId);
+        AskGo1For(optional.Has("user_account_id") || optional.Has("user_id"), userId is null && email is null, CompletionFields.Go1UserId);
+        AskGo1For(optional.Has("email") || userErrors.Has("email"), email is null, CompletionFields.Email);
+        AskGo1For(optional.Has("status"), status is null, CompletionFields.Status);
+        AskGo1For(optional.Has("pass"), passed is null, CompletionFields.Passed);
+        AskGo1For(optional.Has("result"), score is null, CompletionFields.Score);
+        AskGo1For(optional.Has("start_date"), startedAt is null, CompletionFields.StartedAt);
+        AskGo1For(optional.Has("end_date"), completedAt is null, CompletionFields.CompletedAt);
 
         var completion = new CompletionMessage
         {
@@ -145,8 +192,9 @@ public static class Go1WebhookIntake
             Score = score,
             StartedAt = startedAt,
             CompletedAt = completedAt,
+            Refetch = refetch.Count > 0 ? refetch : null,
         };
-        return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, completion), errors);
+        return new Validated<WebhookDelivery>(new WebhookDelivery(eventType, deliveryId, completion, dropped.ToDictionary()), errors);
     }
 
     private static bool? ReadPass(JsonElement data, FieldErrors errors)

@@ -58,7 +58,11 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
         var startedAt = message.StartedAt;
         var completedAt = message.CompletedAt;
 
-        if (courseId is null || passed is null || completedAt is null || (message.Email is null && userId is null))
+        // Fields the sender got wrong were left out at intake and must come from Go1, even when
+        // nothing else is missing: applying without them would be final, since a later delivery
+        // of the same completion is a duplicate and could never bring them.
+        var refetch = message.Refetch is { Count: > 0 };
+        if (refetch || courseId is null || passed is null || completedAt is null || (message.Email is null && userId is null))
         {
             if (go1 is null)
                 return new Enrichment.Unmatched($"the payload lacks {Missing(message)} and no Go1 API is configured to fetch it");
@@ -117,10 +121,22 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
     private static string Missing(CompletionMessage m)
     {
         var missing = new List<string>();
-        if (m.CourseId is null) missing.Add("the learning object");
-        if (m.Email is null) missing.Add("the learner's email");
-        if (m.CompletedAt is null) missing.Add("the completion date");
-        if (m.Passed is null) missing.Add("the pass flag");
+        var malformed = (m.Refetch ?? []).ToHashSet(StringComparer.Ordinal);
+        void Add(bool absent, string field, string what)
+        {
+            if (malformed.Remove(field)) missing.Add($"{what} (sent malformed, left out)");
+            else if (absent) missing.Add(what);
+        }
+        Add(m.CourseId is null, CompletionFields.CourseId, "the learning object");
+        Add(m.Email is null, CompletionFields.Email, "the learner's email");
+        Add(false, CompletionFields.Go1UserId, "the Go1 user");
+        Add(m.CompletedAt is null, CompletionFields.CompletedAt, "the completion date");
+        Add(false, CompletionFields.StartedAt, "the start date");
+        Add(m.Passed is null, CompletionFields.Passed, "the pass flag");
+        Add(false, CompletionFields.Score, "the score");
+        Add(false, CompletionFields.Status, "the enrolment status");
+        // Names a later release may add are still named.
+        missing.AddRange(malformed.Order(StringComparer.Ordinal).Select(f => $"{f} (sent malformed, left out)"));
         return string.Join(", ", missing);
     }
 }

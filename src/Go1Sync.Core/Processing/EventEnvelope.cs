@@ -61,6 +61,27 @@ public sealed record CompletionMessage
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public int? DurationMinutes { get; init; }
+
+    /// <summary>
+    /// Fields (named as in this message's JSON, see <see cref="CompletionFields"/>) that the sender
+    /// sent malformed and the intake left out: the enricher fetches the enrolment from Go1 to fill
+    /// them, even when nothing else is missing. Null in messages of earlier releases, which
+    /// therefore read and apply as before; a release that does not know it ignores it.
+    /// </summary>
+    public IReadOnlyList<string>? Refetch { get; init; }
+}
+
+/// <summary>The JSON names of the <see cref="CompletionMessage"/> fields Go1's enrolment can supply.</summary>
+public static class CompletionFields
+{
+    public const string CourseId = "courseId";
+    public const string Go1UserId = "go1UserId";
+    public const string Email = "email";
+    public const string Status = "status";
+    public const string Passed = "passed";
+    public const string Score = "score";
+    public const string StartedAt = "startedAt";
+    public const string CompletedAt = "completedAt";
 }
 
 public static class Json
