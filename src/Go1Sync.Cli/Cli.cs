@@ -36,6 +36,8 @@ public static class Cli
 
         var reconcileOnce = new Option<bool>("--once") { Description = "Run one reconciliation now (the only mode: the schedule belongs to the Functions app).", Required = true };
         var reconcile = new Command("reconcile", "Read Go1's completed enrolments changed since the watermark and queue every completion the statistics lack.") { reconcileOnce, storage, json };
+        // A flag's Required is not enforced when it is absent; the command checks it itself, so help and behaviour agree.
+        reconcile.Validators.Add(r => { if (r.GetResult(reconcileOnce) is null) r.AddError("Option '--once' is required: reconcile runs once (the schedule belongs to the Functions app)."); });
         reconcile.SetAction((result, ct) => new ReconcileCommand(stdout, stderr).ReconcileAsync(result.GetValue(storage), result.GetValue(json), ct));
 
         var backfillSince = new Option<string>("--since") { Description = "ISO-8601 instant with an offset: Go1 enrolments updated from then.", Required = true };

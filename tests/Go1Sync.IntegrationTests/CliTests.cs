@@ -87,4 +87,43 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
         Assert.NotEqual(0, exit);
         Assert.Contains("does not exist", errors);
     }
+
+    [Fact]
+    public async Task Drain_Json_ProcessesTheQueueAndReportsEachOutcome()
+    {
+        var (exit, output, errors) = await RunAsync("drain", "--json");
+
+        Assert.True(exit == 0, errors);
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(0, result.GetProperty("poisoned").GetInt32());
+        Assert.True(result.TryGetProperty("applied", out _), output);
+    }
+
+    [Fact]
+    public async Task Reconcile_WithoutOnce_IsAUsageError()
+    {
+        var (exit, _, errors) = await RunAsync("reconcile");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--once", errors);
+    }
+
+    [Fact]
+    public async Task Reconcile_WithoutAGo1Api_SaysWhichSettingsAreMissing()
+    {
+        var (exit, _, errors) = await RunAsync("reconcile", "--once");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Go1__ClientId", errors);
+        Assert.DoesNotContain("   at ", errors);
+    }
+
+    [Fact]
+    public async Task Backfill_WithoutAGo1Api_SaysWhichSettingsAreMissing()
+    {
+        var (exit, _, errors) = await RunAsync("backfill", "--since", "2025-01-01T00:00:00Z");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Go1__ClientSecret", errors);
+    }
 }
