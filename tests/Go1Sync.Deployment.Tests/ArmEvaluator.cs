@@ -11,9 +11,28 @@ namespace Go1Sync.Deployment.Tests;
 /// a string that starts with <see cref="OpaqueMarker"/> and shows the call. Deciding a condition on an
 /// opaque value throws, and so does fail() (as a deployment would).
 /// </summary>
-internal sealed class ArmEvaluator(IReadOnlyDictionary<string, JsonNode?> mainParameters)
+internal sealed class ArmEvaluator(IReadOnlyDictionary<string, JsonNode?> mainParameters, int? copyIndex = null)
 {
     public const char OpaqueMarker = '\u2047';
+
+    /// <summary>The same evaluation inside iteration <paramref name="index"/> of a copy loop (copyIndex()).</summary>
+    public ArmEvaluator ForCopy(int index) => new(MainParameters, index);
+
+    /// <summary>
+    /// The evaluators of a resource's instances: one per iteration of its copy loop (none when the loop is
+    /// empty), or one when it has no loop.
+    /// </summary>
+    public IEnumerable<ArmEvaluator> Instances(ArmTemplate template, JsonObject resource)
+    {
+        if (resource["copy"] is not JsonObject copy)
+        {
+            return [this];
+        }
+
+        var count = Evaluate(template, copy["count"])?.GetValue<int>()
+            ?? throw new InvalidOperationException($"{template.Path}: copy loop {copy["name"]} has no count.");
+        return Enumerable.Range(0, count).Select(ForCopy);
+    }
 
     /// <summary>The main template's parameter values: the given ones, the defaults for the rest.</summary>
     public IReadOnlyDictionary<string, JsonNode?> MainParameters { get; } = mainParameters;
@@ -138,6 +157,19 @@ internal sealed class ArmEvaluator(IReadOnlyDictionary<string, JsonNode?> mainPa
                 return JsonValue.Create(false);
             case "null":
                 return null;
+            case "copyindex":
+                var offset = c.Arguments.Count > 0 && Arg(c.Arguments.Count - 1) is JsonValue ov && ov.TryGetValue<int>(out var off) ? off : 0;
+                return copyIndex is { } index
+                    ? JsonValue.Create(index + offset)
+                    : throw new InvalidOperationException("copyIndex() outside a copy loop: evaluate with Instances().");
+            case "length":
+                return Arg(0) switch
+                {
+                    JsonArray a => JsonValue.Create(a.Count),
+                    JsonObject o2 => JsonValue.Create(o2.Count),
+                    JsonValue v when v.TryGetValue<string>(out var str) && !IsOpaque(v) => JsonValue.Create(str.Length),
+                    var other => Opaque($"length({Render(other)})"),
+                };
             case "fail":
                 throw new ArmFailException(Text(Arg(0)));
             case "coalesce":
@@ -207,9 +239,11 @@ internal sealed class ArmEvaluator(IReadOnlyDictionary<string, JsonNode?> mainPa
             return MainParameter(t, name);
         }
 
-        if (t.Deployment?["properties"]?["parameters"]?[name] is JsonObject passed && passed.ContainsKey("value"))
+        // Passed as { "value": ... }, or as one expression that yields that object (Bicep hoists conditionals).
+        if (t.Deployment?["properties"]?["parameters"]?[name] is { } passed
+            && Evaluate(t.Parent, passed) is JsonObject evaluated && evaluated.ContainsKey("value"))
         {
-            return Evaluate(t.Parent, passed["value"]);
+            return evaluated["value"]?.DeepClone();
         }
 
         return t.Template["parameters"]?[name]?["defaultValue"] is { } d

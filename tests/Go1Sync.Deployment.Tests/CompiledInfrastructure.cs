@@ -69,9 +69,15 @@ public sealed class CompiledInfrastructure : IDisposable
         return new ArmEvaluator(values);
     }
 
-    /// <summary>Every declared resource of a type that a deployment with these parameter values creates.</summary>
-    internal IReadOnlyList<(ArmTemplate Template, JsonObject Resource)> DeployedResourcesOfType(ArmEvaluator evaluator, string type) =>
-        ResourcesOfType(type).Where(x => evaluator.IsDeployed(x.Template, x.Resource)).ToList();
+    /// <summary>
+    /// Every instance of a resource type that a deployment with these parameter values creates (a copy loop
+    /// gives one per iteration), with the evaluator of that instance.
+    /// </summary>
+    internal IReadOnlyList<DeployedResource> DeployedResourcesOfType(ArmEvaluator evaluator, string type) =>
+        ResourcesOfType(type)
+            .SelectMany(x => evaluator.Instances(x.Template, x.Resource).Select(e => new DeployedResource(x.Template, x.Resource, e)))
+            .Where(x => x.Evaluator.IsDeployed(x.Template, x.Resource))
+            .ToList();
 
     /// <summary>The function app's app settings evaluated for these parameter values (Azure-only parts opaque).</summary>
     internal IReadOnlyDictionary<string, JsonNode?> EvaluatedAppSettings(ArmEvaluator evaluator)
@@ -107,6 +113,23 @@ public sealed class CompiledInfrastructure : IDisposable
         catch (IOException)
         {
             // A leftover temp folder is harmless.
+        }
+    }
+}
+
+/// <summary>One instance of a declared resource, and the evaluator that sees its copyIndex().</summary>
+internal sealed record DeployedResource(ArmTemplate Template, JsonObject Resource, ArmEvaluator Evaluator)
+{
+    public JsonNode? Evaluate(string property) => Evaluator.Evaluate(Template, Resource[property]);
+
+    /// <summary>The evaluated name, without the opaque marker of its Azure-only parts.</summary>
+    public string Name
+    {
+        get
+        {
+            var node = Evaluate("name");
+            var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?.ToJsonString() ?? "";
+            return text.Length > 0 && text[0] == ArmEvaluator.OpaqueMarker ? text[1..] : text;
         }
     }
 }
