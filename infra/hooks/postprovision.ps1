@@ -24,6 +24,7 @@ if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
 }
 
 $started = Get-Date
+$initializedOnly = 0
 while ($true) {
     az rest --method post --url "$appId/config/configreferences/appsettings/refresh?api-version=$apiVersion" --output none
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
@@ -33,6 +34,16 @@ while ($true) {
     if (-not $pending) {
         Write-Host 'postprovision: every Key Vault reference of the function app is resolved.'
         exit 0
+    }
+    # "Initialized" is not a failure (not resolved yet): a few tries, then leave it to the app's start.
+    $failed = @($pending | Where-Object { ($_ -split "`t")[1] -ne 'Initialized' })
+    if ($failed.Count -eq 0) {
+        $initializedOnly++
+        if ($initializedOnly -ge 3) {
+            Write-Host 'postprovision: no Key Vault reference failed; not yet resolved (Initialized), App Service resolves them when the app starts:'
+            $pending | ForEach-Object { Write-Host $_ }
+            exit 0
+        }
     }
 
     if (((Get-Date) - $started).TotalSeconds -ge $timeout) {

@@ -7,7 +7,8 @@
 # propagated, so Webhook__Secrets__0 (and Go1__ClientSecret) can be cached as "access denied": the app's
 # start-up validation then rejects the setting and no function runs, the queue trigger and timers included.
 # The documented refresh endpoint, POST <site id>/config/configreferences/appsettings/refresh, re-resolves
-# them; this script repeats it until the status of every reference is Resolved, or gives up and fails.
+# them; this script repeats it until the status of every reference is Resolved (or, with no failure, still
+# Initialized after three tries), or gives up after the timeout and fails.
 #
 # Needs the Azure CLI, signed in (`az login`) with read/write access to the function app.
 # Without azd: AZURE_FUNCTION_APP_ID=<the AZURE_FUNCTION_APP_ID output> sh infra/hooks/postprovision.sh
@@ -34,6 +35,7 @@ if ! command -v az >/dev/null 2>&1; then
 fi
 
 started=$(date +%s)
+initialized_only=0
 while :; do
   # A relative URL goes to the Resource Manager endpoint of the cloud az is signed in to.
   az rest --method post --url "${app_id}/config/configreferences/appsettings/refresh?api-version=${api_version}" --output none
@@ -42,6 +44,17 @@ while :; do
   if [ -z "$pending" ]; then
     echo "postprovision: every Key Vault reference of the function app is resolved."
     exit 0
+  fi
+  # "Initialized" is not a failure: the reference has not been resolved yet (nothing has asked for it). Give it
+  # a few tries, then leave it to the app's start rather than holding up the deployment.
+  failed=$(printf '%s\n' "$pending" | awk -F '\t' '$2 != "Initialized"')
+  if [ -z "$failed" ]; then
+    initialized_only=$((initialized_only + 1))
+    if [ "$initialized_only" -ge 3 ]; then
+      echo "postprovision: no Key Vault reference failed; not yet resolved (Initialized), App Service resolves them when the app starts:"
+      printf '%s\n' "$pending"
+      exit 0
+    fi
   fi
 
   now=$(date +%s)

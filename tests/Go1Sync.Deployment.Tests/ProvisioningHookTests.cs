@@ -62,6 +62,18 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
     }
 
     [Fact]
+    public void PostprovisionHook_ReferencesOnlyInitialized_SucceedsAfterThreeTriesWithoutWaitingForTheTimeout()
+    {
+        using var az = new FakeAzureCli(pendingChecks: int.MaxValue, status: "Initialized");
+
+        var result = az.RunHook(timeoutSeconds: 3600);
+
+        Assert.True(result.ExitCode == 0, $"The hook failed:\n{result.Output}");
+        Assert.Equal(3, az.Calls.Count(c => c.Contains(RefreshPath, StringComparison.Ordinal)));
+        Assert.Contains("Initialized", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PostprovisionHook_WithoutTheAppId_FailsSayingWhatIsMissing()
     {
         using var az = new FakeAzureCli(pendingChecks: 0);
@@ -78,7 +90,7 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
     {
         private readonly string _dir = Path.Combine(Path.GetTempPath(), $"go1sync-fake-az-{Guid.NewGuid():N}");
 
-        public FakeAzureCli(int pendingChecks)
+        public FakeAzureCli(int pendingChecks, string status = "AccessToKeyVaultDenied")
         {
             Directory.CreateDirectory(_dir);
             File.WriteAllText(Path.Combine(_dir, "pending"), pendingChecks.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -91,7 +103,7 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
                   *"configreferences/appsettings?"*)
                     left=$(cat "$FAKE_AZ_DIR/pending")
                     if [ "$left" -gt 0 ]; then
-                      printf 'Webhook__Secrets__0\tAccessToKeyVaultDenied\tKey Vault reference was not able to be resolved because site was denied access.\n'
+                      printf 'Webhook__Secrets__0\t%s\tKey Vault reference was not able to be resolved.\n' "$FAKE_AZ_STATUS"
                       echo $((left - 1)) > "$FAKE_AZ_DIR/pending"
                     fi
                     exit 0 ;;
@@ -99,6 +111,7 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
                 echo "fake az: unexpected call: $*" >&2
                 exit 2
                 """.Replace("\r", "", StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(_dir, "status"), status);
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -120,6 +133,7 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
             startInfo.ArgumentList.Add(RepoPaths.InRepo("infra/hooks/postprovision.sh"));
             startInfo.Environment["PATH"] = $"{_dir}:{Environment.GetEnvironmentVariable("PATH")}";
             startInfo.Environment["FAKE_AZ_DIR"] = _dir;
+            startInfo.Environment["FAKE_AZ_STATUS"] = File.ReadAllText(Path.Combine(_dir, "status"));
             startInfo.Environment["AZURE_FUNCTION_APP_ID"] = appId;
             startInfo.Environment["GO1SYNC_KV_REFRESH_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             startInfo.Environment["GO1SYNC_KV_REFRESH_INTERVAL_SECONDS"] = "0";
