@@ -18,6 +18,10 @@ if [[ ! -f "$bicep" ]]; then
 fi
 [[ -x "$bicep" ]] || chmod +x "$bicep"
 
+# main.bicepparam requires GO1_WEBHOOK_SECRET (no default, on purpose: a deployment without it would start an app
+# that refuses to run). The check only compiles, so it supplies a placeholder of the required length when unset.
+export GO1_WEBHOOK_SECRET="${GO1_WEBHOOK_SECRET:-infra-check-placeholder-not-a-secret}"
+
 # build-params resolves readEnvironmentVariable(), so its output may hold secrets: keep it private and short-lived.
 out="$(mktemp -d)"
 chmod 700 "$out"

@@ -4,7 +4,8 @@
 //   modules/monitoring.bicep   Log Analytics + Application Insights (local auth off)
 //   modules/storage.bicep      storage account (no shared key): queues, tables, deployment container
 //   modules/keyVault.bicep     Key Vault (RBAC) with the Go1 client secret and the webhook secret
-//   modules/rbac.bicep         the identity's five role assignments
+//   modules/rbac.bicep         the identity's role assignments, each on the narrowest scope
+//   modules/network.bicep      (privateNetworking only) VNet, private endpoints + DNS for storage and Key Vault
 //   modules/functionApp.bicep  Flex Consumption plan + Linux function app (dotnet-isolated 10.0)
 //   modules/alerts.bicep       log alert rules on App Insights (+ optional e-mail action group)
 //   modules/workbook.bicep     shared "Go1 sync operations" workbook on App Insights
@@ -38,8 +39,8 @@ param location string = resourceGroup().location
 ])
 param instanceMemoryMB int = 2048
 
-@description('Maximum number of instances the function app scales out to (Azure may enforce a higher minimum).')
-@minValue(1)
+@description('Maximum number of instances the function app scales out to. Flex Consumption accepts 40 to 1000.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
@@ -57,26 +58,35 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('Turn on Key Vault purge protection (recommended for production). Once on it cannot be turned off.')
-param keyVaultEnablePurgeProtection bool = false
+@description('Key Vault purge protection: a deleted vault or secret cannot be purged before the retention period ends. Once on it cannot be turned off (see infra/README.md before `azd down`).')
+param keyVaultEnablePurgeProtection bool = true
 
 @description('Days a deleted Key Vault or secret can be recovered (soft delete is always on).')
 @minValue(7)
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
+@description('Private networking of storage and Key Vault: a virtual network the app is integrated into, private endpoints (and DNS zones) for the storage services and the vault, and public network access to both disabled. The app stays public for Go1\'s webhook. See infra/README.md, "Networking".')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network (privateNetworking only); the app and private-endpoint subnets are its first two /24 ranges.')
+param virtualNetworkAddressPrefix string = '10.40.0.0/16'
+
 // ---------------------------------------------------------------------------------------------
-// Secrets: written to Key Vault only, never to app settings or outputs. Empty = leave the
-// vault entry as it is (set it with `az keyvault secret set`).
+// Secrets: written to Key Vault only, never to app settings or outputs. The app cannot start
+// without the webhook secret, so the deployment requires it; the Go1 client id and secret go
+// together (both or neither: without them the app makes no Go1 call).
 // ---------------------------------------------------------------------------------------------
 
 @secure()
-@description('Go1 OAuth client secret, stored in Key Vault as Go1ClientSecret. Empty: manage it in Key Vault directly.')
+@description('Go1 OAuth client secret, stored in Key Vault as Go1ClientSecret. Give it with go1ClientId, or leave both empty.')
 param go1ClientSecret string = ''
 
 @secure()
-@description('Go1 webhook signing secret (secret_key of the webhook), stored in Key Vault as WebhookSecret0. Empty: manage it in Key Vault directly.')
-param webhookSecret0 string = ''
+@minLength(24)
+@maxLength(64)
+@description('Go1 webhook signing secret (secret_key of the webhook), 24 to 64 characters, stored in Key Vault as WebhookSecret0. Required.')
+param webhookSecret0 string
 
 // ---------------------------------------------------------------------------------------------
 // App configuration (defaults = local.settings.sample.json)
@@ -121,7 +131,7 @@ param go1BaseUrl string = 'https://gateway.go1.com'
 @description('Go1__TokenUrl: Go1 OAuth token endpoint.')
 param go1TokenUrl string = 'https://auth.go1.com/oauth/token'
 
-@description('Go1__ClientId: Go1 OAuth client id (not secret; the client secret goes to Key Vault).')
+@description('Go1__ClientId: Go1 OAuth client id (not secret; the client secret goes to Key Vault). Give it with go1ClientSecret, or leave both empty.')
 param go1ClientId string = ''
 
 @description('Go1__ApiVersion: value of the Go1 api-version header.')
@@ -211,6 +221,8 @@ var applicationInsightsName = 'appi-go1sync-${resourceToken}'
 var storageAccountName = 'st${resourceToken}'
 var keyVaultName = 'kv${resourceToken}'
 var functionAppName = 'func-go1sync-${resourceToken}'
+var webhookSecretName = 'WebhookSecret0'
+var go1ClientSecretName = 'Go1ClientSecret'
 var deploymentContainerName = 'app-package-${functionAppName}'
 var tableNames = [
   'Attempts'
@@ -222,6 +234,15 @@ var tableNames = [
   'Reconciliation'
   'Deliveries'
 ]
+
+// A client id without its secret (or the reverse) would leave the app half configured: stop the
+// deployment while ARM validates the template, before any resource is touched.
+var go1CredentialsGiven = empty(go1ClientId) == empty(go1ClientSecret)
+  ? !empty(go1ClientId)
+  : fail('Go1 credentials: give go1ClientId and go1ClientSecret together (GO1_CLIENT_ID and GO1_CLIENT_SECRET), or neither.')
+
+// The vault secrets the app settings reference; the identity gets Key Vault Secrets User on each.
+var keyVaultSecretNames = concat([webhookSecretName], go1CredentialsGiven ? [go1ClientSecretName] : [])
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -257,6 +278,8 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     attemptEventsQueueName: attemptEventsQueue
     tableNames: tableNames
+    privateNetworking: privateNetworking
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 
@@ -268,9 +291,32 @@ module keyVault 'modules/keyVault.bicep' = {
     tags: tags
     enablePurgeProtection: keyVaultEnablePurgeProtection
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
-    go1ClientSecret: go1ClientSecret
+    go1ClientEntryName: go1ClientSecretName
+    go1ClientSecret: go1CredentialsGiven ? go1ClientSecret : ''
+    webhookEntryName: webhookSecretName
     webhookSecret0: webhookSecret0
+    privateNetworking: privateNetworking
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    name: 'vnet-go1sync-${resourceToken}'
+    location: location
+    tags: tags
+    addressPrefix: virtualNetworkAddressPrefix
+    appSubnetPrefix: cidrSubnet(virtualNetworkAddressPrefix, 24, 0)
+    privateEndpointSubnetPrefix: cidrSubnet(virtualNetworkAddressPrefix, 24, 1)
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+  }
+  // The endpoints attach to the account and the vault, passed by name (known up front).
+  dependsOn: [
+    storage
+    keyVault
+  ]
 }
 
 module rbac 'modules/rbac.bicep' = {
@@ -279,8 +325,13 @@ module rbac 'modules/rbac.bicep' = {
     principalId: identity.outputs.principalId
     identityResourceId: resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', identityName)
     storageAccountName: storageAccountName
+    queueNames: [
+      attemptEventsQueue
+      '${attemptEventsQueue}-poison'
+    ]
     applicationInsightsName: applicationInsightsName
     keyVaultName: keyVaultName
+    keyVaultEntryNames: keyVaultSecretNames
   }
   // Names are passed as known-up-front values (not module outputs) so What-If can predict the
   // assignments; the explicit dependencies keep the order.
@@ -318,7 +369,11 @@ var appSettings = [
   { name: 'Go1__BaseUrl', value: go1BaseUrl }
   { name: 'Go1__TokenUrl', value: go1TokenUrl }
   { name: 'Go1__ClientId', value: go1ClientId }
-  { name: 'Go1__ClientSecret', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.go1Client})' }
+  // Empty without Go1 credentials: a reference to a secret that is not written would never resolve.
+  {
+    name: 'Go1__ClientSecret'
+    value: go1CredentialsGiven ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.go1Client})' : ''
+  }
   { name: 'Go1__ApiVersion', value: go1ApiVersion }
   { name: 'Go1__Timeout', value: go1Timeout }
   { name: 'Go1__RetryDelay', value: go1RetryDelay }
@@ -350,6 +405,8 @@ module functionApp 'modules/functionApp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : null
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
   // The app starts pulling its package, reading the queue and resolving Key Vault references
   // as soon as it exists: give it its roles first.
@@ -414,6 +471,8 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output SERVICE_API_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+// Read by the postprovision hook (infra/hooks) to refresh the app's Key Vault references.
+output AZURE_FUNCTION_APP_ID string = functionApp.outputs.id
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri

@@ -35,10 +35,16 @@ param deploymentContainerName string
 ])
 param instanceMemoryMB int
 
-@description('Upper bound on the number of instances the app scales out to.')
-@minValue(1)
+@description('Upper bound on the number of instances the app scales out to (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Resource id of the subnet (delegated to Microsoft.App/environments) the app is integrated into; null: no virtual network integration.')
+param virtualNetworkSubnetId string?
+
+@description('Resource id of the Log Analytics workspace that receives the app\'s resource logs.')
+param logAnalyticsWorkspaceId string
 
 @description('App settings as name/value pairs.')
 param appSettings {
@@ -77,6 +83,9 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Outbound only: with private networking the app reaches storage and Key Vault through this subnet
+    // (Flex routes all outbound traffic into it). Inbound stays public: Go1 calls the webhook.
+    virtualNetworkSubnetId: virtualNetworkSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -97,11 +106,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         version: '10.0'
       }
     }
+    // Only the app settings, as in Microsoft's Flex Consumption samples: Flex rejects site properties it does
+    // not support (ftpsState fails the deployment with error 51021; alwaysOn, http20Enabled, ... do not apply).
+    // FTP is off anyway (no FTP on Flex, basic publishing credentials off below); new apps default to TLS 1.2.
     siteConfig: {
-      minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
       appSettings: appSettings
     }
   }
@@ -124,8 +132,26 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   }
 }
 
+// Resource logs (FunctionAppLogs, ...) to the Log Analytics workspace, next to the App Insights telemetry.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionApp
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
 @description('Name of the function app.')
 output name string = functionApp.name
+
+@description('Resource id of the function app (the postprovision hook refreshes its Key Vault references).')
+output id string = functionApp.id
 
 @description('Default host name of the function app, e.g. <name>.azurewebsites.net.')
 output defaultHostName string = functionApp.properties.defaultHostName

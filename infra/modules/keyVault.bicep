@@ -1,9 +1,9 @@
 // Key Vault in RBAC mode holding the app's secrets. The app reads them through Key Vault references
 // (@Microsoft.KeyVault(SecretUri=...)) resolved with its user-assigned identity, which holds
-// Key Vault Secrets User on this vault (rbac.bicep).
+// Key Vault Secrets User on each of these secrets (rbac.bicep), not on the vault.
 //
-// A secret is written only when its parameter is non-empty. Leave a parameter empty to manage that
-// secret out of band (`az keyvault secret set`); a later deployment with the empty value leaves it alone.
+// The webhook secret is always written (the app cannot start without it). The Go1 client secret is written
+// when the deployment has Go1 credentials (main.bicep requires the client id and secret together).
 
 @description('Name of the Key Vault (3-24 characters, globally unique).')
 @minLength(3)
@@ -24,17 +24,28 @@ param enablePurgeProtection bool
 @maxValue(90)
 param softDeleteRetentionInDays int
 
+@description('Name of the vault entry that holds the Go1 client secret.')
+param go1ClientEntryName string
+
+@description('Name of the vault entry that holds the webhook secret.')
+param webhookEntryName string
+
 @secure()
-@description('Go1 OAuth client secret (Go1__ClientSecret). Empty: do not write the secret.')
+@description('Go1 OAuth client secret (Go1__ClientSecret). Empty: no Go1 credentials, the secret is not written.')
 param go1ClientSecret string
 
 @secure()
-@description('Current Go1 webhook signing secret (Webhook__Secrets__0). Empty: do not write the secret.')
+@description('Current Go1 webhook signing secret (Webhook__Secrets__0), 24 to 64 characters.')
+@minLength(24)
+@maxLength(64)
 param webhookSecret0 string
 
-// Secret names in the vault. The app settings point at these through keyVaultReferenceUris.
-var go1ClientSecretName = 'Go1ClientSecret'
-var webhookSecret0Name = 'WebhookSecret0'
+@description('True: reachable only through its private endpoint (network.bicep); false: public endpoint, Entra ID only.')
+param privateNetworking bool
+
+@description('Resource id of the Log Analytics workspace that receives the vault\'s audit logs.')
+param logAnalyticsWorkspaceId string
+
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -54,29 +65,47 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
+    // Private networking: private endpoint only (deployments still write secrets: that goes through Azure
+    // Resource Manager). Without it the app resolves its Key Vault references from addresses that are neither
+    // fixed nor a trusted service, so the public endpoint stays open and RBAC on each secret is the boundary.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      bypass: privateNetworking ? 'None' : 'AzureServices'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
     }
   }
 }
 
 resource go1ClientSecretResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(go1ClientSecret)) {
   parent: vault
-  name: go1ClientSecretName
+  name: go1ClientEntryName
   properties: {
     value: go1ClientSecret
     contentType: 'text/plain'
   }
 }
 
-resource webhookSecret0Resource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(webhookSecret0)) {
+resource webhookSecret0Resource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
-  name: webhookSecret0Name
+  name: webhookEntryName
   properties: {
     value: webhookSecret0
     contentType: 'text/plain'
+  }
+}
+
+// Audit logs (every secret read, by whom) and policy evaluations to Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
   }
 }
 
@@ -88,6 +117,6 @@ output uri string = vault.properties.vaultUri
 
 @description('Versionless URIs of the vault entries the app settings reference (the latest version is always used). URIs only, never values.')
 output keyVaultReferenceUris object = {
-  go1Client: '${vault.properties.vaultUri}secrets/${go1ClientSecretName}'
-  webhook0: '${vault.properties.vaultUri}secrets/${webhookSecret0Name}'
+  go1Client: '${vault.properties.vaultUri}secrets/${go1ClientEntryName}'
+  webhook0: '${vault.properties.vaultUri}secrets/${webhookEntryName}'
 }

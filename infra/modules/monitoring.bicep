@@ -51,3 +51,6 @@ output connectionString string = applicationInsights.properties.ConnectionString
 
 @description('Name of the Log Analytics workspace.')
 output logAnalyticsName string = logAnalytics.name
+
+@description('Resource id of the Log Analytics workspace (destination of the resource logs).')
+output logAnalyticsWorkspaceId string = logAnalytics.id

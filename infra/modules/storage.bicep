@@ -31,6 +31,12 @@ param attemptEventsQueueName string
 @description('Names of the tables the app uses.')
 param tableNames string[]
 
+@description('True: reachable only through private endpoints (network.bicep); false: public endpoint, Entra ID only.')
+param privateNetworking bool
+
+@description('Resource id of the Log Analytics workspace that receives the blob, queue and table resource logs.')
+param logAnalyticsWorkspaceId string
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -47,10 +53,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    // Private networking: private endpoints only. Without it the public endpoint has to stay open: a Flex app
+    // without VNet integration calls from addresses that are neither fixed nor a trusted Azure service, so
+    // every request is authorized by Entra ID and RBAC alone (no shared keys, no anonymous blobs).
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      bypass: privateNetworking ? 'None' : 'AzureServices'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
     }
   }
 }
@@ -95,6 +104,41 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
     name: tableName
   }
 ]
+
+// Resource logs of the three services the app uses (StorageRead/Write/Delete) to Log Analytics.
+var logs = [
+  {
+    categoryGroup: 'allLogs'
+    enabled: true
+  }
+]
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: logs
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: logs
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: logs
+  }
+}
 
 @description('Name of the storage account.')
 output name string = storage.name

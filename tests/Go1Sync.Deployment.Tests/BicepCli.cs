@@ -13,7 +13,10 @@ internal static class BicepCli
         public string Output => (StandardOutput + StandardError).Trim();
     }
 
-    public static Result Run(params string[] arguments)
+    public static Result Run(params string[] arguments) => Run(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>Runs the CLI with environment variables set (a null value removes the variable).</summary>
+    public static Result Run(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(RepoPaths.BicepCli())
         {
@@ -25,6 +28,18 @@ internal static class BicepCli
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
         }
 
         using var process = Process.Start(startInfo)

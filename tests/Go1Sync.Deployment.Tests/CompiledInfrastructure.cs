@@ -46,6 +46,48 @@ public sealed class CompiledInfrastructure : IDisposable
         return found[0];
     }
 
+    /// <summary>A webhook secret of the length the template requires, for evaluations that need one.</summary>
+    internal const string SampleWebhookSecret = "sample-webhook-secret-0123456789";
+
+    /// <summary>
+    /// An evaluator of this template for main-template parameter values: the required ones get sample values
+    /// unless given, every other parameter keeps its default unless given.
+    /// </summary>
+    internal ArmEvaluator Evaluator(IReadOnlyDictionary<string, JsonNode?>? parameters = null)
+    {
+        var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["environmentName"] = JsonValue.Create("dev"),
+            ["webhookSecret0"] = JsonValue.Create(SampleWebhookSecret),
+        };
+        foreach (var (name, value) in parameters ?? new Dictionary<string, JsonNode?>())
+        {
+            Assert.True(Main.Template["parameters"]?[name] is not null, $"main.bicep has no parameter {name}.");
+            values[name] = value;
+        }
+
+        return new ArmEvaluator(values);
+    }
+
+    /// <summary>
+    /// Every instance of a resource type that a deployment with these parameter values creates (a copy loop
+    /// gives one per iteration), with the evaluator of that instance.
+    /// </summary>
+    internal IReadOnlyList<DeployedResource> DeployedResourcesOfType(ArmEvaluator evaluator, string type) =>
+        ResourcesOfType(type)
+            .SelectMany(x => evaluator.Instances(x.Template, x.Resource).Select(e => new DeployedResource(x.Template, x.Resource, e)))
+            .Where(x => x.Evaluator.IsDeployed(x.Template, x.Resource))
+            .ToList();
+
+    /// <summary>The function app's app settings evaluated for these parameter values (Azure-only parts opaque).</summary>
+    internal IReadOnlyDictionary<string, JsonNode?> EvaluatedAppSettings(ArmEvaluator evaluator)
+    {
+        var (template, site) = Single("Microsoft.Web/sites");
+        var settings = evaluator.Evaluate(template, site["properties"]?["siteConfig"]?["appSettings"]) as JsonArray
+            ?? throw new InvalidOperationException("The function app's siteConfig.appSettings does not evaluate to a list.");
+        return settings.OfType<JsonObject>().ToDictionary(s => s["name"]!.GetValue<string>(), s => s["value"], StringComparer.Ordinal);
+    }
+
     /// <summary>The function app's app settings, name to (unresolved expression) value, in declaration order.</summary>
     internal IReadOnlyList<KeyValuePair<string, JsonNode?>> FunctionAppSettings()
     {
@@ -71,6 +113,23 @@ public sealed class CompiledInfrastructure : IDisposable
         catch (IOException)
         {
             // A leftover temp folder is harmless.
+        }
+    }
+}
+
+/// <summary>One instance of a declared resource, and the evaluator that sees its copyIndex().</summary>
+internal sealed record DeployedResource(ArmTemplate Template, JsonObject Resource, ArmEvaluator Evaluator)
+{
+    public JsonNode? Evaluate(string property) => Evaluator.Evaluate(Template, Resource[property]);
+
+    /// <summary>The evaluated name, without the opaque marker of its Azure-only parts.</summary>
+    public string Name
+    {
+        get
+        {
+            var node = Evaluate("name");
+            var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?.ToJsonString() ?? "";
+            return text.Length > 0 && text[0] == ArmEvaluator.OpaqueMarker ? text[1..] : text;
         }
     }
 }
