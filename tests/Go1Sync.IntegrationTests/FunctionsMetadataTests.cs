@@ -77,4 +77,23 @@ public sealed class FunctionsMetadataTests
         Assert.NotEmpty(settings);
         Assert.All(settings, s => Assert.Contains(s, keys));
     }
+
+    [Fact]
+    public void RequestsHttp_EveryHttpFunction_HasAnExampleRequest()
+    {
+        var requests = File.ReadAllText(Path.Combine(RepoPaths.Root, "requests.http"));
+        var routes = Functions.Values
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+            .SelectMany(b => b.GetProperty("methods").EnumerateArray().Select(m => (Method: m.GetString()!.ToUpperInvariant(), Route: b.GetProperty("route").GetString()!)))
+            .ToList();
+        Assert.NotEmpty(routes);
+        var missing = routes.Where(r =>
+        {
+            // A route parameter such as {courseId} matches any value, or a {{variable}} of the file.
+            var path = System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Escape(r.Route), @"\\\{[^}]+}", @"[^/?\s]+");
+            return !System.Text.RegularExpressions.Regex.IsMatch(requests, $@"^{r.Method} \{{\{{base}}}}/{path}(\?\S*)?\r?$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        }).Select(r => $"{r.Method} /api/{r.Route}");
+        Assert.Empty(missing);
+    }
 }

@@ -15,12 +15,14 @@ public sealed class Azurite : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly string? _location;
+    private readonly bool _skipApiVersionCheck;
     private Process? _process;
     private readonly List<string> _output = [];
 
-    private Azurite(string? location)
+    private Azurite(string? location, bool skipApiVersionCheck = true)
     {
         _location = location;
+        _skipApiVersionCheck = skipApiVersionCheck;
         BlobPort = FreePort();
         QueuePort = FreePort();
         TablePort = FreePort();
@@ -36,9 +38,10 @@ public sealed class Azurite : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
 
-    public static async Task<Azurite> StartInMemoryAsync()
+    /// <param name="skipApiVersionCheck">False only to see what a user whose Azurite lacks the flag sees: the SDK's requests refused.</param>
+    public static async Task<Azurite> StartInMemoryAsync(bool skipApiVersionCheck = true)
     {
-        var azurite = new Azurite(null);
+        var azurite = new Azurite(null, skipApiVersionCheck);
         await azurite.StartAsync();
         return azurite;
     }
@@ -153,7 +156,7 @@ public sealed class Azurite : IAsyncDisposable
     private IEnumerable<string> Arguments()
     {
         yield return "--silent";
-        yield return "--skipApiVersionCheck";
+        if (_skipApiVersionCheck) yield return "--skipApiVersionCheck";
         yield return "--disableProductStyleUrl";
         foreach (var (flag, port) in new[] { ("--blobPort", BlobPort), ("--queuePort", QueuePort), ("--tablePort", TablePort) })
         {

@@ -19,11 +19,16 @@ internal sealed class DeliveriesCommand(TextWriter stdout, TextWriter stderr)
         else
         {
             foreach (var r in records)
-                stdout.WriteLine($"{r.ReceivedAt:O}  {r.Identity}  {r.Kind}/{r.EventType ?? "-"}  signature {r.Signature}  answered {r.HttpStatus}  " +
+                stdout.WriteLine($"{r.ReceivedAt:O}  {r.Source}  {r.Identity}  {r.Kind}/{r.EventType ?? "-"}  {Receipt(r)}" +
                     $"enrolment {r.EnrolmentId ?? "-"}  outcome {r.Outcome ?? "(not processed yet)"}{(r.OutcomeDetail is null ? "" : ": " + r.OutcomeDetail)}");
             stdout.WriteLine($"{records.Count} delivery record(s) since {since:O}");
         }
         await host.StopAsync(cancellationToken);
         return ExitCodes.Ok;
     }
+
+    /// <summary>A signature and an HTTP answer exist only for what came over HTTP; other sources say where the event came from.</summary>
+    private static string Receipt(DeliveryRecord r) => r.Source == DeliverySources.Http
+        ? $"signature {r.Signature}  answered {r.HttpStatus}  "
+        : r.Detail is null ? "" : $"from {r.Detail}  ";
 }

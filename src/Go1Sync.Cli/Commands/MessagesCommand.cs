@@ -12,37 +12,60 @@ internal sealed class MessagesCommand(TextWriter stdout, TextWriter stderr)
     {
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var operations = host.Services.GetRequiredService<MessageOperations>();
+        var exitCode = ExitCodes.Ok;
         switch ((where, action))
         {
             case ("poison", "list"):
-                Write(await operations.ListPoisonAsync(MaxMessages, cancellationToken), json);
+                exitCode = await WriteAsync(where, id, category, await operations.ListPoisonAsync(MaxMessages, cancellationToken), json);
                 break;
             case ("poison", "replay"):
-                stdout.WriteLine($"replayed {await operations.ReplayPoisonAsync(id, MaxMessages, cancellationToken)} poison message(s)");
+                exitCode = await ReplayedAsync(where, id, category, await operations.ReplayPoisonAsync(id, MaxMessages, cancellationToken));
                 break;
             case ("parked", "list"):
-                Write(await operations.ListParkedAsync(category, cancellationToken), json);
+                exitCode = await WriteAsync(where, id, category, await operations.ListParkedAsync(category, cancellationToken), json);
                 break;
             case ("parked", "replay"):
-                stdout.WriteLine($"replayed {await operations.ReplayParkedAsync(category, id, cancellationToken)} parked message(s)");
+                exitCode = await ReplayedAsync(where, id, category, await operations.ReplayParkedAsync(category, id, cancellationToken));
                 break;
             default:
                 await stderr.WriteLineAsync($"error: '{action}' is not an action of {where} (list, replay).");
-                return ExitCodes.BadInput;
+                exitCode = ExitCodes.BadInput;
+                break;
         }
         await host.StopAsync(cancellationToken);
+        return exitCode;
+    }
+
+    /// <summary>Replaying a message id that is not there is an error: a typo must not look like success.</summary>
+    private async Task<int> ReplayedAsync(string where, string? id, string? category, int replayed)
+    {
+        if (id is not null && replayed == 0) return await NotFoundAsync(where, id, category);
+        stdout.WriteLine($"replayed {replayed} {where} message(s)");
         return ExitCodes.Ok;
     }
 
-    private void Write(IReadOnlyList<HeldMessage> messages, bool json)
+    private async Task<int> NotFoundAsync(string where, string id, string? category)
     {
+        await stderr.WriteLineAsync($"error: no {where} message with id '{id}'{(category is null ? "" : $" in category {category}")} " +
+            $"(already replayed, or never there: `go1sync {where} list` shows what is).");
+        return ExitCodes.NotFound;
+    }
+
+    private async Task<int> WriteAsync(string where, string? id, string? category, IReadOnlyList<HeldMessage> messages, bool json)
+    {
+        if (id is not null)
+        {
+            messages = messages.Where(m => m.Id == id).ToList();
+            if (messages.Count == 0) return await NotFoundAsync(where, id, category);
+        }
         if (json)
         {
             Output.WriteJson(stdout, messages);
-            return;
+            return ExitCodes.Ok;
         }
         foreach (var m in messages)
             stdout.WriteLine($"{m.Source}\t{m.Id}\t{m.Since:O}\tdequeued {m.DequeueCount}\t{m.Reason ?? "-"}");
         stdout.WriteLine($"{messages.Count} message(s)");
+        return ExitCodes.Ok;
     }
 }

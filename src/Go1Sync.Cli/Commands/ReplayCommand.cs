@@ -12,7 +12,9 @@ namespace Go1Sync.Cli.Commands;
 /// <summary>
 /// Applies a JSON Lines file of courses, launches and completions in file order through the
 /// processor and tables the Functions app uses. Idempotent: re-running a file changes nothing,
-/// so a file that stopped at a bad line can be fixed and run again.
+/// so a file that stopped at a bad line can be fixed and run again. Each launch and completion is
+/// logged in the delivery log (source replay, received at the clock's now) before it is applied.
+/// The clock validates the lines too; <c>asOf</c> (--now) is only the instant the report is for.
 /// </summary>
 internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
 {
@@ -26,29 +28,31 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
 
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var services = host.Services;
-        var now = asOf ?? services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var processor = services.GetRequiredService<AttemptEventProcessor>();
-        var catalogue = services.GetRequiredService<ICourseCatalogue>();
-        var touched = new SortedSet<(string Email, string CourseId)>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var replay = new Replay(events.Name, time, services.GetRequiredService<AttemptEventProcessor>(),
+            services.GetRequiredService<ICourseCatalogue>(), services.GetRequiredService<IDeliveryLog>());
 
         var lineNumber = 0;
         foreach (var line in await File.ReadAllLinesAsync(events.FullName, cancellationToken))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var error = await ApplyLineAsync(line, lineNumber, now, processor, catalogue, touched, cancellationToken);
+            var error = await replay.ApplyLineAsync(line, lineNumber, cancellationToken);
             if (error is not null)
             {
                 await stderr.WriteLineAsync($"error: line {lineNumber}: {error}");
                 await stderr.WriteLineAsync($"Lines before {lineNumber} were applied; fix the line and run the file again (applying it twice changes nothing).");
+                await host.StopAsync(cancellationToken);
                 return ExitCodes.BadInput;
             }
         }
 
+        var now = asOf ?? time.GetUtcNow();
+
         var store = services.GetRequiredService<IAttemptStore>();
         var rules = services.GetRequiredService<AttemptRules>();
         var rows = new List<AttemptRow>();
-        foreach (var (email, courseId) in touched)
+        foreach (var (email, courseId) in replay.Touched)
         {
             var stored = await store.GetAsync(LearnerCourseKey.For(email, courseId), cancellationToken);
             if (stored is null) continue;
@@ -61,9 +65,15 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         return ExitCodes.Ok;
     }
 
-    private static async Task<string?> ApplyLineAsync(
-        string line, int lineNumber, DateTimeOffset now, AttemptEventProcessor processor, ICourseCatalogue catalogue,
-        SortedSet<(string, string)> touched, CancellationToken cancellationToken)
+}
+
+/// <summary>One replay of one file: applies its lines and remembers which (learner, course) they touched.</summary>
+internal sealed class Replay(string fileName, TimeProvider time, AttemptEventProcessor processor, ICourseCatalogue catalogue, IDeliveryLog deliveries)
+{
+    public SortedSet<(string Email, string CourseId)> Touched { get; } = new();
+
+    /// <summary>Applies one line; returns what is wrong with it, or null.</summary>
+    public async Task<string?> ApplyLineAsync(string line, int lineNumber, CancellationToken cancellationToken)
     {
         JsonElement record;
         try
@@ -78,7 +88,9 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         if (record.ValueKind != JsonValueKind.Object) return "not a JSON object";
         var type = record.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
 
+        var now = time.GetUtcNow();
         EventEnvelope envelope;
+        DeliveryReceipt receipt;
         switch (type)
         {
             case "course":
@@ -90,32 +102,31 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
                 var launch = LaunchIntake.Read(record, now);
                 if (!launch.IsValid) return Describe(launch.Errors);
                 envelope = EventEnvelope.ForLaunch(launch.Value!, $"replay:launch:{launch.Value!.AttemptId}:{Instants.Format(launch.Value.LaunchedAt)}", now);
-                touched.Add((LearnerEmail.Normalize(launch.Value.Email), launch.Value.CourseId));
+                receipt = Receipt(envelope, lineNumber, launch.Value.Email) with { AttemptId = launch.Value.AttemptId };
+                Touched.Add((LearnerEmail.Normalize(launch.Value.Email), launch.Value.CourseId));
                 break;
             case "completion":
                 var completion = ReplayCompletionIntake.Read(record, now);
                 if (!completion.IsValid) return Describe(completion.Errors);
                 envelope = EventEnvelope.ForCompletion(completion.Value!, $"replay:completion:{completion.Value!.EnrolmentId}:{Instants.Format(completion.Value.CompletedAt!.Value)}", now);
-                touched.Add((LearnerEmail.Normalize(completion.Value.Email!), completion.Value.CourseId!));
+                receipt = Receipt(envelope, lineNumber, completion.Value.Email!) with { EnrolmentId = completion.Value.EnrolmentId };
+                Touched.Add((LearnerEmail.Normalize(completion.Value.Email!), completion.Value.CourseId!));
                 break;
             default:
                 return "'type' must be one of course, launch, completion.";
         }
 
+        // Logged first, as the HTTP edge does, so the processor's outcome lands on this record.
+        await deliveries.RecordReceiptAsync(receipt, cancellationToken);
         var outcome = await processor.ProcessAsync(envelope.Id, envelope.ToJson(), cancellationToken);
         return outcome.Kind == OutcomeKind.Parked ? $"the event was parked: {outcome.Reason}" : null;
     }
 
+    /// <summary>Nothing came over HTTP: no signature, no answer; the detail says where the event came from.</summary>
+    private DeliveryReceipt Receipt(EventEnvelope envelope, int lineNumber, string email) =>
+        new(envelope.Id, envelope.Kind, null, envelope.ReceivedAt, "n/a", 0,
+            LearnerHash: LearnerEmail.Hash(email), Detail: $"{fileName} line {lineNumber}", Source: DeliverySources.Replay);
+
     private static string Describe(FieldErrors errors) =>
         string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value));
-}
-
-internal static class ExitCodes
-{
-    public const int Ok = 0;
-    public const int BadInput = 1;
-    /// <summary>The work failed (Go1 or storage answered an error); running it again is safe.</summary>
-    public const int Failed = 2;
-    /// <summary>Another run holds the reconciliation lease; try again later.</summary>
-    public const int Busy = 3;
 }

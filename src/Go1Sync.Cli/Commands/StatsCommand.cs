@@ -1,3 +1,4 @@
+using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,13 @@ internal sealed class StatsCommand(TextWriter stdout, TextWriter stderr)
         var services = host.Services;
         var now = asOf ?? services.GetRequiredService<TimeProvider>().GetUtcNow();
         var (reports, summary) = await services.GetRequiredService<CourseStatistics>().CourseAsync(courseId, now, cancellationToken);
+        // A course with no attempts is known if it is in the catalogue; otherwise the id is probably mistyped.
+        if (reports.Count == 0 && await services.GetRequiredService<ICourseCatalogue>().GetAsync(courseId, cancellationToken) is null)
+        {
+            await stderr.WriteLineAsync($"error: no course '{courseId}': it has no attempts and is not in the course catalogue.");
+            await host.StopAsync(cancellationToken);
+            return ExitCodes.NotFound;
+        }
 
         var rows = reports.Select(AttemptRow.From).ToList();
         if (json)

@@ -1,8 +1,14 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Go1Sync.Core.Attempts;
 
 /// <summary>Every instant the rules see is UTC and exact to the millisecond.</summary>
-public static class Instants
+public static partial class Instants
 {
+    /// <summary>What <see cref="TryParseIso8601"/> accepts, for messages: an ISO-8601 instant with its offset.</summary>
+    public const string Iso8601Description = "an ISO-8601 instant with an offset or Z (e.g. 2025-01-15T00:00:00Z or 2025-01-15T01:00:00+01:00)";
+
     public static DateTimeOffset ToMillisecondUtc(DateTimeOffset value)
     {
         var utcTicks = value.UtcTicks;
@@ -13,5 +19,23 @@ public static class Instants
         value is { } v ? ToMillisecondUtc(v) : null;
 
     public static string Format(DateTimeOffset value) =>
-        ToMillisecondUtc(value).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        ToMillisecondUtc(value).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// An instant typed by a person: ISO-8601 date and time WITH its offset (<c>Z</c> or
+    /// <c>±hh:mm</c>), seconds and fractions optional. Anything else is refused rather than
+    /// guessed: no local time, no date alone, no culture's date order (12/01/2025 is refused,
+    /// not read as 1 December). Returned in UTC.
+    /// </summary>
+    public static bool TryParseIso8601(string? text, out DateTimeOffset instant)
+    {
+        instant = default;
+        if (text is null || !Iso8601WithOffset().IsMatch(text)) return false;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)) return false;
+        instant = parsed.ToUniversalTime();
+        return true;
+    }
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Iso8601WithOffset();
 }
