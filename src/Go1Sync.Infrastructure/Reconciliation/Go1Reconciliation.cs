@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
@@ -177,14 +178,18 @@ public sealed class Go1Reconciliation(
     /// <summary>One run's reading of Go1's list, with its per-run caches (users, histories).</summary>
     private sealed class Scan(Go1Reconciliation owner, ReconciliationStateStore.Lease lease, Go1Pacer pacer, BackfillCheckpoint? resume)
     {
+        /// <summary>A page's hits are handled this many (learner, course) pairs at a time: storage round trips, not Go1 requests.</summary>
+        private const int Parallelism = 8;
+
         private readonly Dictionary<string, string?> _emails = new(StringComparer.Ordinal);
-        private readonly Dictionary<LearnerCourseKey, HashSet<string>> _known = [];
+        private readonly ConcurrentDictionary<LearnerCourseKey, HashSet<string>> _known = new();
+        private long _queued = resume?.Queued ?? 0, _alreadyApplied, _ignored;
 
         public long Pages { get; private set; } = resume?.Pages ?? 0;
         public long Listed { get; private set; } = resume?.Listed ?? 0;
-        public long Queued { get; private set; } = resume?.Queued ?? 0;
-        public long AlreadyApplied { get; private set; }
-        public long Ignored { get; private set; }
+        public long Queued => Interlocked.Read(ref _queued);
+        public long AlreadyApplied => Interlocked.Read(ref _alreadyApplied);
+        public long Ignored => Interlocked.Read(ref _ignored);
         public int UsersResolved => _emails.Count;
         public DateTimeOffset? MaxUpdated { get; private set; }
         public ScanCursor Position { get; private set; } = new(DateTimeOffset.MinValue, 0);
@@ -204,8 +209,7 @@ public sealed class Go1Reconciliation(
                 Pages++;
                 Listed += page.Hits.Count;
                 owner.Metrics.ReconcileListed.Add(page.Hits.Count);
-                foreach (var hit in page.Hits)
-                    await HandleAsync(hit, cancellationToken).ConfigureAwait(false);
+                await HandlePageAsync(page.Hits, cancellationToken).ConfigureAwait(false);
 
                 var remaining = Math.Max(0, page.Total - cursor.SkipAtFrom - page.Hits.Count);
                 cursor = Advance(cursor, page.Hits);
@@ -234,35 +238,58 @@ public sealed class Go1Reconciliation(
             return new ScanCursor(last, hits.Count(h => h.UpdatedTime == last));
         }
 
-        private async Task HandleAsync(Go1Enrolment hit, CancellationToken cancellationToken)
+        /// <summary>
+        /// Users first, one paced Go1 request each; then the hits, grouped by (learner, course) so one
+        /// group's history is read once and its hits are checked in order, the groups concurrently.
+        /// </summary>
+        private async Task HandlePageAsync(IReadOnlyList<Go1Enrolment> hits, CancellationToken cancellationToken)
         {
-            if (!string.Equals(hit.Status, CompletionEnricher.CompletedStatus, StringComparison.OrdinalIgnoreCase))
+            var completed = new List<(Go1Enrolment Hit, string? Email)>();
+            foreach (var hit in hits)
             {
-                Ignored++;
-                return;
+                if (!string.Equals(hit.Status, CompletionEnricher.CompletedStatus, StringComparison.OrdinalIgnoreCase))
+                {
+                    Interlocked.Increment(ref _ignored);
+                    continue;
+                }
+                completed.Add((hit, hit.UserAccountId is { } userId ? await EmailAsync(userId, cancellationToken).ConfigureAwait(false) : null));
             }
 
-            var email = hit.UserAccountId is { } userId ? await EmailAsync(userId, cancellationToken).ConfigureAwait(false) : null;
-            if (email is not null && LearnerEmail.IsValid(email.Trim()) && hit.LoId is { } courseId && hit.EndDate is { } completedAt)
+            var groups = completed.GroupBy(c => KeyOf(c.Hit, c.Email)?.ToString() ?? "unmatched:" + c.Hit.Id, StringComparer.Ordinal);
+            await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (group, ct) =>
             {
-                var key = LearnerCourseKey.For(email, courseId);
+                foreach (var (hit, email) in group)
+                    await HandleAsync(hit, email, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+
+        private static LearnerCourseKey? KeyOf(Go1Enrolment hit, string? email) =>
+            email is not null && LearnerEmail.IsValid(email.Trim()) && hit.LoId is { } courseId && hit.EndDate is not null
+                ? LearnerCourseKey.For(email, courseId)
+                : null;
+
+        private async Task HandleAsync(Go1Enrolment hit, string? email, CancellationToken cancellationToken)
+        {
+            if (KeyOf(hit, email) is { } key)
+            {
                 if (!_known.TryGetValue(key, out var identities))
                 {
                     var stored = await owner.Store.GetAsync(key, cancellationToken).ConfigureAwait(false);
                     identities = stored is null ? [] : stored.History.Completions.Select(c => c.Identity).ToHashSet(StringComparer.Ordinal);
                     _known[key] = identities;
                 }
-                // Add returns false when the history (or this run) has it already.
-                if (!identities.Add(CompletionRecord.IdentityOf(hit.Id, completedAt)))
+                // Add returns false when the history (or this run) has it already. One group per key
+                // per page, pages one after another: a set is never touched by two tasks at once.
+                if (!identities.Add(CompletionRecord.IdentityOf(hit.Id, hit.EndDate!.Value)))
                 {
-                    AlreadyApplied++;
+                    Interlocked.Increment(ref _alreadyApplied);
                     return;
                 }
             }
             // Anything incomplete (no user email, no course, no end date) is queued all the same: the
             // processor fetches what it can and parks the rest with its reason, so nothing is dropped.
             await owner.Completions.QueueAsync(hit, email, DeliverySources.Reconcile, cancellationToken).ConfigureAwait(false);
-            Queued++;
+            Interlocked.Increment(ref _queued);
             owner.Metrics.ReconcileQueued.Add(1);
         }
 
