@@ -13,6 +13,11 @@ param keyVaultEnablePurgeProtection = false
 param go1ClientId = readEnvironmentVariable('GO1_CLIENT_ID', '')
 param go1ClientSecret = readEnvironmentVariable('GO1_CLIENT_SECRET', '')
 param webhookSecret0 = readEnvironmentVariable('GO1_WEBHOOK_SECRET', '')
+param launchSecret0 = readEnvironmentVariable('LMS_LAUNCH_SECRET', '')
+
+// Readers' and operators' Entra ID tokens (README, "Security"): the API app registration's
+// application ID URI. The authority defaults to this deployment's tenant.
+param authAudience = readEnvironmentVariable('AUTH_AUDIENCE', '')
 
 // Alert notifications (infra/README.md, "Alerts"): unset = no e-mail action group / no existing group.
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
