@@ -88,6 +88,11 @@ param go1ClientSecret string = ''
 @description('Go1 webhook signing secret (secret_key of the webhook), 24 to 64 characters, stored in Key Vault as WebhookSecret0. Required.')
 param webhookSecret0 string
 
+@secure()
+@minLength(24)
+@description('LMS launch signing secret (Lms-Signature, at least 24 characters), stored in Key Vault as LaunchSecret0. Required: the app does not start without it.')
+param launchSecret0 string
+
 // ---------------------------------------------------------------------------------------------
 // App configuration (defaults = local.settings.sample.json)
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +129,16 @@ param processingOnlyKnownLearners bool = false
 @minValue(1)
 @maxValue(3600)
 param webhookToleranceSeconds int = 300
+
+@description('Launch__MaxAge: a launch whose launchedAt is older is refused over HTTP; history goes through go1sync replay or backfill (.NET TimeSpan, 01:00:00 to 3650.00:00:00).')
+param launchMaxAge string = '7.00:00:00'
+
+@description('Auth__Authority: Microsoft Entra ID authority that issues readers\' and operators\' tokens (v2.0, tenant-specific). Default: this deployment\'s tenant.')
+param authAuthority string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+
+@description('Auth__Audience: the aud of those tokens, the API app registration\'s application ID URI (api://<client id>) or client id. The app does not start without it.')
+@minLength(1)
+param authAudience string
 
 @description('Go1__BaseUrl: Go1 API base URL.')
 param go1BaseUrl string = 'https://gateway.go1.com'
@@ -242,7 +257,7 @@ var go1CredentialsGiven = empty(go1ClientId) == empty(go1ClientSecret)
   : fail('Go1 credentials: give go1ClientId and go1ClientSecret together (GO1_CLIENT_ID and GO1_CLIENT_SECRET), or neither.')
 
 // The vault secrets the app settings reference; the identity gets Key Vault Secrets User on each.
-var keyVaultSecretNames = concat([webhookSecretName], go1CredentialsGiven ? [go1ClientSecretName] : [])
+var keyVaultSecretNames = concat([webhookSecretName, launchSecret0Name], go1CredentialsGiven ? [go1ClientSecretName] : [])
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -336,8 +351,28 @@ module rbac 'modules/rbac.bicep' = {
   // Names are passed as known-up-front values (not module outputs) so What-If can predict the
   // assignments; the explicit dependencies keep the order.
   dependsOn: [
+    launchSecret0Resource
     storage
     monitoring
+    keyVault
+  ]
+}
+
+// The LMS launch secret, in the app's vault next to the others (Key Vault Secrets User covers it).
+var launchSecret0Name = 'LaunchSecret0'
+
+resource vaultOfLaunchSecret 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+resource launchSecret0Resource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vaultOfLaunchSecret
+  name: launchSecret0Name
+  properties: {
+    value: launchSecret0
+    contentType: 'text/plain'
+  }
+  dependsOn: [
     keyVault
   ]
 }
@@ -366,6 +401,12 @@ var appSettings = [
   { name: 'Webhook__Secrets__0', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.webhook0})' }
   { name: 'Webhook__ToleranceSeconds', value: string(webhookToleranceSeconds) }
   { name: 'Webhook__AllowUnsigned', value: 'false' } // never accept unsigned deliveries in Azure
+  { name: 'Launch__Secrets__0', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${launchSecret0Name})' }
+  { name: 'Launch__AllowUnsigned', value: 'false' } // the app refuses true in Azure anyway
+  { name: 'Launch__MaxAge', value: launchMaxAge }
+  { name: 'Auth__Authority', value: authAuthority }
+  { name: 'Auth__Audience', value: authAudience }
+  { name: 'Auth__AllowUnauthenticated', value: 'false' } // the app refuses true in Azure anyway
   { name: 'Go1__BaseUrl', value: go1BaseUrl }
   { name: 'Go1__TokenUrl', value: go1TokenUrl }
   { name: 'Go1__ClientId', value: go1ClientId }

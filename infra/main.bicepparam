@@ -16,8 +16,14 @@ param privateNetworking = bool(readEnvironmentVariable('PRIVATE_NETWORKING', 'fa
 
 param go1ClientId = readEnvironmentVariable('GO1_CLIENT_ID', '')
 param go1ClientSecret = readEnvironmentVariable('GO1_CLIENT_SECRET', '')
-// No default: without the webhook secret the build of these parameters stops and names the variable.
+// No defaults: without these secrets the build of the parameters stops and names the variable
+// (an app whose Key Vault reference cannot resolve would not start at all).
 param webhookSecret0 = readEnvironmentVariable('GO1_WEBHOOK_SECRET')
+param launchSecret0 = readEnvironmentVariable('LMS_LAUNCH_SECRET')
+
+// Readers' and operators' Entra ID tokens (README, "Security"): the API app registration's
+// application ID URI. The authority defaults to this deployment's tenant. Required likewise.
+param authAudience = readEnvironmentVariable('AUTH_AUDIENCE')
 
 // Alert notifications (infra/README.md, "Alerts"): unset = no e-mail action group / no existing group.
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')

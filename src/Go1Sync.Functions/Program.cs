@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -12,6 +13,8 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
 builder.Services.AddGo1Sync(builder.Configuration);
+// Launch secrets and the Entra ID token check (read API, course writes, /api/ops).
+builder.Services.AddGo1SyncHttp(builder.Configuration);
 
 // Telemetry to Application Insights through OpenTelemetry, authenticated with the app's identity
 // (local auth is off on the Application Insights resource). Nothing is exported locally.

@@ -59,6 +59,8 @@ public sealed class CompiledInfrastructure : IDisposable
         {
             ["environmentName"] = JsonValue.Create("dev"),
             ["webhookSecret0"] = JsonValue.Create(SampleWebhookSecret),
+            ["launchSecret0"] = JsonValue.Create(SampleWebhookSecret),
+            ["authAudience"] = JsonValue.Create("api://00000000-0000-0000-0000-000000000001"),
         };
         foreach (var (name, value) in parameters ?? new Dictionary<string, JsonNode?>())
         {

@@ -12,22 +12,35 @@ public sealed class ParameterFileTests
     private static readonly string[] ReadVariables =
     [
         "AZURE_ENV_NAME", "AZURE_LOCATION", "GO1_CLIENT_ID", "GO1_CLIENT_SECRET", "GO1_WEBHOOK_SECRET",
-        "ALERT_EMAIL", "ALERT_ACTION_GROUP_ID", "PRIVATE_NETWORKING",
+        "LMS_LAUNCH_SECRET", "AUTH_AUDIENCE", "ALERT_EMAIL", "ALERT_ACTION_GROUP_ID", "PRIVATE_NETWORKING",
     ];
 
-    [Fact]
-    public void MainBicepparam_WithoutWebhookSecret_FailsNamingTheVariable()
+    /// <summary>What a deployment cannot start without; the tests below leave out one at a time.</summary>
+    private static Dictionary<string, string?> Required() => new()
     {
-        var (result, _) = BuildParams(new Dictionary<string, string?>());
+        ["GO1_WEBHOOK_SECRET"] = CompiledInfrastructure.SampleWebhookSecret,
+        ["LMS_LAUNCH_SECRET"] = "lms-launch-secret-for-the-template-tests",
+        ["AUTH_AUDIENCE"] = "api://00000000-0000-0000-0000-000000000001",
+    };
+
+    [Theory]
+    [InlineData("GO1_WEBHOOK_SECRET")]
+    [InlineData("LMS_LAUNCH_SECRET")]
+    [InlineData("AUTH_AUDIENCE")]
+    public void MainBicepparam_WithoutARequiredVariable_FailsNamingIt(string variable)
+    {
+        var environment = Required();
+        environment.Remove(variable);
+        var (result, _) = BuildParams(environment);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("GO1_WEBHOOK_SECRET", result.Output, StringComparison.Ordinal);
+        Assert.Contains(variable, result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void MainBicepparam_WithTheWebhookSecret_BuildsWithPurgeProtectionOnAndPublicEndpoints()
+    public void MainBicepparam_WithTheRequiredVariables_BuildsWithPurgeProtectionOnAndPublicEndpoints()
     {
-        var (result, parameters) = BuildParams(new Dictionary<string, string?> { ["GO1_WEBHOOK_SECRET"] = CompiledInfrastructure.SampleWebhookSecret });
+        var (result, parameters) = BuildParams(Required());
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Equal(CompiledInfrastructure.SampleWebhookSecret, parameters!["webhookSecret0"]?["value"]?.GetValue<string>());
@@ -38,11 +51,9 @@ public sealed class ParameterFileTests
     [Fact]
     public void MainBicepparam_PrivateNetworkingVariableTrue_TurnsPrivateNetworkingOn()
     {
-        var (result, parameters) = BuildParams(new Dictionary<string, string?>
-        {
-            ["GO1_WEBHOOK_SECRET"] = CompiledInfrastructure.SampleWebhookSecret,
-            ["PRIVATE_NETWORKING"] = "true",
-        });
+        var environment = Required();
+        environment["PRIVATE_NETWORKING"] = "true";
+        var (result, parameters) = BuildParams(environment);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.True(parameters!["privateNetworking"]?["value"]?.GetValue<bool>());

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Go1Sync.Core.Processing;
+using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,8 @@ public sealed class SettingsTests
         { typeof(ProcessingOptions), ProcessingOptions.Section },
         { typeof(CutoverOptions), CutoverOptions.Section },
         { typeof(WebhookOptions), WebhookOptions.Section },
+        { typeof(LaunchOptions), LaunchOptions.Section },
+        { typeof(AuthOptions), AuthOptions.Section },
         { typeof(DeliveryLogOptions), DeliveryLogOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
@@ -51,11 +54,13 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void TheListAbove_CoversEveryOptionsTypeAddGo1SyncRegisters()
+    public void TheListAbove_CoversEveryOptionsTypeAddGo1SyncAndAddGo1SyncHttpRegister()
     {
         var services = new ServiceCollection();
-        services.AddGo1Sync(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).Build());
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).Build();
+        services.AddGo1Sync(configuration);
+        services.AddGo1SyncHttp(configuration);
         var registered = services
             .Where(d => d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(IConfigureOptions<>))
             .Select(d => d.ServiceType.GetGenericArguments()[0])

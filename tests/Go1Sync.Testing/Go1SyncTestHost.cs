@@ -6,6 +6,7 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
+using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Http;
@@ -57,6 +58,13 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["AttemptEventsQueue"] = queueName,
             ["Webhook:AllowUnsigned"] = "true",
+            // Like a local run: launches unsigned, the read API, course writes and /api/ops without
+            // a token. The security tests set secrets, an authority and an audience instead.
+            ["Launch:AllowUnsigned"] = "true",
+            ["Auth:AllowUnauthenticated"] = "true",
+            // The pipeline tests post the article's 2024 examples over HTTP; LaunchSecurityTests
+            // holds the production default (7 days) to its word.
+            ["Launch:MaxAge"] = "3650.00:00:00",
         };
         settings?.Invoke(values);
 
@@ -64,6 +72,7 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(values);
         services?.Invoke(builder.Services);
         builder.Services.AddGo1Sync(builder.Configuration);
+        builder.Services.AddGo1SyncHttp(builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();
         // The backlog monitor samples storage once at start; let that finish so tests that count
@@ -82,11 +91,12 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         Func<HttpRequest, Task<IActionResult>> function,
         string body,
         string? contentType = "application/json",
-        IDictionary<string, string>? headers = null)
+        IDictionary<string, string>? headers = null,
+        string method = "POST")
     {
         var context = new DefaultHttpContext();
         var bytes = Encoding.UTF8.GetBytes(body);
-        context.Request.Method = "POST";
+        context.Request.Method = method;
         context.Request.ContentType = contentType;
         context.Request.ContentLength = bytes.Length;
         context.Request.Body = new MemoryStream(bytes);
@@ -105,7 +115,7 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         return await ExecuteAsync(context, function, headers);
     }
 
-    /// <summary>Runs the function and its IActionResult as the host would, and reads the response back.</summary>
+    /// <summary>Runs the function and its IActionResult as the host would, and reads the response back. Headers (Authorization, signatures) go on the request as given.</summary>
     private static async Task<HttpAnswer> ExecuteAsync(DefaultHttpContext context, Func<HttpRequest, Task<IActionResult>> function, IDictionary<string, string>? headers)
     {
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Request.Headers[name] = value;
@@ -116,10 +126,14 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
         return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()), context.Response.Headers);
     }
 
-    public Task<HttpAnswer> PostLaunchAsync(string json) => InvokeAsync(r => Function<LaunchFunction>().Run(r, CancellationToken.None), json);
+    public Task<HttpAnswer> PostLaunchAsync(string json, IDictionary<string, string>? headers = null) =>
+        InvokeAsync(r => Function<LaunchFunction>().Run(r, CancellationToken.None), json, headers: headers);
     public Task<HttpAnswer> PostWebhookAsync(string json, IDictionary<string, string>? headers = null) =>
         InvokeAsync(r => Function<Go1WebhookFunction>().Run(r, CancellationToken.None), json, headers: headers);
-    public Task<HttpAnswer> PostCourseAsync(string json) => InvokeAsync(r => Function<CourseFunction>().Create(r, CancellationToken.None), json);
+    public Task<HttpAnswer> PostCourseAsync(string json, IDictionary<string, string>? headers = null) =>
+        InvokeAsync(r => Function<CourseFunction>().Create(r, CancellationToken.None), json, headers: headers);
+    public Task<HttpAnswer> PutCourseAsync(string courseId, string json, IDictionary<string, string>? headers = null) =>
+        InvokeAsync(r => Function<CourseFunction>().Put(r, courseId, CancellationToken.None), json, headers: headers, method: "PUT");
 
     public Task<HttpAnswer> PostLaunchAsync(string attemptId, string email, string courseId, string platform, string launchedAt) =>
         PostLaunchAsync($$"""{"attemptId":"{{attemptId}}","email":"{{email}}","courseId":"{{courseId}}","platform":"{{platform}}","launchedAt":"{{launchedAt}}"}""");

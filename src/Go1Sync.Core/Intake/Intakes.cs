@@ -13,7 +13,12 @@ public static class LaunchIntake
     /// <summary>A launch may be stamped by a clock slightly ahead of ours; beyond this it is refused.</summary>
     public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
 
-    public static Validated<LaunchMessage> Read(JsonElement body, DateTimeOffset now)
+    /// <param name="maxAge">
+    /// Over HTTP, a launch older than this is refused (400 naming <c>launchedAt</c>): a live LMS
+    /// reports a START as it happens, and history is loaded with <c>go1sync replay</c> or a backfill,
+    /// which read without this bound.
+    /// </param>
+    public static Validated<LaunchMessage> Read(JsonElement body, DateTimeOffset now, TimeSpan? maxAge = null)
     {
         var errors = new FieldErrors();
         var attemptId = Fields.Id(body, "attemptId", errors);
@@ -26,11 +31,23 @@ public static class LaunchIntake
         var courseId = Fields.Id(body, "courseId", errors);
         var platform = ReadPlatform(body, errors);
         var launchedAt = Fields.Instant(body, "launchedAt", errors, required: true, notAfter: now + FutureTolerance);
+        if (launchedAt is { } at && maxAge is { } limit && at < now - limit)
+        {
+            errors.Add("launchedAt", $"'launchedAt' is more than {Describe(limit)} old: live launches only; load history with go1sync replay or backfill.");
+            launchedAt = null;
+        }
 
         return errors.Any || attemptId is null || email is null || courseId is null || platform is null || launchedAt is null
             ? new Validated<LaunchMessage>(null, errors)
             : new Validated<LaunchMessage>(new LaunchMessage(attemptId, email, courseId, platform.Value, launchedAt.Value), errors);
     }
+
+    private static string Describe(TimeSpan age) =>
+        age.Ticks % TimeSpan.TicksPerDay == 0 ? Plural((long)age.TotalDays, "day")
+        : age.Ticks % TimeSpan.TicksPerHour == 0 ? Plural((long)age.TotalHours, "hour")
+        : age.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Plural(long count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
 
     private static Platform? ReadPlatform(JsonElement body, FieldErrors errors)
     {

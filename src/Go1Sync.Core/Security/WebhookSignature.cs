@@ -10,7 +10,9 @@ public enum SignatureCheck { Valid, Missing, Malformed, Stale, Future, Mismatch 
 /// Go1's webhook signature: header <c>Go1-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</c>, where v1 is
 /// HMAC-SHA256 keyed with the webhook secret over <c>"{t}.{raw body}"</c>. Unlike Go1's reference
 /// verifier we compare in constant time, bound the timestamp in both directions, and accept any
-/// of several v1 values and several secrets (rotation without downtime).
+/// of several v1 values and several secrets (rotation without downtime). LMS launches are signed the
+/// same way under <see cref="LaunchSignature.HeaderName"/> with their own secrets, and checked by
+/// this same verifier.
 /// </summary>
 public static class WebhookSignature
 {
@@ -73,4 +75,13 @@ public static class WebhookSignature
         body.CopyTo(signed.AsSpan(prefix.Length));
         return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
     }
+}
+
+/// <summary>
+/// LMS launches: header <c>Lms-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</c>, HMAC-SHA256 keyed
+/// with a launch secret over <c>"{t}.{raw body}"</c>, exactly as <see cref="WebhookSignature"/>.
+/// </summary>
+public static class LaunchSignature
+{
+    public const string HeaderName = "Lms-Signature";
 }

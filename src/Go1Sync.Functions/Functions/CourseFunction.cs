@@ -2,6 +2,7 @@ using Azure;
 using Go1Sync.Core.Intake;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Http;
+using Go1Sync.Infrastructure.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,22 +10,28 @@ using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 
-/// <summary>The course catalogue: theoretical durations that cap time spent. Written straight to its table.</summary>
-public sealed class CourseFunction(ICourseCatalogue catalogue, TimeProvider time, ILogger<CourseFunction> logger)
+/// <summary>
+/// The course catalogue: theoretical durations that cap time spent. Written straight to its table.
+/// Operators' writes (app role Operations.Admin): Go1 supplies durations itself (the enricher keeps
+/// them), so a write here corrects the cap of every attempt on the course, which is an audited
+/// person's decision, not something the LMS's launch secret should be able to do.
+/// </summary>
+public sealed class CourseFunction(ICourseCatalogue catalogue, CallerAuthorizer authorizer, TimeProvider time, ILogger<CourseFunction> logger)
 {
     [Function("CreateCourse")]
     public Task<IActionResult> Create(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "courses")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "courses")] HttpRequest request,
         CancellationToken cancellationToken) => SaveAsync(request, null, cancellationToken);
 
     [Function("PutCourse")]
     public Task<IActionResult> Put(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "courses/{courseId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "courses/{courseId}")] HttpRequest request,
         string courseId,
         CancellationToken cancellationToken) => SaveAsync(request, courseId, cancellationToken);
 
     private async Task<IActionResult> SaveAsync(HttpRequest request, string? routeCourseId, CancellationToken cancellationToken)
     {
+        if (await authorizer.RefuseAsync(request, AppRoles.OperationsAdmin, cancellationToken) is { } refusal) return refusal;
         var body = await HttpIntake.ReadAsync(request, cancellationToken);
         if (body.Error is not null) return body.Error;
         var json = HttpIntake.ParseObject(body.Bytes);

@@ -26,18 +26,11 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
         var body = await HttpIntake.ReadAsync(request, cancellationToken);
         if (body.Error is not null) return await RefuseAsync(body.Error, "unchecked", now, cancellationToken);
 
-        var signature = "unsigned";
-        var secrets = options.Value.ActiveSecrets;
-        if (secrets.Count > 0)
+        var (signature, check, refusal) = RequestSignature.Check(request, WebhookSignature.HeaderName, body.Bytes, options.Value.ActiveSecrets, now, TimeSpan.FromSeconds(options.Value.ToleranceSeconds));
+        if (refusal is not null)
         {
-            var check = WebhookSignature.Verify(request.Headers[WebhookSignature.HeaderName], body.Bytes, secrets, now, TimeSpan.FromSeconds(options.Value.ToleranceSeconds));
-            signature = check.ToString().ToLowerInvariant();
-            if (check != SignatureCheck.Valid)
-            {
-                logger.LogWarning("Refused a webhook delivery: signature {SignatureCheck}", check);
-                return await RefuseAsync(JsonResponse.Problem(401, "Invalid signature", $"The {WebhookSignature.HeaderName} header is {Describe(check)}; nothing was queued.",
-                    new Dictionary<string, string[]> { [WebhookSignature.HeaderName] = [Describe(check)] }), signature, now, cancellationToken);
-            }
+            logger.LogWarning("Refused a webhook delivery: signature {SignatureCheck}", check);
+            return await RefuseAsync(refusal, signature, now, cancellationToken);
         }
 
         var json = HttpIntake.ParseObject(body.Bytes);
@@ -72,13 +65,4 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
             HttpIntake.StatusOf(refusal), Detail: HttpIntake.FieldsOf(refusal)), cancellationToken);
         return refusal;
     }
-
-    private static string Describe(SignatureCheck check) => check switch
-    {
-        SignatureCheck.Missing => "missing",
-        SignatureCheck.Malformed => "malformed (expected t=<unix seconds>,v1=<hex>)",
-        SignatureCheck.Stale => "too old",
-        SignatureCheck.Future => "dated in the future",
-        _ => "not signed with a configured secret",
-    };
 }

@@ -1,6 +1,7 @@
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Http;
+using Go1Sync.Infrastructure.Security;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,17 +10,19 @@ using Microsoft.Azure.Functions.Worker;
 namespace Go1Sync.Functions.Functions;
 
 /// <summary>
-/// Operators' endpoints (master key only): messages that did not apply, and their replay.
-/// Routes live under /api/ops because /admin is reserved by the Functions host.
+/// Operators' endpoints: messages that did not apply, and their replay. Operators present an Entra ID
+/// token with the app role Operations.Admin (<see cref="CallerAuthorizer"/>); the master key no longer
+/// opens them. Routes live under /api/ops because /admin is reserved by the Functions host.
 /// </summary>
-public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, TimeProvider time)
+public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, CallerAuthorizer authorizer, TimeProvider time)
 {
     /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner email (hashed for the look-up).</summary>
     [Function("ListDeliveries")]
     public async Task<IActionResult> ListDeliveries(
-        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "ops/deliveries")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/deliveries")] HttpRequest request,
         CancellationToken cancellationToken)
     {
+        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
         var sinceText = request.Query["since"].FirstOrDefault();
         var since = time.GetUtcNow().AddDays(-1);
         if (sinceText is not null && !DateTimeOffset.TryParse(sinceText, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since))
@@ -35,25 +38,28 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
 
     [Function("ListPoison")]
     public async Task<IActionResult> ListPoison(
-        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "ops/poison")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/poison")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        new JsonResponse(200, await operations.ListPoisonAsync(MaxMessages, cancellationToken));
+        await Refuse(request, cancellationToken) ?? new JsonResponse(200, await operations.ListPoisonAsync(MaxMessages, cancellationToken));
 
     [Function("ReplayPoison")]
     public async Task<IActionResult> ReplayPoison(
-        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "ops/poison/replay")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/poison/replay")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        new JsonResponse(200, new { replayed = await operations.ReplayPoisonAsync(request.Query["id"].FirstOrDefault(), MaxMessages, cancellationToken) });
+        await Refuse(request, cancellationToken) ?? new JsonResponse(200, new { replayed = await operations.ReplayPoisonAsync(request.Query["id"].FirstOrDefault(), MaxMessages, cancellationToken) });
 
     [Function("ListParked")]
     public async Task<IActionResult> ListParked(
-        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "ops/parked")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/parked")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        new JsonResponse(200, await operations.ListParkedAsync(request.Query["category"].FirstOrDefault(), cancellationToken));
+        await Refuse(request, cancellationToken) ?? new JsonResponse(200, await operations.ListParkedAsync(request.Query["category"].FirstOrDefault(), cancellationToken));
 
     [Function("ReplayParked")]
     public async Task<IActionResult> ReplayParked(
-        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "ops/parked/replay")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/parked/replay")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        new JsonResponse(200, new { replayed = await operations.ReplayParkedAsync(request.Query["category"].FirstOrDefault(), request.Query["id"].FirstOrDefault(), cancellationToken) });
+        await Refuse(request, cancellationToken) ?? new JsonResponse(200, new { replayed = await operations.ReplayParkedAsync(request.Query["category"].FirstOrDefault(), request.Query["id"].FirstOrDefault(), cancellationToken) });
+
+    private Task<IActionResult?> Refuse(HttpRequest request, CancellationToken cancellationToken) =>
+        authorizer.RefuseAsync(request, AppRoles.OperationsAdmin, cancellationToken);
 }

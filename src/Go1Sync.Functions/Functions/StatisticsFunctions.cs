@@ -4,6 +4,7 @@ using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Http;
+using Go1Sync.Infrastructure.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
@@ -11,15 +12,19 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Go1Sync.Functions.Functions;
 
-/// <summary>The statistics the way the LMS's own stats API gives them: pages of 500 with a Link header, a summary, CSV.</summary>
-public sealed class StatisticsFunctions(CourseStatistics statistics, TimeProvider time)
+/// <summary>
+/// The statistics the way the LMS's own stats API gives them: pages of 500 with a Link header, a summary, CSV.
+/// Readers present an Entra ID token with the app role Statistics.Read (<see cref="CallerAuthorizer"/>).
+/// </summary>
+public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAuthorizer authorizer, TimeProvider time)
 {
     [Function("CourseAttempts")]
     public async Task<IActionResult> CourseAttempts(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "courses/{courseId}/attempts")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/attempts")] HttpRequest request,
         string courseId,
         CancellationToken cancellationToken)
     {
+        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
         var errors = new FieldErrors();
         var range = new AttemptRange(Instant(request, "from", errors), Instant(request, "to", errors));
         var status = Status(request, errors);
@@ -45,10 +50,11 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, TimeProvide
 
     [Function("CourseSummary")]
     public async Task<IActionResult> CourseSummary(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
         string courseId,
         CancellationToken cancellationToken)
     {
+        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
         var (_, summary) = await statistics.CourseAsync(courseId, time.GetUtcNow(), cancellationToken);
         return new JsonResponse(200, summary);
     }
@@ -56,10 +62,11 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, TimeProvide
     /// <summary>The path takes the email or, better, its SHA-256 hash, which keeps the email out of request logs.</summary>
     [Function("LearnerAttempts")]
     public async Task<IActionResult> LearnerAttempts(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "learners/{email}/attempts")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{email}/attempts")] HttpRequest request,
         string email,
         CancellationToken cancellationToken)
     {
+        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
         var decoded = Uri.UnescapeDataString(email).Trim();
         if (!LearnerEmail.IsHash(decoded) && !LearnerEmail.IsValid(decoded))
             return JsonResponse.Problem(400, "Invalid learner", "The path must hold an email address or its SHA-256 hash (64 lower-case hex digits).",
