@@ -23,14 +23,12 @@ public sealed class Azurite : IAsyncDisposable
     {
         _location = location;
         _skipApiVersionCheck = skipApiVersionCheck;
-        BlobPort = FreePort();
-        QueuePort = FreePort();
-        TablePort = FreePort();
+        (BlobPort, QueuePort, TablePort) = FreePorts();
     }
 
-    public int BlobPort { get; }
-    public int QueuePort { get; }
-    public int TablePort { get; }
+    public int BlobPort { get; private set; }
+    public int QueuePort { get; private set; }
+    public int TablePort { get; private set; }
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
@@ -53,7 +51,29 @@ public sealed class Azurite : IAsyncDisposable
         return azurite;
     }
 
+    /// <summary>
+    /// Starts Azurite; when another process took one of its ports between their choice and Azurite's
+    /// bind (EADDRINUSE: tests and Azurites start in parallel), it tries again on new ports.
+    /// </summary>
     public async Task StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                return;
+            }
+            catch (PortTakenException) when (attempt < 5 && _location is null)
+            {
+                (BlobPort, QueuePort, TablePort) = FreePorts();
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
+
+    private async Task StartOnceAsync()
     {
         var executable = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(executable))
@@ -79,7 +99,21 @@ public sealed class Azurite : IAsyncDisposable
             while (!await AcceptsAsync(port))
             {
                 if (_process.HasExited || DateTime.UtcNow > deadline)
-                    throw new InvalidOperationException($"Azurite did not listen on port {port}. Its output:\n{string.Join('\n', _output)}");
+                {
+                    // Once exited, WaitForExit also waits for the output streams to be read to their end.
+                    if (_process.HasExited) _process.WaitForExit();
+                    string output;
+                    lock (_output) output = string.Join('\n', _output);
+                    var message = $"Azurite did not listen on port {port}. Its output:\n{output}";
+                    if (_process.HasExited && output.Contains("EADDRINUSE", StringComparison.Ordinal))
+                    {
+                        _process.Dispose();
+                        _process = null;
+                        lock (_output) _output.Clear();
+                        throw new PortTakenException(message);
+                    }
+                    throw new InvalidOperationException(message);
+                }
                 await Task.Delay(100);
             }
         }
@@ -179,11 +213,20 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Three distinct free ports: all three listeners are held at once, so the system cannot hand out one twice.</summary>
+    private static (int Blob, int Queue, int Table) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
     }
 
     private static async Task<bool> AcceptsAsync(int port)
