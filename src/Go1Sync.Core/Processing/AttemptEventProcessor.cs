@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
+using Go1Sync.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Core.Processing;
@@ -46,7 +47,8 @@ public sealed class AttemptEventProcessor(
         {
             var (outcome, kind, read) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
             envelope = read;
-            var tags = new KeyValuePair<string, object?>[] { new("kind", kind), new("outcome", outcome.Kind.ToString()) };
+            // Only known kinds become metric tags: a forged kind must not mint new time series.
+            var tags = new KeyValuePair<string, object?>[] { new("kind", kind is EventKinds.Launch or EventKinds.Completion ? kind : "unknown"), new("outcome", outcome.Kind.ToString()) };
             metrics.Processed.Add(1, tags);
             metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
@@ -73,7 +75,7 @@ public sealed class AttemptEventProcessor(
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
             // The original failure is what the queue must see; this one is reported beside it.
-            logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", envelope.Id);
+            logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", LogValue.Of(envelope.Id));
         }
     }
 
@@ -116,7 +118,7 @@ public sealed class AttemptEventProcessor(
         if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
             return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = envelope.Id, ["EventKind"] = envelope.Kind });
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["EventId"] = LogValue.Of(envelope.Id), ["EventKind"] = LogValue.Of(envelope.Kind) });
         return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
     }
 
@@ -128,7 +130,7 @@ public sealed class AttemptEventProcessor(
                 var (launch, launchError) = Read<LaunchMessage>(envelope);
                 if (launch is null)
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
-                using (logger.BeginScope(new Dictionary<string, object> { ["AttemptId"] = launch.AttemptId }))
+                using (logger.BeginScope(new Dictionary<string, object?> { ["AttemptId"] = LogValue.Of(launch.AttemptId) }))
                 {
                     return await ApplyAsync(envelope, body, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, launch.AttemptId, null, cancellationToken).ConfigureAwait(false);
                 }
@@ -137,13 +139,13 @@ public sealed class AttemptEventProcessor(
                 var (message, completionError) = Read<CompletionMessage>(envelope);
                 if (message is null)
                     return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {completionError}", cancellationToken).ConfigureAwait(false);
-                using (logger.BeginScope(new Dictionary<string, object> { ["EnrolmentId"] = message.EnrolmentId }))
+                using (logger.BeginScope(new Dictionary<string, object?> { ["EnrolmentId"] = LogValue.Of(message.EnrolmentId) }))
                 {
                     return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
                 }
 
             default:
-                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{envelope.Kind}'", cancellationToken).ConfigureAwait(false);
+                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{LogValue.Of(envelope.Kind)}'", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -153,7 +155,7 @@ public sealed class AttemptEventProcessor(
         switch (enrichment)
         {
             case Enrichment.NoEffect noEffect:
-                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", message.EnrolmentId, noEffect.Reason);
+                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", LogValue.Of(message.EnrolmentId), LogValue.Of(noEffect.Reason));
                 return ProcessingOutcome.NoEffect(noEffect.Reason);
             case Enrichment.Unmatched unmatched:
                 return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unmatched.Reason, cancellationToken).ConfigureAwait(false);
@@ -202,7 +204,7 @@ public sealed class AttemptEventProcessor(
                 if (stored is not null)
                     await ConvergeAsync(key, before, stored.ETag, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
-                    LearnerEmail.Mask(email), courseId, enrolmentId);
+                    LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(enrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
@@ -215,14 +217,14 @@ public sealed class AttemptEventProcessor(
                 var unchanged = before.ToHashSet();
                 var changed = after.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
-                    envelope.Kind, LearnerEmail.Mask(email), courseId, changed, conflicts, enrolmentId);
+                    LogValue.Of(envelope.Kind), LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(changed), conflicts, LogValue.Of(enrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
             metrics.Conflicts.Add(1);
             if (conflicts >= options.MaxConflictRetries)
                 throw new ConcurrencyExhaustedException(
-                    $"Event {envelope.Id} lost the write race {conflicts + 1} times on course {courseId}; the queue will retry it.");
+                    $"Event {LogValue.Of(envelope.Id)} lost the write race {conflicts + 1} times on course {LogValue.Of(courseId)}; the queue will retry it.");
 
             // Spread the retries of concurrent writers so they do not collide again in lockstep.
             var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
@@ -248,7 +250,7 @@ public sealed class AttemptEventProcessor(
             written = latest;
             writtenETag = current.ETag;
         }
-        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", key.CourseKey, MaxConvergenceRounds);
+        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", LogValue.Of(key.CourseKey), MaxConvergenceRounds);
     }
 
     private const int MaxConvergenceRounds = 5;
@@ -256,7 +258,7 @@ public sealed class AttemptEventProcessor(
     private async Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken)
     {
         await parked.ParkAsync(new ParkedMessage(category, messageId, reason, body, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", messageId, category, reason);
+        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", LogValue.Of(messageId), category, LogValue.Of(reason));
         return ProcessingOutcome.Parked(reason);
     }
 
