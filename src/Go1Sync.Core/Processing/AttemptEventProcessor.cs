@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Intake;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Security;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,9 @@ public sealed class ConcurrencyExhaustedException(string message) : Exception(me
 /// Applies one queued event: read the aggregate, apply the rules, write it back only if nobody
 /// else did in between (re-read and re-apply otherwise), then bring the projections in line.
 /// Transient failures throw so that the queue retries; messages that can never apply are parked.
+/// A queued message is trusted no more than a request: its envelope and payload are validated
+/// again with intake's own readers (<see cref="LaunchIntake"/>, <see cref="CompletionMessageIntake"/>),
+/// and one that breaks a rule is parked as invalid with the rule it breaks.
 /// </summary>
 public sealed class AttemptEventProcessor(
     IAttemptStore store,
@@ -115,30 +119,44 @@ public sealed class AttemptEventProcessor(
         if (string.IsNullOrWhiteSpace(envelope.Id) || string.IsNullOrWhiteSpace(envelope.Kind) || envelope.Payload.ValueKind != JsonValueKind.Object)
             return (await ParkAsync(ParkCategories.Invalid, messageId, body, "the envelope lacks its id, kind or payload object", cancellationToken).ConfigureAwait(false), "unknown", null);
 
+        // The id keys the parked row and the delivery record; a forged one is parked under the queue's own id.
+        if (envelope.Id.Length > MaxEnvelopeIdLength || envelope.Id.Any(char.IsControl))
+            return (await ParkAsync(ParkCategories.Invalid, messageId, body, $"the envelope id must be at most {MaxEnvelopeIdLength} characters without control characters", cancellationToken).ConfigureAwait(false), "unknown", null);
+
+        // Intake stamps receivedAt with its clock; a message from the future (or from before 2000) was not written by it.
+        var now = time.GetUtcNow();
+        if (envelope.ReceivedAt.Year < 2000 || envelope.ReceivedAt > now + LaunchIntake.FutureTolerance)
+            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, "the envelope's receivedAt is not an instant intake could have stamped (before 2000 or in the future)", cancellationToken).ConfigureAwait(false), "unknown", null);
+
         if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
             return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
 
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["EventId"] = LogValue.Of(envelope.Id), ["EventKind"] = LogValue.Of(envelope.Kind) });
-        return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
+        return (await DispatchAsync(envelope, body, now, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
     }
 
-    private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, CancellationToken cancellationToken)
+    /// <summary>Longer than any id intake builds (a prefix, a 128-character id and an instant).</summary>
+    private const int MaxEnvelopeIdLength = 256;
+
+    private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, DateTimeOffset now, CancellationToken cancellationToken)
     {
         switch (envelope.Kind)
         {
             case EventKinds.Launch:
-                var (launch, launchError) = Read<LaunchMessage>(envelope);
-                if (launch is null)
-                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
+                var read = LaunchIntake.Read(envelope.Payload, now);
+                if (!read.IsValid)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {Describe(read.Errors)}", cancellationToken).ConfigureAwait(false);
+                var launch = read.Value!;
                 using (logger.BeginScope(new Dictionary<string, object?> { ["AttemptId"] = LogValue.Of(launch.AttemptId) }))
                 {
                     return await ApplyAsync(envelope, body, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, launch.AttemptId, null, cancellationToken).ConfigureAwait(false);
                 }
 
             case EventKinds.Completion:
-                var (message, completionError) = Read<CompletionMessage>(envelope);
-                if (message is null)
-                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {completionError}", cancellationToken).ConfigureAwait(false);
+                var completionRead = CompletionMessageIntake.Read(envelope.Payload, now);
+                if (!completionRead.IsValid)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {Describe(completionRead.Errors)}", cancellationToken).ConfigureAwait(false);
+                var message = completionRead.Value!;
                 using (logger.BeginScope(new Dictionary<string, object?> { ["EnrolmentId"] = LogValue.Of(message.EnrolmentId) }))
                 {
                     return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
@@ -262,17 +280,7 @@ public sealed class AttemptEventProcessor(
         return ProcessingOutcome.Parked(reason);
     }
 
-    private static (T? Value, string? Error) Read<T>(EventEnvelope envelope) where T : class
-    {
-        try
-        {
-            var value = envelope.Payload.Deserialize<T>(Json.Options);
-            return value is null ? (null, "the payload is JSON null") : (value, null);
-        }
-        catch (JsonException ex)
-        {
-            // Not swallowed: the reason travels to the parked row an operator reads.
-            return (null, ex.Message);
-        }
-    }
+    /// <summary>The rules a payload breaks, as intake words them: field names, never values, so the reason is safe to log.</summary>
+    private static string Describe(FieldErrors errors) =>
+        string.Join(" ", errors.ToDictionary().OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => e.Value));
 }
