@@ -9,7 +9,7 @@ namespace Go1Sync.IntegrationTests;
 public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     private const string Secret = "current-secret-0123456789";
-    private const string RotatedSecret = "next-secret-9876543210";
+    private const string RotatedSecret = "next-secret-9876543210-rotated";
     private const string Body = """{"id":"evt-sig","event_type":"enrollment.complete","data":{"id":"555","lo_id":"77","email":"sig@example.com","end_date":"2025-01-01T10:00:00Z","pass":true}}""";
 
     private Task<Go1SyncTestHost> SignedHostAsync() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
@@ -103,6 +103,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds")]
     [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
     [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
+    [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse")]
     public async Task InvalidSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));

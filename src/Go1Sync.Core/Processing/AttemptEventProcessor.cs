@@ -211,6 +211,9 @@ public sealed class AttemptEventProcessor(
 
             var before = rules.Fold(history);
             var acceptance = accept(history);
+            var after = acceptance.IsNew ? rules.Fold(acceptance.History) : before;
+            if (acceptance.IsNew && BeyondTheCap(before, after, history, acceptance.History) is { } beyond)
+                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, beyond, cancellationToken).ConfigureAwait(false) with { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
 
             if (!acceptance.IsNew)
             {
@@ -229,7 +232,6 @@ public sealed class AttemptEventProcessor(
             var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
             if (etag is not null)
             {
-                var after = rules.Fold(acceptance.History);
                 await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
                 await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
                 var unchanged = before.ToHashSet();
@@ -248,6 +250,21 @@ public sealed class AttemptEventProcessor(
             var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
             await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Why an event may not grow a history any further (<see cref="ProcessingOptions.MaxAttemptsPerLearnerCourse"/>),
+    /// or null. Only an event that adds an attempt (or a completion) is held back: one that completes or
+    /// continues an attempt the learner has still applies, even to a history above a since lowered cap.
+    /// </summary>
+    private string? BeyondTheCap(IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, LearnerCourseHistory was, LearnerCourseHistory next)
+    {
+        var cap = options.MaxAttemptsPerLearnerCourse;
+        if (after.Count > cap && after.Count > before.Count)
+            return $"the learner already has {before.Count} attempts on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
+        if (next.Completions.Length > cap && next.Completions.Length > was.Completions.Length)
+            return $"the learner already has {was.Completions.Length} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
+        return null;
     }
 
     /// <summary>
