@@ -313,6 +313,30 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         Assert.All(parked.Values, p => Assert.Contains("3", p.Reason, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AttemptsRowInflatingBeyondTheDecompressionBound_IsRefusedWithAClearError_NotInflated()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var course = Unique("course");
+        var key = LearnerCourseKey.For("bomb@example.com", course);
+        // A valid history padded to 20 MiB of JSON: about 20 KiB once gzipped, one chunk.
+        var json = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"email":"bomb@example.com","courseId":"{{course}}","launches":[],"completions":[],"padding":"{{new string('a', 20 * 1024 * 1024)}}"}""");
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            gzip.Write(json);
+        Assert.True(compressed.Length < 64 * 1024, $"the padded history is {compressed.Length} bytes compressed");
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)
+        {
+            ["Email"] = "bomb@example.com", ["CourseId"] = course, ["Format"] = TableAttemptStore.Format, ["Chunks"] = 1, ["D00"] = compressed.ToArray(),
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => host.Get<IAttemptStore>().GetAsync(key, CancellationToken.None));
+
+        Assert.Contains("16 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains(key.CourseKey, error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<IEnumerable<TableEntity>> OpenIndexRowsFor(Go1SyncTestHost host, string course) =>
         (await host.OpenIndexRowsAsync()).Where(r => r.GetString("CourseId") == course);
 
