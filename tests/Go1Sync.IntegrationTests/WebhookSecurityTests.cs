@@ -110,6 +110,24 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
         Assert.Contains(named, error.Message);
     }
 
+    [Theory]
+    [InlineData("Webhook:Secrets:0", "Webhook__Secrets__0")]
+    [InlineData("Webhook:Secrets:1", "Webhook__Secrets__1")]
+    public async Task WebhookSecret_ShorterThan24Characters_FailsAtStartNamingTheSetting(string key, string named)
+    {
+        const string short23 = "only-23-characters-long";
+        Assert.Equal(23, short23.Length);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        {
+            s["Webhook:AllowUnsigned"] = "false";
+            s["Webhook:Secrets:0"] = Secret;
+            s[key] = short23;
+        }));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("24", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(short23, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnparsableSetting_FailsAtStartWithAMessageNamingIt()
     {
