@@ -125,6 +125,11 @@ param processingMaxConflictRetries int = 10
 @description('Processing__OnlyKnownLearners: process events only for learners already known to the app.')
 param processingOnlyKnownLearners bool = false
 
+@description('Processing__MaxAttemptsPerLearnerCourse: most attempts (and completions) of one learner on one course; an event beyond it is parked with its reason.')
+@minValue(1)
+@maxValue(5000)
+param processingMaxAttemptsPerLearnerCourse int = 1000
+
 @description('Webhook__ToleranceSeconds: maximum age (and clock skew) of a signed webhook delivery, in seconds.')
 @minValue(1)
 @maxValue(3600)
@@ -398,6 +403,7 @@ var appSettings = [
   { name: 'Cutovers__MobileLaunch', value: cutoverMobileLaunch }
   { name: 'Processing__MaxConflictRetries', value: string(processingMaxConflictRetries) }
   { name: 'Processing__OnlyKnownLearners', value: processingOnlyKnownLearners ? 'true' : 'false' }
+  { name: 'Processing__MaxAttemptsPerLearnerCourse', value: string(processingMaxAttemptsPerLearnerCourse) }
   { name: 'Webhook__Secrets__0', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.keyVaultReferenceUris.webhook0})' }
   { name: 'Webhook__ToleranceSeconds', value: string(webhookToleranceSeconds) }
   { name: 'Webhook__AllowUnsigned', value: 'false' } // never accept unsigned deliveries in Azure

@@ -13,7 +13,7 @@ public sealed class CompletionEnricherTests
 
     private CompletionEnricher Enricher(bool withGo1 = true) => new(_catalogue, _time, withGo1 ? _go1 : null);
 
-    private static CompletionMessage FullPayload(int? durationMinutes = 300) => new()
+    private static CompletionMessage FullPayload() => new()
     {
         EnrolmentId = "enr-1",
         Source = "webhook",
@@ -25,12 +25,13 @@ public sealed class CompletionEnricherTests
         Score = 88,
         StartedAt = At.Cet(12, 22, 9),
         CompletedAt = At.Cet(12, 22, 13, 30),
-        DurationMinutes = durationMinutes,
     };
 
     [Fact]
-    public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1OrCatalogueCall()
+    public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1Call_AndTheDurationComesFromTheCatalogue()
     {
+        _catalogue.Courses["lo-1"] = new Course("lo-1", 300, "Course", Now);
+
         var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
 
         var ready = Assert.IsType<Enrichment.Ready>(result);
@@ -44,13 +45,15 @@ public sealed class CompletionEnricherTests
         Assert.True(c.Passed);
         Assert.Equal(88, c.Score);
         Assert.Equal(0, _go1.Calls);
-        Assert.Equal(0, _catalogue.Gets);
+        Assert.Equal(1, _catalogue.Gets);
         Assert.Empty(_catalogue.Upserts);
     }
 
     [Fact]
     public async Task CompletePayloadWithoutStatus_IsTreatedAsCompleted_WithoutAnyGo1Call()
     {
+        _catalogue.Courses["lo-1"] = new Course("lo-1", 300, "Course", Now);
+
         var result = await Enricher().EnrichAsync(FullPayload() with { Status = null }, CancellationToken.None);
 
         Assert.IsType<Enrichment.Ready>(result);
@@ -117,6 +120,21 @@ public sealed class CompletionEnricherTests
         Assert.Equal(1, _go1.EmailCalls);
     }
 
+    [Theory]
+    [InlineData("not-an-address")]
+    [InlineData("learner@example.com\r\nX-Forged: 1")]
+    [InlineData("Learner <learner@example.com>")]
+    public async Task EmailFromGo1ThatIsNotAnAddress_IsUnmatched_NeverUsedAsTheLearner(string go1Email)
+    {
+        _go1.Emails["user-1"] = go1Email;
+
+        var result = await Enricher().EnrichAsync(FullPayload() with { Email = null }, CancellationToken.None);
+
+        var unmatched = Assert.IsType<Enrichment.Unmatched>(result);
+        Assert.Contains("user-1", unmatched.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(go1Email, unmatched.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BlankEmailFromGo1_IsUnmatched()
     {
@@ -141,11 +159,11 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task DurationMissingFromThePayload_IsTakenFromTheCatalogue()
+    public async Task Duration_IsTakenFromTheCatalogue()
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 45, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
+        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
 
         var ready = Assert.IsType<Enrichment.Ready>(result);
         Assert.Equal(45, ready.DurationMinutes);
@@ -159,7 +177,7 @@ public sealed class CompletionEnricherTests
     {
         _go1.Durations["lo-1"] = 90;
 
-        var result = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
+        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
 
         var ready = Assert.IsType<Enrichment.Ready>(result);
         Assert.Equal(90, ready.DurationMinutes);
@@ -170,7 +188,7 @@ public sealed class CompletionEnricherTests
         Assert.Equal(Now, stored.UpdatedAt);
 
         // The next completion of the course finds it in the catalogue.
-        var again = await Enricher().EnrichAsync(FullPayload(durationMinutes: null) with { EnrolmentId = "enr-2" }, CancellationToken.None);
+        var again = await Enricher().EnrichAsync(FullPayload() with { EnrolmentId = "enr-2" }, CancellationToken.None);
         Assert.Equal(90, Assert.IsType<Enrichment.Ready>(again).DurationMinutes);
         Assert.Equal(1, _go1.DurationCalls);
     }
@@ -182,8 +200,8 @@ public sealed class CompletionEnricherTests
     {
         if (go1Minutes is { } m) _go1.Durations["lo-1"] = m;
 
-        var result = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
-        var again = await Enricher().EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
+        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
+        var again = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
 
         Assert.Null(Assert.IsType<Enrichment.Ready>(result).DurationMinutes);
         Assert.Null(Assert.IsType<Enrichment.Ready>(again).DurationMinutes);
@@ -195,27 +213,25 @@ public sealed class CompletionEnricherTests
     [Fact]
     public async Task DurationMissingWithoutAGo1Api_IsUnknown()
     {
-        var result = await Enricher(withGo1: false).EnrichAsync(FullPayload(durationMinutes: null), CancellationToken.None);
+        var result = await Enricher(withGo1: false).EnrichAsync(FullPayload(), CancellationToken.None);
 
         Assert.Null(Assert.IsType<Enrichment.Ready>(result).DurationMinutes);
         Assert.Equal(1, _catalogue.Gets);
     }
 
     /// <summary>
-    /// ENGINE BUG (kept failing on purpose): a non-positive duration from Go1 is treated as
-    /// unknown, but one in the payload (or in the catalogue) is passed on as is, and
-    /// AttemptRules.Accept refuses it with ArgumentOutOfRangeException, so the processor throws on
-    /// every delivery of that message (retried, never applied, never parked).
+    /// A non-positive duration (the catalogue's "Go1 gives none", or none at all) is unknown, never
+    /// passed on: AttemptRules.Accept would refuse it, and the processor would throw on every
+    /// delivery of that message.
     /// </summary>
     [Theory]
-    [InlineData(0, null)]
-    [InlineData(-15, null)]
-    [InlineData(null, 0)]
-    public async Task Ready_NeverCarriesADurationTheRulesRefuse(int? payloadMinutes, int? catalogueMinutes)
+    [InlineData(null)]
+    [InlineData(0)]
+    public async Task Ready_NeverCarriesADurationTheRulesRefuse(int? catalogueMinutes)
     {
         if (catalogueMinutes is { } m) _catalogue.Courses["lo-1"] = new Course("lo-1", m, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(durationMinutes: payloadMinutes), CancellationToken.None);
+        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
 
         var ready = Assert.IsType<Enrichment.Ready>(result);
         Assert.True(ready.DurationMinutes is null or > 0, $"Ready carries a duration of {ready.DurationMinutes} minutes");

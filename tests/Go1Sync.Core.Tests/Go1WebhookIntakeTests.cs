@@ -68,6 +68,35 @@ public sealed class Go1WebhookIntakeTests
         { "status", "[]", CompletionFields.Status },
     };
 
+    /// <summary>The processor reads every queued completion again with intake's rules: what intake queues must pass them unchanged.</summary>
+    [Theory]
+    [MemberData(nameof(MalformedOptionalFields))]
+    [InlineData("id", "\"enr-1\"", "")]
+    public void QueuedCompletion_AsTheWebhookIntakeWritesIt_PassesTheDequeueValidatorUnchanged(string field, string json, string refetched)
+    {
+        var completion = Read(With(field, JsonNode.Parse(json))).Value!.Completion!;
+        Assert.Equal(refetched.Length > 0, completion.Refetch is not null);
+        var queued = EventEnvelope.FromJson(EventEnvelope.ForCompletion(completion, "go1:evt-1", Now).ToJson());
+
+        var dequeued = CompletionMessageIntake.Read(queued.Payload, Now.AddMinutes(1));
+
+        Assert.True(dequeued.IsValid, string.Join(" ", dequeued.Errors.ToDictionary().SelectMany(e => e.Value)));
+        Assert.Equal(JsonSerializer.Serialize(completion, Json.Options), JsonSerializer.Serialize(dequeued.Value, Json.Options));
+    }
+
+    [Fact]
+    public void QueuedCompletion_AsTheReplayIntakeWritesIt_PassesTheDequeueValidatorUnchanged()
+    {
+        var line = JsonDocument.Parse("""{"type":"completion","enrolmentId":"r-1","email":"ada@example.com","courseId":"lo-1","completedAt":"2025-10-01T09:00:00Z","passed":false,"score":40,"startedAt":"2025-10-01T08:00:00Z"}""").RootElement;
+        var completion = ReplayCompletionIntake.Read(line, Now).Value!;
+        var queued = EventEnvelope.FromJson(EventEnvelope.ForCompletion(completion, "replay:completion:r-1", Now).ToJson());
+
+        var dequeued = CompletionMessageIntake.Read(queued.Payload, Now);
+
+        Assert.True(dequeued.IsValid);
+        Assert.Equal(JsonSerializer.Serialize(completion, Json.Options), JsonSerializer.Serialize(dequeued.Value, Json.Options));
+    }
+
     [Theory]
     [MemberData(nameof(MalformedOptionalFields))]
     public void MalformedOptionalField_IsLeftOutNamedAndRefetched_NotRefused(string field, string json, string refetched)

@@ -119,6 +119,99 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
         Assert.Equal(1, await host.QueueLengthAsync());
     }
 
+    private static readonly string GoodLaunchMessage =
+        """{"attemptId":"q-a","email":"queue@example.com","courseId":"q-course","platform":"web","launchedAt":"2025-06-01T08:00:00+00:00"}""";
+
+    private static readonly string GoodCompletionMessage =
+        """{"enrolmentId":"q-enr","source":"webhook","courseId":"q-course","email":"queue@example.com","status":"completed","passed":true,"score":80,"startedAt":"2025-06-01T08:00:00+00:00","completedAt":"2025-06-01T09:00:00+00:00"}""";
+
+    /// <summary>
+    /// Queue messages anyone with queue access (or an operator editing a parked message) could
+    /// write: each breaks a rule intake enforces, so the processor must refuse it too.
+    /// kind, payload, the field the parked reason must name.
+    /// </summary>
+    public static TheoryData<string, string, string> ForgedMessages() => new()
+    {
+        { "launch", ReplaceField(GoodLaunchMessage, "attemptId", "\"go1-forged\""), "attemptId" },
+        { "launch", ReplaceField(GoodLaunchMessage, "attemptId", $"\"{new string('x', 200)}\""), "attemptId" },
+        { "launch", ReplaceField(GoodLaunchMessage, "email", "\"not-an-email\""), "email" },
+        { "launch", ReplaceField(GoodLaunchMessage, "courseId", "\"q-course\\u0001\""), "courseId" },
+        { "launch", ReplaceField(GoodLaunchMessage, "launchedAt", "\"2099-01-01T00:00:00+00:00\""), "launchedAt" },
+        { "launch", ReplaceField(GoodLaunchMessage, "launchedAt", "\"1970-01-01T00:00:00+00:00\""), "launchedAt" },
+        { "completion", ReplaceField(GoodCompletionMessage, "score", "150"), "score" },
+        { "completion", ReplaceField(GoodCompletionMessage, "email", "\"someone at example.com\""), "email" },
+        { "completion", ReplaceField(GoodCompletionMessage, "enrolmentId", $"\"{new string('9', 200)}\""), "enrolmentId" },
+        { "completion", ReplaceField(GoodCompletionMessage, "startedAt", "\"2025-06-01T10:00:00+00:00\""), "completedAt" },
+        { "completion", ReplaceField(GoodCompletionMessage, "completedAt", "\"2099-01-01T00:00:00+00:00\""), "completedAt" },
+        { "completion", ReplaceField(GoodCompletionMessage, "courseId", "\"q-course\\r\\nx\""), "courseId" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForgedMessages))]
+    public async Task QueuedMessage_BreakingAnIntakeRule_IsParkedAsInvalidNamingTheField_NeverAppliedNorPoisoned(string kind, string payload, string field)
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var unique = Guid.NewGuid().ToString("N")[..8];
+        var course = "qc-" + unique;
+        var id = "forged-" + unique;
+        await host.Queue.SendMessageAsync(Envelope(kind, id, payload.Replace("q-course", course, StringComparison.Ordinal), "2025-06-01T10:00:00Z"));
+
+        var report = await host.DrainAsync();
+
+        Assert.Equal((1, 0, 0), (report.SucceededCount, report.FailedCount, report.PoisonedCount));
+        var parked = Assert.Single(await host.Get<IParkedStore>().ListAsync(ParkCategories.Invalid, CancellationToken.None), p => p.MessageId == id);
+        Assert.Contains(field, parked.Reason, StringComparison.Ordinal);
+        // No aggregate was written for the course, whatever the forged course id or learner became.
+        var rows = host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(Infrastructure.Storage.TableNames.Attempts)
+            .QueryAsync<Azure.Data.Tables.TableEntity>($"CourseId ge '{course}' and CourseId lt '{course}~'");
+        await foreach (var row in rows)
+            Assert.Fail($"the forged {kind} was applied to {row.GetString("CourseId")}");
+    }
+
+    [Fact]
+    public async Task QueuedMessage_ReceivedInTheFuture_IsParkedAsInvalid_NeverApplied()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.Queue.SendMessageAsync(Envelope("launch", "forged-received", GoodLaunchMessage.Replace("q-course", "q-course-received", StringComparison.Ordinal), "2099-01-01T00:00:00Z"));
+
+        var report = await host.DrainAsync();
+
+        Assert.Equal((1, 0, 0), (report.SucceededCount, report.FailedCount, report.PoisonedCount));
+        var parked = Assert.Single(await host.Get<IParkedStore>().ListAsync(ParkCategories.Invalid, CancellationToken.None), p => p.MessageId == "forged-received");
+        Assert.Contains("receivedAt", parked.Reason, StringComparison.Ordinal);
+        Assert.Empty(await host.StatsRowsAsync("q-course-received"));
+    }
+
+    [Fact]
+    public async Task QueuedCompletion_CarryingItsOwnDurationMinutes_IsTimedWithTheCataloguesDuration_NotTheMessages()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string course = "q-course-duration";
+        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":300}""");
+        await host.PostLaunchAsync("qd-a", "duration@example.com", course, "web", "2025-06-01T08:00:00Z");
+        await host.DrainAsync();
+        var forged = System.Text.Json.Nodes.JsonNode.Parse(GoodCompletionMessage)!.AsObject();
+        forged["courseId"] = course;
+        forged["email"] = "duration@example.com";
+        forged["completedAt"] = "2025-06-01T12:30:00+00:00";
+        forged["durationMinutes"] = 1;
+        await host.Queue.SendMessageAsync(Envelope("completion", "forged-duration", forged.ToJsonString(), "2025-06-01T12:31:00Z"));
+
+        await host.DrainAsync();
+
+        var attempt = Assert.Single(await host.AttemptsAsync("duration@example.com", course));
+        Assert.Equal((Core.Attempts.AttemptStatus.Completed, 4 * 3_600_000L + 1_800_000L), (attempt.Status, attempt.TimeSpentMs));
+    }
+
+    private static string Envelope(string kind, string id, string payloadJson, string receivedAt) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["kind"] = kind,
+        ["schemaVersion"] = EventEnvelope.CurrentSchemaVersion,
+        ["id"] = id,
+        ["receivedAt"] = receivedAt,
+        ["payload"] = System.Text.Json.Nodes.JsonNode.Parse(payloadJson),
+    }.ToJsonString();
+
     private static string ReplaceField(string json, string field, string? valueJson)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();

@@ -54,6 +54,49 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
+    public async Task HealthAnswer_WithStorageDown_NamesTheFailingCheckWithoutExceptionText_AndTheLogHasTheException()
+    {
+        var capture = new CapturingLoggerProvider();
+        var own = await Azurite.StartInMemoryAsync();
+        await using var host = await Go1SyncTestHost.StartAsync(own, s => s["AzureWebJobsStorage"] = own.ConnectionString,
+            services => services.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
+        await own.DisposeAsync();
+
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<HealthFunction>().Run(r, CancellationToken.None));
+
+        Assert.Equal(503, answer.Status);
+        var health = JsonDocument.Parse(answer.Body).RootElement;
+        Assert.Contains("storage", health.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("storage does not answer", health.GetProperty("checks").GetProperty("storage").GetProperty("description").GetString());
+        Assert.DoesNotContain("Exception", answer.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", answer.Body, StringComparison.Ordinal);
+        Assert.Contains(capture.Lines, l => l.Contains("storage", StringComparison.Ordinal) && l.Contains("Exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HealthAnswer_AfterAFailedSweep_NamesTheSweepCheckWithoutTheFailureText()
+    {
+        await using var own = await Azurite.StartInMemoryAsync();
+        await using var host = await Go1SyncTestHost.StartAsync(own, s => s["AzureWebJobsStorage"] = own.ConnectionString);
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.Go1Users).UpsertEntityAsync(new TableEntity(
+            Go1Sync.Infrastructure.Sweep.ReconciliationSweep.StatePartition, Go1Sync.Infrastructure.Sweep.ReconciliationSweep.StateRow)
+        {
+            ["LastRunAt"] = DateTimeOffset.UtcNow,
+            ["Outcome"] = "failed: InvalidOperationException: token endpoint said internal-detail-7731",
+            ["Recovered"] = 0,
+        });
+
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<HealthFunction>().Run(r, CancellationToken.None));
+
+        Assert.Equal(503, answer.Status);
+        var health = JsonDocument.Parse(answer.Body).RootElement;
+        Assert.Equal(["sweep"], health.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("the last sweep failed", health.GetProperty("checks").GetProperty("sweep").GetProperty("description").GetString());
+        Assert.DoesNotContain("internal-detail-7731", answer.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeliveryLog_AnswersWhatHappened_ForAppliedDuplicateParkedRefusedAndFailedDeliveries_WithoutEmails()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:OnlyKnownLearners"] = "true");

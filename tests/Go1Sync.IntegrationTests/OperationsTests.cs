@@ -88,7 +88,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     [Fact]
     public async Task LogsOfAFullRun_NeverContainALearnersEmailOrASecret()
     {
-        const string secret = "log-test-secret-123";
+        const string secret = "log-test-secret-0123456789";
         var capture = new CapturingLoggerProvider();
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite,
             s => { s["Webhook:AllowUnsigned"] = "false"; s["Webhook:Secrets:0"] = secret; },
@@ -126,6 +126,39 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
             foreach (var email in emails)
                 Assert.DoesNotContain(LearnerEmail.Normalize(email), line.ToLowerInvariant(), StringComparison.Ordinal);
             Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task LogLines_WithValuesFromGo1AndTheQueueHoldingCrLf_StayOneLineEach()
+    {
+        using var go1 = new Go1Api.Go1Stub();
+        go1.GivenToken();
+        go1.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/enrollments/enr-crlf").UsingGet())
+            .RespondWith(Go1Api.Go1Stub.Json(new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = "enr-crlf", ["status"] = "in-progress\r\n[Critical] FORGED by go1", ["lo_id"] = "crlf-course", ["user_account_id"] = "u-crlf",
+            }.ToJsonString()));
+        var capture = new CapturingLoggerProvider();
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => { foreach (var (k, v) in go1.Settings()) s[k] = v; },
+            services => services.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
+
+        Assert.Equal(202, (await host.PostWebhookAsync("""{"id":"evt-crlf","event_type":"enrollment.complete","data":{"id":"enr-crlf"}}""")).Status);
+        await host.Queue.SendMessageAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["kind"] = "teleport\r\n[Critical] FORGED by the queue", ["schemaVersion"] = EventEnvelope.CurrentSchemaVersion, ["id"] = "evt-crlf-kind",
+            ["receivedAt"] = "2025-08-01T08:00:00Z", ["payload"] = new System.Text.Json.Nodes.JsonObject(),
+        }.ToJsonString());
+        var report = await host.DrainAsync();
+
+        Assert.Equal(2, report.SucceededCount);
+        var lines = capture.Lines.ToList();
+        Assert.Contains(lines, l => l.Contains("[Critical] FORGED by go1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("[Critical] FORGED by the queue", StringComparison.Ordinal));
+        foreach (var line in lines)
+        {
+            Assert.DoesNotContain("\n[Critical] FORGED", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("\r[Critical] FORGED", line, StringComparison.Ordinal);
         }
     }
 }

@@ -260,7 +260,8 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         var rules = host.Rules;
         var history = LearnerCourseHistory.Empty(email, course);
         var start = DateTimeOffset.Parse("2025-01-01T00:00:00Z");
-        for (var i = 0; i < 1_000; i++)
+        // 999 stored, and the 1,000th (the default Processing__MaxAttemptsPerLearnerCourse) through the pipeline.
+        for (var i = 0; i < 999; i++)
         {
             history = rules.Accept(history, new Launch($"m-{i:0000}", email, course, Platform.Web, start.AddHours(i))).History;
             history = rules.Accept(history, new Launch($"m-{i:0000}", email, course, Platform.Web, start.AddHours(i).AddMinutes(10))).History;
@@ -275,10 +276,65 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         await host.PostLaunchAsync("m-last", email, course, "web", "2026-01-01T00:00:00Z");
         await host.DrainAsync();
         var attempts = await host.AttemptsAsync(email, course);
-        Assert.Equal(1_001, attempts.Count);
+        Assert.Equal(1_000, attempts.Count);
         Assert.Equal(500, attempts.Count(a => a.Status == AttemptStatus.Completed));
         var entity = TableAttemptStore.Write(key, (await store.GetAsync(key, CancellationToken.None))!.History);
         Assert.InRange(entity.GetInt32("Chunks")!.Value, 1, 15);
+    }
+
+    [Fact]
+    public async Task EventBeyondMaxAttemptsPerLearnerCourse_IsParkedWithItsReason_AndEventsWithinTheCapStillApply()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:MaxAttemptsPerLearnerCourse"] = "3");
+        var course = Unique("course");
+        const string email = "capped@example.com";
+        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":60}""");
+        for (var i = 1; i <= 3; i++)
+            await host.PostLaunchAsync($"cap-{i}", email, course, "web", $"2025-06-0{i}T08:00:00Z");
+        await host.DrainAsync();
+
+        // A fourth attempt, by launch or by a completion with no open attempt left, would go beyond the cap.
+        await host.PostLaunchAsync("cap-4", email, course, "web", "2025-06-04T08:00:00Z");
+        await host.PostLaunchAsync("cap-3", email, course, "web", "2025-06-05T08:00:00Z"); // a continue adds no attempt
+        for (var i = 1; i <= 3; i++)
+            await host.PostCompletionAsync($"cap-enr-{i}", email, course, $"2025-06-06T0{i}:00:00Z", passed: true);
+        var first = await host.DrainAsync(parallelism: 1);
+        await host.PostCompletionAsync("cap-enr-4", email, course, "2025-06-07T09:00:00Z", passed: true);
+        var second = await host.DrainAsync(parallelism: 1);
+
+        Assert.Equal((0, 0, 0, 0), (first.FailedCount, first.PoisonedCount, second.FailedCount, second.PoisonedCount));
+        var attempts = await host.AttemptsAsync(email, course);
+        Assert.Equal(["cap-1", "cap-2", "cap-3"], attempts.Select(a => a.AttemptId));
+        Assert.All(attempts, a => Assert.Equal(AttemptStatus.Completed, a.Status));
+        var parked = (await host.Get<IParkedStore>().ListAsync(null, CancellationToken.None))
+            .Where(p => p.Body.Contains(course, StringComparison.Ordinal)).ToDictionary(p => p.MessageId);
+        Assert.Equal(["go1:evt-cap-enr-4", "launch:cap-4:2025-06-04T08:00:00.000Z"], parked.Keys.Order(StringComparer.Ordinal));
+        Assert.All(parked.Values, p => Assert.Contains("Processing__MaxAttemptsPerLearnerCourse", p.Reason, StringComparison.Ordinal));
+        Assert.All(parked.Values, p => Assert.Contains("3", p.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AttemptsRowInflatingBeyondTheDecompressionBound_IsRefusedWithAClearError_NotInflated()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var course = Unique("course");
+        var key = LearnerCourseKey.For("bomb@example.com", course);
+        // A valid history padded to 20 MiB of JSON: about 20 KiB once gzipped, one chunk.
+        var json = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"email":"bomb@example.com","courseId":"{{course}}","launches":[],"completions":[],"padding":"{{new string('a', 20 * 1024 * 1024)}}"}""");
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            gzip.Write(json);
+        Assert.True(compressed.Length < 64 * 1024, $"the padded history is {compressed.Length} bytes compressed");
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)
+        {
+            ["Email"] = "bomb@example.com", ["CourseId"] = course, ["Format"] = TableAttemptStore.Format, ["Chunks"] = 1, ["D00"] = compressed.ToArray(),
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => host.Get<IAttemptStore>().GetAsync(key, CancellationToken.None));
+
+        Assert.Contains("16 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains(key.CourseKey, error.Message, StringComparison.Ordinal);
     }
 
     private static async Task<IEnumerable<TableEntity>> OpenIndexRowsFor(Go1SyncTestHost host, string course) =>

@@ -130,6 +130,71 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
         Assert.Equal("'=SUM(A1)", Go1Sync.Functions.Http.CsvAttemptsResult.Field("=SUM(A1)"));
     }
 
+    [Theory]
+    [InlineData('=')]
+    [InlineData('+')]
+    [InlineData('-')]
+    [InlineData('@')]
+    [InlineData('\t')]
+    [InlineData('\r')]
+    public async Task CsvExport_EveryTextColumnStartingWithAFormulaCharacter_IsDefusedWithALeadingQuoteMark(char lead)
+    {
+        var value = lead + "cmd|' /C calc'!A0";
+        var row = new Go1Sync.Core.Reporting.AttemptRow(value, value, value, value, value, value, 50, value, 70, value, value, value, 1_000, false, false);
+
+        var answer = await Go1SyncTestHost.GetAsync(_ => Task.FromResult<Microsoft.AspNetCore.Mvc.IActionResult>(
+            new Go1Sync.Functions.Http.CsvAttemptsResult(Rows(row), "defused.csv")));
+
+        var records = ParseCsv(answer.Body);
+        var header = records[0];
+        var cells = records[1];
+        Assert.Equal(header.Count, cells.Count);
+        string[] numeric = ["progress", "score", "timeSpentMs", "legacyClosed", "durationUnknown"];
+        foreach (var (column, cell) in header.Zip(cells))
+        {
+            if (numeric.Contains(column)) continue;
+            Assert.True(cell == "'" + value, $"column {column} holds {cell.Replace("\t", "\\t", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal)}");
+        }
+    }
+
+    private static async IAsyncEnumerable<Go1Sync.Core.Reporting.AttemptRow> Rows(params Go1Sync.Core.Reporting.AttemptRow[] rows)
+    {
+        foreach (var row in rows)
+        {
+            await Task.Yield();
+            yield return row;
+        }
+    }
+
+    /// <summary>RFC 4180, enough to read back what the export writes: quoted fields may hold separators, quotes and line breaks.</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var records = new List<List<string>>();
+        var record = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n' || (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n'))
+            {
+                if (c == '\r') i++;
+                record.Add(field.ToString()); field.Clear();
+                records.Add(record); record = [];
+            }
+            else field.Append(c);
+        }
+        return records;
+    }
+
     [Fact]
     public async Task CourseSummary_CountsAttemptsLearnersOutcomesAndRates()
     {

@@ -9,7 +9,7 @@ namespace Go1Sync.IntegrationTests;
 public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     private const string Secret = "current-secret-0123456789";
-    private const string RotatedSecret = "next-secret-9876543210";
+    private const string RotatedSecret = "next-secret-9876543210-rotated";
     private const string Body = """{"id":"evt-sig","event_type":"enrollment.complete","data":{"id":"555","lo_id":"77","email":"sig@example.com","end_date":"2025-01-01T10:00:00Z","pass":true}}""";
 
     private Task<Go1SyncTestHost> SignedHostAsync() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
@@ -103,10 +103,29 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds")]
     [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
     [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
+    [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse")]
     public async Task InvalidSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
         Assert.Contains(named, error.Message);
+    }
+
+    [Theory]
+    [InlineData("Webhook:Secrets:0", "Webhook__Secrets__0")]
+    [InlineData("Webhook:Secrets:1", "Webhook__Secrets__1")]
+    public async Task WebhookSecret_ShorterThan24Characters_FailsAtStartNamingTheSetting(string key, string named)
+    {
+        const string short23 = "only-23-characters-long";
+        Assert.Equal(23, short23.Length);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        {
+            s["Webhook:AllowUnsigned"] = "false";
+            s["Webhook:Secrets:0"] = Secret;
+            s[key] = short23;
+        }));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("24", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(short23, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

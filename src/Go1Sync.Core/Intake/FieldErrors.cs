@@ -52,6 +52,11 @@ internal static partial class Fields
             if (required) errors.Add(name, $"'{name}' is required.");
             return null;
         }
+        return IdValue(value, name, errors);
+    }
+
+    private static string? IdValue(JsonElement value, string name, FieldErrors errors)
+    {
         string? text = value.ValueKind switch
         {
             JsonValueKind.String => value.GetString(),
@@ -130,6 +135,22 @@ internal static partial class Fields
         }
         if (number < min || number > max) { errors.Add(name, $"'{name}' must be between {min} and {max}."); return null; }
         return (int)number;
+    }
+
+    /// <summary>An optional array of ids (e.g. field names), each read as <see cref="Id"/> reads one.</summary>
+    public static IReadOnlyList<string>? IdList(JsonElement obj, string name, int maxCount, FieldErrors errors)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Array) { errors.Add(name, $"'{name}' must be an array of strings."); return null; }
+        if (value.GetArrayLength() > maxCount) { errors.Add(name, $"'{name}' must hold at most {maxCount} values."); return null; }
+        var ids = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String) { errors.Add(name, $"'{name}' must be an array of strings."); return null; }
+            if (IdValue(item, name, errors) is not { } id) return null;
+            ids.Add(id);
+        }
+        return ids;
     }
 
     public static bool? Boolean(JsonElement obj, string name, FieldErrors errors, bool required)

@@ -234,34 +234,66 @@ public static class Go1WebhookIntake
     }
 }
 
-/// <summary>A completion as operators write it in a replay file (the CLI's JSON Lines format).</summary>
-public static class ReplayCompletionIntake
+/// <summary>
+/// A completion in the shape the queue carries it (<see cref="CompletionMessage"/>'s JSON), read
+/// with the same field rules as every intake. The processor reads every queued completion with it,
+/// whoever wrote the message (webhook, sweep, reconciliation, replay, or someone with queue
+/// access), so a message is never trusted more than a request. Fields only our own code may set
+/// are not read: a course's duration comes from the catalogue or Go1, never from a message.
+/// </summary>
+public static class CompletionMessageIntake
 {
-    public static Validated<CompletionMessage> Read(JsonElement body, DateTimeOffset now)
+    /// <summary>More names than <see cref="CompletionFields"/> has, with room for a later release's.</summary>
+    public const int MaxRefetchFields = 16;
+
+    /// <summary>A queued completion: only the enrolment id and its source are required, Go1 supplies the rest.</summary>
+    public static Validated<CompletionMessage> Read(JsonElement payload, DateTimeOffset now) => Read(payload, now, replayLine: false);
+
+    /// <param name="replayLine">
+    /// A replay file's line: the same fields, but the learner, course, completion date and pass flag
+    /// are required (there is no Go1 to ask), and the source and status are the replay's own.
+    /// </param>
+    internal static Validated<CompletionMessage> Read(JsonElement body, DateTimeOffset now, bool replayLine)
     {
         var errors = new FieldErrors();
+        var notAfter = now + LaunchIntake.FutureTolerance;
         var enrolmentId = Fields.Id(body, "enrolmentId", errors);
-        var email = Fields.Email(body, "email", errors);
-        var courseId = Fields.Id(body, "courseId", errors);
-        var completedAt = Fields.Instant(body, "completedAt", errors, required: true, notAfter: now + LaunchIntake.FutureTolerance);
-        var passed = Fields.Boolean(body, "passed", errors, required: true);
+        var source = replayLine ? "replay" : Fields.Id(body, "source", errors);
+        var go1EventId = replayLine ? null : Fields.Id(body, "go1EventId", errors, required: false);
+        var email = Fields.Email(body, "email", errors, required: replayLine);
+        var courseId = Fields.Id(body, "courseId", errors, required: replayLine);
+        var completedAt = Fields.Instant(body, "completedAt", errors, required: replayLine, notAfter: notAfter);
+        var passed = Fields.Boolean(body, "passed", errors, required: replayLine);
         var score = Fields.Integer(body, "score", 0, 100, errors, required: false);
-        var startedAt = Fields.Instant(body, "startedAt", errors, required: false, notAfter: now + LaunchIntake.FutureTolerance);
+        var startedAt = Fields.Instant(body, "startedAt", errors, required: false, notAfter: notAfter);
         if (startedAt is { } s && completedAt is { } c && c < s)
             errors.Add("completedAt", "'completedAt' is before 'startedAt'.");
-        if (errors.Any || enrolmentId is null || email is null || courseId is null || completedAt is null || passed is null)
+        var go1UserId = replayLine ? null : Fields.Id(body, "go1UserId", errors, required: false);
+        var status = replayLine ? "completed" : Fields.Id(body, "status", errors, required: false);
+        var refetch = replayLine ? null : Fields.IdList(body, "refetch", MaxRefetchFields, errors);
+
+        if (errors.Any || enrolmentId is null || source is null || (replayLine && (email is null || courseId is null || completedAt is null || passed is null)))
             return new Validated<CompletionMessage>(null, errors);
         return new Validated<CompletionMessage>(new CompletionMessage
         {
-            Source = "replay",
+            Source = source,
+            Go1EventId = go1EventId,
             EnrolmentId = enrolmentId,
-            Email = email,
             CourseId = courseId,
-            CompletedAt = completedAt,
+            Go1UserId = go1UserId,
+            Email = email,
+            Status = status,
             Passed = passed,
             Score = score,
             StartedAt = startedAt,
-            Status = "completed",
+            CompletedAt = completedAt,
+            Refetch = refetch is { Count: > 0 } ? refetch : null,
         }, errors);
     }
+}
+
+/// <summary>A completion as operators write it in a replay file (the CLI's JSON Lines format): a queued completion's fields, with the learner, course, date and pass flag required.</summary>
+public static class ReplayCompletionIntake
+{
+    public static Validated<CompletionMessage> Read(JsonElement body, DateTimeOffset now) => CompletionMessageIntake.Read(body, now, replayLine: true);
 }

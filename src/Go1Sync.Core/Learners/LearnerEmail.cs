@@ -43,6 +43,6 @@ public static class LearnerEmail
         if (at <= 0) return "***";
         var masked = string.Concat(normalized.AsSpan(0, 1), "***", normalized.AsSpan(at));
         // An address that already looks masked ("a***@x.com") must not come out whole.
-        return masked == normalized ? string.Concat("***", normalized.AsSpan(at)) : masked;
+        return Security.LogValue.Of(masked == normalized ? string.Concat("***", normalized.AsSpan(at)) : masked)!;
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Intake;
 using Go1Sync.Core.Learners;
+using Go1Sync.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Core.Processing;
@@ -24,6 +26,9 @@ public sealed class ConcurrencyExhaustedException(string message) : Exception(me
 /// Applies one queued event: read the aggregate, apply the rules, write it back only if nobody
 /// else did in between (re-read and re-apply otherwise), then bring the projections in line.
 /// Transient failures throw so that the queue retries; messages that can never apply are parked.
+/// A queued message is trusted no more than a request: its envelope and payload are validated
+/// again with intake's own readers (<see cref="LaunchIntake"/>, <see cref="CompletionMessageIntake"/>),
+/// and one that breaks a rule is parked as invalid with the rule it breaks.
 /// </summary>
 public sealed class AttemptEventProcessor(
     IAttemptStore store,
@@ -46,7 +51,8 @@ public sealed class AttemptEventProcessor(
         {
             var (outcome, kind, read) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
             envelope = read;
-            var tags = new KeyValuePair<string, object?>[] { new("kind", kind), new("outcome", outcome.Kind.ToString()) };
+            // Only known kinds become metric tags: a forged kind must not mint new time series.
+            var tags = new KeyValuePair<string, object?>[] { new("kind", kind is EventKinds.Launch or EventKinds.Completion ? kind : "unknown"), new("outcome", outcome.Kind.ToString()) };
             metrics.Processed.Add(1, tags);
             metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
@@ -73,7 +79,7 @@ public sealed class AttemptEventProcessor(
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
             // The original failure is what the queue must see; this one is reported beside it.
-            logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", envelope.Id);
+            logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", LogValue.Of(envelope.Id));
         }
     }
 
@@ -113,37 +119,51 @@ public sealed class AttemptEventProcessor(
         if (string.IsNullOrWhiteSpace(envelope.Id) || string.IsNullOrWhiteSpace(envelope.Kind) || envelope.Payload.ValueKind != JsonValueKind.Object)
             return (await ParkAsync(ParkCategories.Invalid, messageId, body, "the envelope lacks its id, kind or payload object", cancellationToken).ConfigureAwait(false), "unknown", null);
 
+        // The id keys the parked row and the delivery record; a forged one is parked under the queue's own id.
+        if (envelope.Id.Length > MaxEnvelopeIdLength || envelope.Id.Any(char.IsControl))
+            return (await ParkAsync(ParkCategories.Invalid, messageId, body, $"the envelope id must be at most {MaxEnvelopeIdLength} characters without control characters", cancellationToken).ConfigureAwait(false), "unknown", null);
+
+        // Intake stamps receivedAt with its clock; a message from the future (or from before 2000) was not written by it.
+        var now = time.GetUtcNow();
+        if (envelope.ReceivedAt.Year < 2000 || envelope.ReceivedAt > now + LaunchIntake.FutureTolerance)
+            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, "the envelope's receivedAt is not an instant intake could have stamped (before 2000 or in the future)", cancellationToken).ConfigureAwait(false), "unknown", null);
+
         if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
             return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = envelope.Id, ["EventKind"] = envelope.Kind });
-        return (await DispatchAsync(envelope, body, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["EventId"] = LogValue.Of(envelope.Id), ["EventKind"] = LogValue.Of(envelope.Kind) });
+        return (await DispatchAsync(envelope, body, now, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
     }
 
-    private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, CancellationToken cancellationToken)
+    /// <summary>Longer than any id intake builds (a prefix, a 128-character id and an instant).</summary>
+    private const int MaxEnvelopeIdLength = 256;
+
+    private async Task<ProcessingOutcome> DispatchAsync(EventEnvelope envelope, string body, DateTimeOffset now, CancellationToken cancellationToken)
     {
         switch (envelope.Kind)
         {
             case EventKinds.Launch:
-                var (launch, launchError) = Read<LaunchMessage>(envelope);
-                if (launch is null)
-                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {launchError}", cancellationToken).ConfigureAwait(false);
-                using (logger.BeginScope(new Dictionary<string, object> { ["AttemptId"] = launch.AttemptId }))
+                var read = LaunchIntake.Read(envelope.Payload, now);
+                if (!read.IsValid)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the launch payload is unreadable: {Describe(read.Errors)}", cancellationToken).ConfigureAwait(false);
+                var launch = read.Value!;
+                using (logger.BeginScope(new Dictionary<string, object?> { ["AttemptId"] = LogValue.Of(launch.AttemptId) }))
                 {
                     return await ApplyAsync(envelope, body, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, launch.AttemptId, null, cancellationToken).ConfigureAwait(false);
                 }
 
             case EventKinds.Completion:
-                var (message, completionError) = Read<CompletionMessage>(envelope);
-                if (message is null)
-                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {completionError}", cancellationToken).ConfigureAwait(false);
-                using (logger.BeginScope(new Dictionary<string, object> { ["EnrolmentId"] = message.EnrolmentId }))
+                var completionRead = CompletionMessageIntake.Read(envelope.Payload, now);
+                if (!completionRead.IsValid)
+                    return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"the completion payload is unreadable: {Describe(completionRead.Errors)}", cancellationToken).ConfigureAwait(false);
+                var message = completionRead.Value!;
+                using (logger.BeginScope(new Dictionary<string, object?> { ["EnrolmentId"] = LogValue.Of(message.EnrolmentId) }))
                 {
                     return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
                 }
 
             default:
-                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{envelope.Kind}'", cancellationToken).ConfigureAwait(false);
+                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"unknown event kind '{LogValue.Of(envelope.Kind)}'", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -153,7 +173,7 @@ public sealed class AttemptEventProcessor(
         switch (enrichment)
         {
             case Enrichment.NoEffect noEffect:
-                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", message.EnrolmentId, noEffect.Reason);
+                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", LogValue.Of(message.EnrolmentId), LogValue.Of(noEffect.Reason));
                 return ProcessingOutcome.NoEffect(noEffect.Reason);
             case Enrichment.Unmatched unmatched:
                 return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unmatched.Reason, cancellationToken).ConfigureAwait(false);
@@ -191,6 +211,9 @@ public sealed class AttemptEventProcessor(
 
             var before = rules.Fold(history);
             var acceptance = accept(history);
+            var after = acceptance.IsNew ? rules.Fold(acceptance.History) : before;
+            if (acceptance.IsNew && BeyondTheCap(before, after, history, acceptance.History) is { } beyond)
+                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, beyond, cancellationToken).ConfigureAwait(false) with { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
 
             if (!acceptance.IsNew)
             {
@@ -202,32 +225,46 @@ public sealed class AttemptEventProcessor(
                 if (stored is not null)
                     await ConvergeAsync(key, before, stored.ETag, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
-                    LearnerEmail.Mask(email), courseId, enrolmentId);
+                    LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(enrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
             var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
             if (etag is not null)
             {
-                var after = rules.Fold(acceptance.History);
                 await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
                 await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
                 var unchanged = before.ToHashSet();
                 var changed = after.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
-                    envelope.Kind, LearnerEmail.Mask(email), courseId, changed, conflicts, enrolmentId);
+                    LogValue.Of(envelope.Kind), LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(changed), conflicts, LogValue.Of(enrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
             }
 
             metrics.Conflicts.Add(1);
             if (conflicts >= options.MaxConflictRetries)
                 throw new ConcurrencyExhaustedException(
-                    $"Event {envelope.Id} lost the write race {conflicts + 1} times on course {courseId}; the queue will retry it.");
+                    $"Event {LogValue.Of(envelope.Id)} lost the write race {conflicts + 1} times on course {LogValue.Of(courseId)}; the queue will retry it.");
 
             // Spread the retries of concurrent writers so they do not collide again in lockstep.
             var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
             await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Why an event may not grow a history any further (<see cref="ProcessingOptions.MaxAttemptsPerLearnerCourse"/>),
+    /// or null. Only an event that adds an attempt (or a completion) is held back: one that completes or
+    /// continues an attempt the learner has still applies, even to a history above a since lowered cap.
+    /// </summary>
+    private string? BeyondTheCap(IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, LearnerCourseHistory was, LearnerCourseHistory next)
+    {
+        var cap = options.MaxAttemptsPerLearnerCourse;
+        if (after.Count > cap && after.Count > before.Count)
+            return $"the learner already has {before.Count} attempts on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
+        if (next.Completions.Length > cap && next.Completions.Length > was.Completions.Length)
+            return $"the learner already has {was.Completions.Length} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
+        return null;
     }
 
     /// <summary>
@@ -248,7 +285,7 @@ public sealed class AttemptEventProcessor(
             written = latest;
             writtenETag = current.ETag;
         }
-        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", key.CourseKey, MaxConvergenceRounds);
+        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", LogValue.Of(key.CourseKey), MaxConvergenceRounds);
     }
 
     private const int MaxConvergenceRounds = 5;
@@ -256,21 +293,11 @@ public sealed class AttemptEventProcessor(
     private async Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken)
     {
         await parked.ParkAsync(new ParkedMessage(category, messageId, reason, body, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", messageId, category, reason);
+        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", LogValue.Of(messageId), category, LogValue.Of(reason));
         return ProcessingOutcome.Parked(reason);
     }
 
-    private static (T? Value, string? Error) Read<T>(EventEnvelope envelope) where T : class
-    {
-        try
-        {
-            var value = envelope.Payload.Deserialize<T>(Json.Options);
-            return value is null ? (null, "the payload is JSON null") : (value, null);
-        }
-        catch (JsonException ex)
-        {
-            // Not swallowed: the reason travels to the parked row an operator reads.
-            return (null, ex.Message);
-        }
-    }
+    /// <summary>The rules a payload breaks, as intake words them: field names, never values, so the reason is safe to log.</summary>
+    private static string Describe(FieldErrors errors) =>
+        string.Join(" ", errors.ToDictionary().OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => e.Value));
 }

@@ -40,7 +40,8 @@ public interface ICompletionEnricher
 
 /// <summary>
 /// Uses what the message carries and fetches only what is missing: the enrolment (status,
-/// pass, score, dates) and the user's email from Go1, the duration from the catalogue (then Go1).
+/// pass, score, dates) and the user's email from Go1. The duration always comes from the
+/// catalogue (then Go1), never from the message.
 /// </summary>
 public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider time, IGo1Directory? go1 = null) : ICompletionEnricher
 {
@@ -89,10 +90,13 @@ public sealed class CompletionEnricher(ICourseCatalogue catalogue, TimeProvider 
             email = await go1.GetUserEmailAsync(userId, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(email))
             return new Enrichment.Unmatched($"no email could be found for Go1 user {userId ?? "(none)"}");
+        // Go1's answer is held to the rule intake applies to an email.
+        if (!Learners.LearnerEmail.IsValid(email.Trim()))
+            return new Enrichment.Unmatched($"Go1 user {userId ?? "(none)"} has no valid email address");
 
         // A duration that is not a positive number of minutes is unknown, never an error: the
         // completion still applies, with the elapsed time and the durationUnknown flag.
-        var duration = message.DurationMinutes is > 0 ? message.DurationMinutes : await DurationAsync(courseId, cancellationToken).ConfigureAwait(false);
+        var duration = await DurationAsync(courseId, cancellationToken).ConfigureAwait(false);
         var completion = new Completion(message.EnrolmentId, email, courseId, completedAt.Value, passed ?? false, score, startedAt);
         return new Enrichment.Ready(completion, duration);
     }

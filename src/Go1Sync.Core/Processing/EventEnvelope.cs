@@ -36,7 +36,7 @@ public static class EventKinds
     public const string Completion = "completion";
 }
 
-/// <summary>A launch as queued: already validated at the HTTP edge.</summary>
+/// <summary>A launch as queued: validated at intake, and again by the processor with the same <see cref="Intake.LaunchIntake"/>.</summary>
 public sealed record LaunchMessage(string AttemptId, string Email, string CourseId, Platform Platform, DateTimeOffset LaunchedAt)
 {
     public Launch ToLaunch() => new(AttemptId, Email, CourseId, Platform, LaunchedAt);
@@ -44,7 +44,10 @@ public sealed record LaunchMessage(string AttemptId, string Email, string Course
 
 /// <summary>
 /// A completion as queued. Go1 webhooks are thin, so everything but the enrolment id may be
-/// missing; the processor fills the gaps (catalogue, Go1 API) before the rules run.
+/// missing; the processor fills the gaps (catalogue, Go1 API) before the rules run. The processor
+/// reads it with <see cref="Intake.CompletionMessageIntake"/>, so a queued message is held to the
+/// rules of intake. It carries no course duration: that comes from the catalogue or Go1 only,
+/// and a <c>durationMinutes</c> in a message (earlier releases had the field) is ignored.
 /// </summary>
 public sealed record CompletionMessage
 {
@@ -60,7 +63,6 @@ public sealed record CompletionMessage
     public int? Score { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
-    public int? DurationMinutes { get; init; }
 
     /// <summary>
     /// Fields (named as in this message's JSON, see <see cref="CompletionFields"/>) that the sender

@@ -1,4 +1,5 @@
 using Go1Sync.Core.Learners;
+using Go1Sync.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Core.Processing;
@@ -24,7 +25,7 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
         {
             // Whatever failed, the sender must not believe the event was kept: 503 makes it retry,
             // and a retry of an event that did get queued is a duplicate, which applies once.
-            logger.LogError(ex, "Could not store {EventKind} event {EventId}; answered 503 so the sender retries", envelope.Kind, envelope.Id);
+            logger.LogError(ex, "Could not store {EventKind} event {EventId}; answered 503 so the sender retries", envelope.Kind, LogValue.Of(envelope.Id));
             Count(envelope.Kind, 503);
             return new IntakeAnswer(503, new { title = "Storage unavailable", status = 503, detail = "The event could not be stored; nothing was accepted. Retry later." });
         }
@@ -43,7 +44,7 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The caller's answer does not depend on the log; the failure is reported, not hidden.
-            logger.LogError(ex, "Could not log delivery {DeliveryId} answered {HttpStatus}", receipt.Identity, receipt.HttpStatus);
+            logger.LogError(ex, "Could not log delivery {DeliveryId} answered {HttpStatus}", LogValue.Of(receipt.Identity), receipt.HttpStatus);
         }
     }
 

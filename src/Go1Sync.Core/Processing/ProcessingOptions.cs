@@ -13,6 +13,15 @@ public sealed class ProcessingOptions
 
     /// <summary>When true, a completion for a learner with no LMS launch on the course is parked as unmatched instead of creating a go1-direct attempt.</summary>
     public bool OnlyKnownLearners { get; set; }
+
+    /// <summary>
+    /// The most attempts (and completions) one learner may have on one course. An event that would
+    /// go beyond it is parked as invalid with the reason, instead of growing the history until its
+    /// row overflows and every later event of that learner and course fails. The row holds about
+    /// 10,000 attempts, hence the upper bound.
+    /// </summary>
+    [Range(1, 5_000, ErrorMessage = "The setting Processing__MaxAttemptsPerLearnerCourse must be between 1 and 5000.")]
+    public int MaxAttemptsPerLearnerCourse { get; set; } = 1_000;
 }
 
 /// <summary>Settings section <c>Cutovers</c>: the December 2024 connector update instants.</summary>

@@ -23,7 +23,7 @@ public sealed class AttemptEventsFunction(AttemptEventProcessor processor, ILogg
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Message {MessageId} failed on delivery {DequeueCount}; the queue will retry it, then move it to poison",
-                message.MessageId, message.DequeueCount);
+                Go1Sync.Core.Security.LogValue.Of(message.MessageId), message.DequeueCount);
             throw;
         }
     }

@@ -46,7 +46,7 @@ public sealed class CourseFunction(ICourseCatalogue catalogue, CallerAuthorizer 
         }
         catch (RequestFailedException ex)
         {
-            logger.LogError(ex, "Could not save course {CourseId}", course.Value!.CourseId);
+            logger.LogError(ex, "Could not save course {CourseId}", Go1Sync.Core.Security.LogValue.Of(course.Value!.CourseId));
             return HttpIntake.Unavailable();
         }
         return new JsonResponse(StatusCodes.Status200OK, course.Value);

@@ -44,7 +44,7 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
         var dropped = value.DroppedDetail();
         if (value.Completion is not { } completion)
         {
-            logger.LogInformation("Acknowledged Go1 {EventType} delivery {DeliveryId} without queueing it", value.EventType, value.DeliveryId);
+            logger.LogInformation("Acknowledged Go1 {EventType} delivery {DeliveryId} without queueing it", LogValue.Of(value.EventType), LogValue.Of(value.DeliveryId));
             await intake.RecordUnqueuedAsync(new DeliveryReceipt($"go1:{value.DeliveryId ?? Guid.NewGuid().ToString("N")}", DeliveryOutcomes.Ignored, value.EventType, now, signature, 200,
                 Detail: dropped), cancellationToken);
             return new JsonResponse(StatusCodes.Status200OK, new { ignored = value.EventType });
@@ -53,7 +53,7 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
         var id = $"go1:{value.DeliveryId ?? completion.EnrolmentId}";
         if (dropped is not null)
             logger.LogWarning("Go1 delivery {DeliveryId} of enrolment {EnrolmentId} had malformed optional fields {DroppedFields}; they were left out and {RefetchFields} will be fetched from Go1",
-                id, completion.EnrolmentId, value.Dropped.Keys.Order(StringComparer.Ordinal).ToArray(), completion.Refetch ?? []);
+                LogValue.Of(id), LogValue.Of(completion.EnrolmentId), LogValue.Of(value.Dropped.Keys.Order(StringComparer.Ordinal)), LogValue.Of(completion.Refetch ?? []));
         var receipt = new DeliveryReceipt(id, EventKinds.Completion, value.EventType, now, signature, 0,
             EnrolmentId: completion.EnrolmentId, LearnerHash: EventIntake.HashOf(completion.Email), Detail: dropped);
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForCompletion(completion, id, now), receipt, cancellationToken));

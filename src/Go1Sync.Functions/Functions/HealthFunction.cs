@@ -3,11 +3,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 
-/// <summary>200 when every check passes (or is only degraded), 503 naming the failing checks otherwise.</summary>
-public sealed class HealthFunction(HealthCheckService health)
+/// <summary>
+/// 200 when every check passes (or is only degraded), 503 naming the failing checks otherwise.
+/// The answer holds each check's own description, never exception text: exceptions go to the log.
+/// </summary>
+public sealed class HealthFunction(HealthCheckService health, ILogger<HealthFunction> logger)
 {
     [Function("Health")]
     public async Task<IActionResult> Run(
@@ -15,6 +19,8 @@ public sealed class HealthFunction(HealthCheckService health)
         CancellationToken cancellationToken)
     {
         var report = await health.CheckHealthAsync(cancellationToken);
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Exception is not null || e.Value.Status == HealthStatus.Unhealthy))
+            logger.LogWarning(entry.Exception, "Health check {Check} is {Status}: {Description}", name, entry.Status, entry.Description);
         var body = new
         {
             status = report.Status.ToString(),

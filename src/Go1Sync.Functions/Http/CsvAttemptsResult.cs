@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Go1Sync.Functions.Http;
 
-/// <summary>Streams attempts as CSV row by row: a course with a million attempts is never held in memory.</summary>
+/// <summary>
+/// Streams attempts as CSV row by row: a course with a million attempts is never held in memory.
+/// Every text column goes through <see cref="Field"/>, ours as well as the LMS's and Go1's, so no
+/// cell is ever run as a formula whatever a value turns out to hold.
+/// </summary>
 public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string fileName) : IActionResult
 {
     public static readonly string[] Columns =
@@ -26,17 +30,21 @@ public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string 
         {
             await writer.WriteLineAsync(string.Join(',',
                 Field(r.AttemptId), Field(r.Email), Field(r.CourseId), r.Progress.ToString(CultureInfo.InvariantCulture),
-                r.Score?.ToString(CultureInfo.InvariantCulture) ?? "", r.Result ?? "", r.TimeSpentMs.ToString(CultureInfo.InvariantCulture),
-                r.FirstActivityAt, r.LastActivityAt, r.CompletedAt ?? "", r.Status, r.Origin, r.Platform, r.LegacyClosed ? "true" : "false", r.DurationUnknown ? "true" : "false"));
+                r.Score?.ToString(CultureInfo.InvariantCulture) ?? "", Field(r.Result ?? ""), r.TimeSpentMs.ToString(CultureInfo.InvariantCulture),
+                Field(r.FirstActivityAt), Field(r.LastActivityAt), Field(r.CompletedAt ?? ""), Field(r.Status), Field(r.Origin), Field(r.Platform),
+                r.LegacyClosed ? "true" : "false", r.DurationUnknown ? "true" : "false"));
             if (++count % 500 == 0) await writer.FlushAsync(cancellationToken);
         }
         await writer.FlushAsync(cancellationToken);
     }
 
-    /// <summary>RFC 4180 quoting, and a leading quote mark on values a spreadsheet would run as a formula.</summary>
+    /// <summary>
+    /// RFC 4180 quoting, and a leading quote mark on values a spreadsheet would run as a formula:
+    /// those starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return (OWASP's CSV injection list).
+    /// </summary>
     public static string Field(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r') value = "'" + value;
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
     }
 }

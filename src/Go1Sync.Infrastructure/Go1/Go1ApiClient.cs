@@ -130,6 +130,8 @@ public sealed class Go1ApiClient : IGo1Directory, IGo1Enrolments
     /// <summary>GET <paramref name="relativeUri"/>; null on 404; throws on any other failure.</summary>
     private async Task<JsonDocument?> GetJsonAsync(string operation, string resourceForLog, string relativeUri, CancellationToken cancellationToken)
     {
+        // Ids come from queue messages and Go1 itself: never let one forge a log line.
+        resourceForLog = Core.Security.LogValue.Of(resourceForLog)!;
         var started = Stopwatch.GetTimestamp();
         var token = await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
         var response = await SendAsync(relativeUri, token, cancellationToken).ConfigureAwait(false);

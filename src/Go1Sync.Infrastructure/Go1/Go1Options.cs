@@ -50,11 +50,11 @@ public sealed partial class Go1Options : IValidatableObject
 
         if (!IsAllowedUrl(BaseUrl))
             yield return new ValidationResult(
-                "The setting Go1__BaseUrl must be an absolute https URL such as https://gateway.go1.com (http is accepted for a loopback address only).",
+                "The setting Go1__BaseUrl must be an https URL on go1.com or a subdomain of it, such as https://gateway.go1.com (or a loopback address, over http or https, for tests).",
                 [nameof(BaseUrl)]);
         if (!IsAllowedUrl(TokenUrl))
             yield return new ValidationResult(
-                "The setting Go1__TokenUrl must be an absolute https URL such as https://auth.go1.com/oauth/token (http is accepted for a loopback address only).",
+                "The setting Go1__TokenUrl must be an https URL on go1.com or a subdomain of it, such as https://auth.go1.com/oauth/token (or a loopback address, over http or https, for tests): the client secret is sent there.",
                 [nameof(TokenUrl)]);
         if (string.IsNullOrWhiteSpace(ApiVersion) || !ApiVersionPattern().IsMatch(ApiVersion))
             yield return new ValidationResult("The setting Go1__ApiVersion must be a date such as 2025-01-01.", [nameof(ApiVersion)]);
@@ -68,15 +68,27 @@ public sealed partial class Go1Options : IValidatableObject
     public override string ToString() =>
         $"Go1Options {{ BaseUrl = {BaseUrl}, TokenUrl = {TokenUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(none)" : "***")}, ApiVersion = {ApiVersion}, Timeout = {Timeout}, RetryDelay = {RetryDelay} }}";
 
-    /// <summary>An absolute https URL without credentials, or http to a loopback address (tests, local fakes).</summary>
+    /// <summary>
+    /// An absolute URL without credentials that is Go1's: https on <c>go1.com</c> or a subdomain of
+    /// it. A loopback address is accepted over http or https (tests, local fakes). Anything else
+    /// would receive the client secret (token URL) or the bearer token and learners' emails (base URL).
+    /// </summary>
     public static bool IsAllowedUrl(string? value)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !string.IsNullOrEmpty(uri.UserInfo))
             return false;
-        if (uri.Scheme == Uri.UriSchemeHttps)
+        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            return false;
+        if (uri.IsLoopback)
             return true;
-        return uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback;
+        if (uri.Scheme != Uri.UriSchemeHttps || uri.HostNameType != UriHostNameType.Dns)
+            return false;
+        var host = uri.IdnHost.ToLowerInvariant();
+        return host == Go1Domain || host.EndsWith("." + Go1Domain, StringComparison.Ordinal);
     }
+
+    /// <summary>The only domain (with its subdomains) the Go1 URLs may point to outside tests.</summary>
+    public const string Go1Domain = "go1.com";
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$", RegexOptions.CultureInvariant)]
     private static partial Regex ApiVersionPattern();

@@ -7,6 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Health;
 
+// /api/health answers name the failing check and say what is wrong in our own words: exception
+// text (host names, request ids, a stored failure message) stays out of the answer. Each check
+// hands its exception to the report, and HealthFunction writes it to the log.
+
 /// <summary>Storage answers: the queue's properties and one page of a table.</summary>
 public sealed class StorageHealthCheck(QueueServiceClient queues, TableServiceClient tables, IOptions<QueueOptions> options) : IHealthCheck
 {
@@ -22,7 +26,7 @@ public sealed class StorageHealthCheck(QueueServiceClient queues, TableServiceCl
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"storage does not answer: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}", ex);
+            return HealthCheckResult.Unhealthy("storage does not answer", ex);
         }
     }
 }
@@ -39,7 +43,7 @@ public sealed class BacklogHealthCheck(BacklogProbe probe, IOptions<HealthOption
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"backlog unknown: {ex.GetType().Name}", ex);
+            return HealthCheckResult.Unhealthy("backlog unknown", ex);
         }
 
         var data = new Dictionary<string, object>
@@ -70,19 +74,21 @@ public sealed class SweepHealthCheck(Sweep.ReconciliationSweep sweep, IOptions<H
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"sweep state unknown: {ex.GetType().Name}", ex);
+            return HealthCheckResult.Unhealthy("sweep state unknown", ex);
         }
         if (state is null) return HealthCheckResult.Degraded("the sweep has not run yet");
 
         var age = time.GetUtcNow() - state.LastRunAt;
+        var failed = state.Outcome.StartsWith("failed", StringComparison.Ordinal);
         var data = new Dictionary<string, object>
         {
             ["lastRunAt"] = state.LastRunAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["outcome"] = state.Outcome,
+            // A failed run stores its exception's message; the answer says only that it failed.
+            ["outcome"] = failed ? "failed" : state.Outcome,
             ["recovered"] = state.Recovered,
         };
-        if (state.Outcome.StartsWith("failed", StringComparison.Ordinal))
-            return HealthCheckResult.Unhealthy($"the last sweep {state.Outcome}", data: data);
+        if (failed)
+            return HealthCheckResult.Unhealthy("the last sweep failed", data: data);
         if (age > options.Value.MaxSweepAge)
             return HealthCheckResult.Unhealthy($"the last sweep ran {age.TotalMinutes:F0} min ago", data: data);
         return HealthCheckResult.Healthy($"last sweep {state.Outcome}", data);
@@ -106,20 +112,22 @@ public sealed class ReconciliationHealthCheck(Reconciliation.ReconciliationState
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"reconciliation state unknown: {ex.GetType().Name}", ex);
+            return HealthCheckResult.Unhealthy("reconciliation state unknown", ex);
         }
         if (current?.ReadUpTo is not { } readUpTo)
             return HealthCheckResult.Degraded("the reconciliation has not completed a run yet");
 
         var age = time.GetUtcNow() - readUpTo;
+        var failed = current.LastOutcome?.StartsWith("failed", StringComparison.Ordinal) == true;
         var data = new Dictionary<string, object>
         {
             ["readUpTo"] = readUpTo.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["watermarkAgeSeconds"] = Math.Round(age.TotalSeconds, 0),
-            ["lastOutcome"] = current.LastOutcome ?? "",
+            // A failed run stores its exception's message; the answer says only that it failed.
+            ["lastOutcome"] = failed ? "failed" : current.LastOutcome ?? "",
         };
-        if (current.LastOutcome?.StartsWith("failed", StringComparison.Ordinal) == true)
-            return HealthCheckResult.Degraded($"the last reconciliation {current.LastOutcome}", data: data);
+        if (failed)
+            return HealthCheckResult.Degraded("the last reconciliation failed", data: data);
         if (age > options.Value.MaxReconcileAge)
             return HealthCheckResult.Degraded($"Go1's completions were last read completely {age.TotalMinutes:F0} min ago (Health__MaxReconcileAge {options.Value.MaxReconcileAge})", data: data);
         return HealthCheckResult.Healthy($"Go1's completions read up to {age.TotalMinutes:F0} min ago", data);

@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Go1Sync.Core.Processing;
+using Go1Sync.Core.Security;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -47,7 +48,7 @@ public sealed class MessageOperations(
             }
             await _queue.SendMessageAsync(m.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
             await _poison.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Replayed poison message {MessageId} into {Queue}", m.MessageId, _queue.Name);
+            logger.LogInformation("Replayed poison message {MessageId} into {Queue}", LogValue.Of(m.MessageId), _queue.Name);
             moved++;
         }
         return moved;
@@ -67,7 +68,7 @@ public sealed class MessageOperations(
             if (messageId is not null && p.MessageId != messageId) continue;
             await _queue.SendMessageAsync(p.Body, cancellationToken).ConfigureAwait(false);
             await parked.RemoveAsync(p.Category, p.MessageId, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Replayed parked message {MessageId} ({Category}) into {Queue}", p.MessageId, p.Category, _queue.Name);
+            logger.LogInformation("Replayed parked message {MessageId} ({Category}) into {Queue}", LogValue.Of(p.MessageId), LogValue.Of(p.Category), _queue.Name);
             moved++;
         }
         return moved;

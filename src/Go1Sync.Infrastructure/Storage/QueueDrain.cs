@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Go1Sync.Core.Processing;
+using Go1Sync.Core.Security;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -74,14 +75,14 @@ public sealed class QueueDrain(QueueServiceClient queues, IOptions<QueueOptions>
             Interlocked.Increment(ref counts.Failed);
             if (message.DequeueCount >= QueueOptions.MaxDequeueCount)
             {
-                logger.LogError(ex, "Message {MessageId} failed on delivery {DequeueCount} and moves to the poison queue", message.MessageId, message.DequeueCount);
+                logger.LogError(ex, "Message {MessageId} failed on delivery {DequeueCount} and moves to the poison queue", LogValue.Of(message.MessageId), message.DequeueCount);
                 await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref counts.Poisoned);
             }
             else
             {
-                logger.LogWarning("Message {MessageId} failed on delivery {DequeueCount} ({Error}); it is retried", message.MessageId, message.DequeueCount, ex.GetType().Name + ": " + ex.Message.Split('\n')[0]);
+                logger.LogWarning("Message {MessageId} failed on delivery {DequeueCount} ({Error}); it is retried", LogValue.Of(message.MessageId), message.DequeueCount, LogValue.Of(ex.GetType().Name + ": " + ex.Message.Split('\n')[0]));
                 await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: RetryDelay(message.DequeueCount), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }

@@ -19,6 +19,12 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
     internal const int ChunkBytes = 64 * 1024;
     /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
     internal const int MaxChunks = 15;
+    /// <summary>
+    /// The most JSON one row may inflate to. A full row (about 10,000 attempts) is a few MiB of
+    /// JSON; gzip can expand a thousandfold, so a row beyond this was not written by us and is
+    /// refused instead of being inflated without limit.
+    /// </summary>
+    internal const int MaxInflatedBytes = 16 * 1024 * 1024;
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Attempts);
 
@@ -62,7 +68,7 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
         var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
         if (chunks > MaxChunks)
             throw new InvalidOperationException(
-                $"The history of one learner on course {history.CourseId} is {bytes.Length} bytes compressed, over the {MaxChunks * ChunkBytes} bytes one row holds.");
+                $"The history of one learner on course {Core.Security.LogValue.Of(history.CourseId)} is {bytes.Length} bytes compressed, over the {MaxChunks * ChunkBytes} bytes one row holds.");
 
         var entity = new TableEntity(key.LearnerHash, key.CourseKey)
         {
@@ -84,13 +90,36 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
         if (format != Format)
             throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} has format '{format}', expected '{Format}'.");
         var chunks = entity.GetInt32("Chunks") ?? 0;
+        if (chunks is < 0 or > MaxChunks)
+            throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} claims {chunks} chunks; a row holds at most {MaxChunks}.");
         using var buffer = new MemoryStream();
         for (var i = 0; i < chunks; i++)
             buffer.Write(entity.GetBinary(ChunkName(i)) ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} lacks chunk {i}."));
         buffer.Position = 0;
-        using var gzip = new GZipStream(buffer, CompressionMode.Decompress);
-        return JsonSerializer.Deserialize<LearnerCourseHistory>(gzip, Json.Options)
+        using var json = Inflate(buffer, entity);
+        return JsonSerializer.Deserialize<LearnerCourseHistory>(json, Json.Options)
             ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} holds no history.");
+    }
+
+    /// <summary>Gunzips at most <see cref="MaxInflatedBytes"/>, reading in small pieces so a bomb stops at the bound.</summary>
+    private static MemoryStream Inflate(MemoryStream compressed, TableEntity entity)
+    {
+        using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
+        var json = new MemoryStream();
+        var piece = new byte[64 * 1024];
+        int read;
+        while ((read = gzip.Read(piece)) > 0)
+        {
+            if (json.Length + read > MaxInflatedBytes)
+            {
+                json.Dispose();
+                throw new InvalidDataException(
+                    $"Row {entity.PartitionKey}/{entity.RowKey} inflates to more than {MaxInflatedBytes / (1024 * 1024)} MiB of JSON; it is refused rather than inflated further.");
+            }
+            json.Write(piece, 0, read);
+        }
+        json.Position = 0;
+        return json;
     }
 
     private static string ChunkName(int i) => $"D{i:00}";

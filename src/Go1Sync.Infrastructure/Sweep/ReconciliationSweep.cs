@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
+using Go1Sync.Core.Security;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
 using Go1Sync.Infrastructure.Reconciliation;
@@ -141,7 +142,7 @@ public sealed class ReconciliationSweep(
                 // One learner's trouble (Go1 down for them, a row in flux) must not stop the others;
                 // the rows stay due, so the next run asks again.
                 failed++;
-                logger.LogWarning(ex, "Sweep could not reconcile learner {LearnerHash} on course {CourseId}; it stays due for the next run", group.Key.Learner, group.Key.Course);
+                logger.LogWarning(ex, "Sweep could not reconcile learner {LearnerHash} on course {CourseId}; it stays due for the next run", LogValue.Of(group.Key.Learner), LogValue.Of(group.Key.Course));
             }
         }
 
@@ -167,7 +168,7 @@ public sealed class ReconciliationSweep(
             var whole = enrolment with { LoId = enrolment.LoId ?? courseId, UserAccountId = enrolment.UserAccountId ?? userId };
             await completions.QueueAsync(whole, history.Email, DeliverySources.Sweep, cancellationToken).ConfigureAwait(false);
             metrics.SweepRecoveries.Add(1);
-            logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId}", enrolment.Id, courseId);
+            logger.LogInformation("Sweep recovered the completion of enrolment {EnrolmentId} on course {CourseId}", LogValue.Of(enrolment.Id), LogValue.Of(courseId));
             queued++;
         }
         return queued;

@@ -45,6 +45,47 @@ public sealed class Go1ApiRegistrationTests : IDisposable
         Assert.False(Go1Options.IsAllowedUrl("https://user:pass@gateway.go1.com"));
     }
 
+    /// <summary>The client secret goes wherever Go1__TokenUrl points, and the bearer token wherever Go1__BaseUrl does.</summary>
+    [Theory]
+    [InlineData("Go1:BaseUrl", "https://evil.example.com", "Go1__BaseUrl")]
+    [InlineData("Go1:BaseUrl", "https://gateway.go1.com.evil.example", "Go1__BaseUrl")]
+    [InlineData("Go1:BaseUrl", "https://notgo1.com", "Go1__BaseUrl")]
+    [InlineData("Go1:TokenUrl", "https://auth.evil.example/oauth/token", "Go1__TokenUrl")]
+    [InlineData("Go1:TokenUrl", "https://10.0.0.7/oauth/token", "Go1__TokenUrl")]
+    public async Task Go1Url_OutsideGo1ComOrLoopback_FailsAtStartNamingTheSetting(string key, string url, string named)
+    {
+        var settings = _go1.Settings();
+        settings[key] = url;
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGo1Api(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("go1.com", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Go1Stub.ClientSecret, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://gateway.go1.com", true)]
+    [InlineData("https://auth.go1.com/oauth/token", true)]
+    [InlineData("https://go1.com/api", true)]
+    [InlineData("https://API.GO1.COM:8443/v3", true)]
+    [InlineData("http://127.0.0.1:8080", true)]
+    [InlineData("https://localhost:8443/", true)]
+    [InlineData("http://[::1]:9000", true)]
+    [InlineData("https://evil.example.com", false)]
+    [InlineData("https://go1.com.evil.example", false)]
+    [InlineData("https://evilgo1.com", false)]
+    [InlineData("http://gateway.go1.com", false)]
+    [InlineData("https://192.168.1.10", false)]
+    public void Go1Url_ForEachHost_IsAllowedOnlyOnGo1ComOverHttpsOrOnLoopback(string url, bool allowed)
+    {
+        Assert.Equal(allowed, Go1Options.IsAllowedUrl(url));
+    }
+
     [Fact]
     public async Task A_valid_configuration_starts()
     {
