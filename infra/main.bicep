@@ -196,6 +196,16 @@ param reconcileMaxPagesPerRun int = 2000
 @maxValue(3650)
 param deliveryLogRetentionDays int = 30
 
+@description('Parked__RetentionDays: days a parked message (its body holds the learner\'s email) is kept in the Parked table.')
+@minValue(1)
+@maxValue(3650)
+param parkedRetentionDays int = 90
+
+@description('Poison__RetentionDays: days a message (its body holds the learner\'s email) is kept in the poison queue.')
+@minValue(1)
+@maxValue(3650)
+param poisonRetentionDays int = 30
+
 @description('Health__MaxQueueAge: the health endpoint reports unhealthy when the oldest queued message is older (.NET TimeSpan).')
 param healthMaxQueueAge string = '00:10:00'
 
@@ -433,6 +443,8 @@ var appSettings = [
   { name: 'Reconcile__InitialLookback', value: reconcileInitialLookback }
   { name: 'Reconcile__MaxPagesPerRun', value: string(reconcileMaxPagesPerRun) }
   { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
+  { name: 'Parked__RetentionDays', value: string(parkedRetentionDays) }
+  { name: 'Poison__RetentionDays', value: string(poisonRetentionDays) }
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
   { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }

@@ -33,12 +33,14 @@ public sealed class FunctionsMetadataTests
         { "PutCourse", "courses/{courseId}", "put", "Anonymous" },
         { "CourseAttempts", "courses/{courseId}/attempts", "get", "Anonymous" },
         { "CourseSummary", "courses/{courseId}/summary", "get", "Anonymous" },
-        { "LearnerAttempts", "learners/{email}/attempts", "get", "Anonymous" },
+        { "LearnerAttempts", "learners/{learner}/attempts", "get", "Anonymous" },
+        { "LookupLearnerAttempts", "learners/lookup", "post", "Anonymous" },
         { "ListPoison", "ops/poison", "get", "Anonymous" },
         { "ReplayPoison", "ops/poison/replay", "post", "Anonymous" },
         { "ListParked", "ops/parked", "get", "Anonymous" },
         { "ReplayParked", "ops/parked/replay", "post", "Anonymous" },
         { "ListDeliveries", "ops/deliveries", "get", "Anonymous" },
+        { "LookupDeliveries", "ops/deliveries/lookup", "post", "Anonymous" },
     };
 
     [Theory]

@@ -5,6 +5,7 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
+using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Storage;
 using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
@@ -160,5 +161,90 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
             Assert.DoesNotContain("\n[Critical] FORGED", line, StringComparison.Ordinal);
             Assert.DoesNotContain("\r[Critical] FORGED", line, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Deliveries of one learner (a recent and an old one) and of another, recorded with learner hashes as the intake records them.</summary>
+    private static async Task<(string Recent, string Old, string Other)> RecordDeliveriesAsync(Go1SyncTestHost host, string email, string prefix)
+    {
+        var log = host.Get<IDeliveryLog>();
+        var now = DateTimeOffset.UtcNow;
+        var ids = ($"{prefix}-recent", $"{prefix}-old", $"{prefix}-other");
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item1, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item2, "launch", null, now.AddDays(-3), "n/a", 202, LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item3, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: LearnerEmail.Hash("someone.else@example.com")), CancellationToken.None);
+        return ids;
+    }
+
+    private static string[] Identities(HttpAnswer answer) =>
+        JsonDocument.Parse(answer.Body).RootElement.EnumerateArray().Select(r => r.GetProperty("identity").GetString()!).Order(StringComparer.Ordinal).ToArray();
+
+    private static void AssertProblemNaming(HttpAnswer answer, string field, string detailMentions)
+    {
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+        var errors = JsonDocument.Parse(answer.Body).RootElement.GetProperty("errors");
+        Assert.Equal([field], errors.EnumerateObject().Select(e => e.Name));
+        Assert.Contains(detailMentions, errors.GetProperty(field)[0].GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LookupDeliveries_EmailInTheBody_ListsThatLearnersDeliveriesSince_AsTheGetByHashDoes()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "Where.Is@Example.com";
+        var (recent, _, _) = await RecordDeliveriesAsync(host, email, "lookup");
+        var since = DateTimeOffset.UtcNow.AddDays(-1).ToString("O");
+        var functions = host.Function<OperationsFunctions>();
+
+        var byEmail = await Go1SyncTestHost.InvokeAsync(r => functions.LookupDeliveries(r, CancellationToken.None), $$"""{"email":" {{email}} ","since":"{{since}}"}""");
+        var byHash = await Go1SyncTestHost.GetAsync(r => functions.ListDeliveries(r, CancellationToken.None), $"?since={Uri.EscapeDataString(since)}&learner={LearnerEmail.Hash(email)}");
+
+        Assert.Equal(200, byEmail.Status);
+        Assert.Equal([recent], Identities(byEmail));
+        Assert.Equal(byHash.Body, byEmail.Body);
+    }
+
+    [Fact]
+    public async Task LookupDeliveries_WithoutSince_ListsTheLast24Hours()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var (recent, _, _) = await RecordDeliveriesAsync(host, "last.day@example.com", "lookup-day");
+        var answer = await Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().LookupDeliveries(r, CancellationToken.None), """{"email":"last.day@example.com"}""");
+        Assert.Equal(200, answer.Status);
+        Assert.Equal([recent], Identities(answer));
+    }
+
+    [Theory]
+    [InlineData("""{"since":"2025-01-01T00:00:00Z"}""", "email", "email address")]
+    [InlineData("""{"email":"not-an-email","since":"2025-01-01T00:00:00Z"}""", "email", "email address")]
+    [InlineData("""{"email":"a@example.com","since":"yesterday"}""", "since", "ISO-8601")]
+    [InlineData("""{"email":"a@example.com","since":20250101}""", "since", "string")]
+    [InlineData("""{"email":"a@example.com","enrolment":42}""", "enrolment", "string")]
+    public async Task LookupDeliveries_BadBody_Is400NamingTheField(string body, string field, string says)
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var answer = await Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().LookupDeliveries(r, CancellationToken.None), body);
+        AssertProblemNaming(answer, field, says);
+    }
+
+    [Theory]
+    [InlineData("?since=2025-01-01T00:00:00Z&email=where.is%40example.com", "email")]
+    [InlineData("?email=", "email")]
+    [InlineData("?learner=where.is%40example.com", "learner")]
+    public async Task ListDeliveries_EmailInTheQuery_Is400NamingTheParameterAndPointingToThePost(string query, string parameter)
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, CancellationToken.None), query);
+        AssertProblemNaming(answer, parameter, "POST it in a JSON body");
+        Assert.Contains("/api/ops/deliveries/lookup", answer.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("where.is", answer.Body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ListDeliveries_LearnerNeitherHashNorEmail_Is400NamingLearner()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, CancellationToken.None), "?learner=ABC");
+        AssertProblemNaming(answer, "learner", "SHA-256");
     }
 }

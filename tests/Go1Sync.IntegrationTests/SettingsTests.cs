@@ -28,6 +28,8 @@ public sealed class SettingsTests
         { typeof(LaunchOptions), LaunchOptions.Section },
         { typeof(AuthOptions), AuthOptions.Section },
         { typeof(DeliveryLogOptions), DeliveryLogOptions.Section },
+        { typeof(ParkedOptions), ParkedOptions.Section },
+        { typeof(PoisonOptions), PoisonOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },

@@ -212,21 +212,78 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task LearnerAttempts_ArePointReadFromTheLearnersPartition_NotAScan()
+    public async Task LearnerAttempts_ByHash_ArePointReadFromTheLearnersPartition_NotAScan()
     {
         var host = seeded.Host;
         host.Transactions.Reset();
-        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Uri.EscapeDataString("Learner007@Example.com"), CancellationToken.None));
+        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Go1Sync.Core.Learners.LearnerEmail.Hash("learner007@example.com"), CancellationToken.None));
         Assert.Equal(200, answer.Status);
         var rows = JsonDocument.Parse(answer.Body).RootElement;
         Assert.Equal(["s007-a", "s007-b"], rows.EnumerateArray().Select(r => r.GetProperty("attemptId").GetString()));
         // One query, filtered on the learner's PartitionKey.
         Assert.Equal(1, host.Transactions.TableReads);
+    }
 
+    [Theory]
+    [InlineData("Learner007@Example.com")]
+    [InlineData("Learner007%40Example.com")]
+    [InlineData(" learner007@example.com ")]
+    public async Task LearnerAttempts_EmailInThePath_Is400NamingLearnerAndPointingToThePost_ReadingNothing(string path)
+    {
+        var host = seeded.Host;
+        host.Transactions.Reset();
+        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, path, CancellationToken.None));
+        AssertProblemNaming(answer, "learner", "/api/learners/lookup");
+        Assert.DoesNotContain("learner007", answer.Body, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, host.Transactions.TableReads);
+    }
+
+    [Fact]
+    public async Task LearnerAttempts_PathNeitherHashNorEmail_Is400NamingLearner()
+    {
+        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, "nobody", CancellationToken.None));
+        AssertProblemNaming(answer, "learner", "SHA-256");
+    }
+
+    [Fact]
+    public async Task LookupLearnerAttempts_EmailInTheBody_GivesTheGetByHashAnswer_FromOnePartitionQuery()
+    {
+        var host = seeded.Host;
         var byHash = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Go1Sync.Core.Learners.LearnerEmail.Hash("learner007@example.com"), CancellationToken.None));
-        Assert.Equal(answer.Body, byHash.Body);
+        host.Transactions.Reset();
+        var answer = await Go1SyncTestHost.InvokeAsync(r => Functions.LookupLearnerAttempts(r, CancellationToken.None), """{"email":" Learner007@Example.com "}""");
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(byHash.Body, answer.Body);
+        Assert.Equal(2, JsonDocument.Parse(answer.Body).RootElement.GetArrayLength());
+        Assert.Equal(1, host.Transactions.TableReads);
+    }
 
-        var bad = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, "nobody", CancellationToken.None));
-        Assert.Equal(400, bad.Status);
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"email":"nobody"}""")]
+    [InlineData("""{"email":7}""")]
+    [InlineData("""{"learner":"learner007@example.com"}""")]
+    public async Task LookupLearnerAttempts_BodyWithoutAUsableEmail_Is400NamingEmail(string body)
+    {
+        var answer = await Go1SyncTestHost.InvokeAsync(r => Functions.LookupLearnerAttempts(r, CancellationToken.None), body);
+        AssertProblemNaming(answer, "email", "email");
+    }
+
+    [Fact]
+    public async Task LookupLearnerAttempts_NotJson_Is415()
+    {
+        var answer = await Go1SyncTestHost.InvokeAsync(r => Functions.LookupLearnerAttempts(r, CancellationToken.None), "email=learner007@example.com", "application/x-www-form-urlencoded");
+        Assert.Equal(415, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+    }
+
+    private static void AssertProblemNaming(HttpAnswer answer, string field, string detailMentions)
+    {
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+        var problem = JsonDocument.Parse(answer.Body).RootElement;
+        var errors = problem.GetProperty("errors");
+        Assert.Equal([field], errors.EnumerateObject().Select(e => e.Name));
+        Assert.Contains(detailMentions, errors.GetProperty(field)[0].GetString()!, StringComparison.Ordinal);
     }
 }

@@ -54,6 +54,8 @@ public interface IParkedStore
     /// <summary>How many messages are parked (keys only: cheap enough to sample every minute).</summary>
     Task<int> CountAsync(CancellationToken cancellationToken);
     Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken);
+    /// <summary>Deletes the messages parked before <paramref name="before"/> and returns their (category, message id), for the log.</summary>
+    Task<IReadOnlyList<(string Category, string MessageId)>> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
 
 /// <summary>Where accepted events wait for the processor.</summary>

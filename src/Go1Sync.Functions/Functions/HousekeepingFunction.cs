@@ -1,19 +1,17 @@
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Configuration;
+using Go1Sync.Infrastructure.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Functions;
 
-/// <summary>Daily: enforces the delivery log's retention (DeliveryLog__RetentionDays).</summary>
-public sealed class HousekeepingFunction(IDeliveryLog deliveries, IOptions<DeliveryLogOptions> options, TimeProvider time, ILogger<HousekeepingFunction> logger)
+/// <summary>Daily: enforces the retention of personal data (DeliveryLog__, Parked__, Poison__RetentionDays).</summary>
+public sealed class HousekeepingFunction(Retention retention, ILogger<HousekeepingFunction> logger)
 {
     [Function("Housekeeping")]
     public async Task Run([TimerTrigger("0 15 3 * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
-        var before = time.GetUtcNow().AddDays(-options.Value.RetentionDays);
-        var deleted = await deliveries.PurgeAsync(before, cancellationToken);
-        logger.LogInformation("Deleted {Deleted} delivery records received before {Before:O} (past due: {PastDue})", deleted, before, timer.IsPastDue);
+        var report = await retention.RunAsync(cancellationToken);
+        logger.LogInformation("Retention: deleted {Deliveries} delivery records, {Parked} parked and {Poison} poison messages (past due: {PastDue})",
+            report.Deliveries, report.Parked, report.Poison, timer.IsPastDue);
     }
 }

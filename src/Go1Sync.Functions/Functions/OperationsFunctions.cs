@@ -16,22 +16,56 @@ namespace Go1Sync.Functions.Functions;
 /// </summary>
 public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, CallerAuthorizer authorizer, TimeProvider time)
 {
-    /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner email (hashed for the look-up).</summary>
+    public const string DeliveriesLookupRoute = "/api/ops/deliveries/lookup";
+
+    /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner id (the SHA-256 of the normalised email; an email is refused).</summary>
     [Function("ListDeliveries")]
     public async Task<IActionResult> ListDeliveries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/deliveries")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
-        var sinceText = request.Query["since"].FirstOrDefault();
-        var since = time.GetUtcNow().AddDays(-1);
-        if (sinceText is not null && !DateTimeOffset.TryParse(sinceText, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since))
+        if (request.Query.ContainsKey("email")) return LearnerLookup.EmailInUrl("email", DeliveriesLookupRoute);
+        var learner = request.Query["learner"].FirstOrDefault();
+        if (learner is not null && LearnerLookup.RefuseUnlessHash(learner, "learner", DeliveriesLookupRoute) is { } invalid) return invalid;
+        if (!TrySince(request.Query["since"].FirstOrDefault(), out var since))
             return JsonResponse.Problem(400, "Invalid query", "'since' must be an ISO-8601 instant.", new Dictionary<string, string[]> { ["since"] = ["must be an ISO-8601 instant"] });
-        // The learner: ?learner=<SHA-256 of the normalised email> keeps the email out of request logs; ?email= is accepted too.
-        var learner = request.Query["learner"].FirstOrDefault() ?? request.Query["email"].FirstOrDefault();
-        var hash = learner is null ? null : LearnerEmail.IsHash(learner) ? learner : LearnerEmail.Hash(learner);
-        var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), hash);
+        var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), learner);
         return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
+    }
+
+    /// <summary>The same answer as <see cref="ListDeliveries"/> for a learner named by email, in the body <c>{"email": "...", "since": "...", "enrolment": "..."}</c> (since and enrolment optional).</summary>
+    [Function("LookupDeliveries")]
+    public async Task<IActionResult> LookupDeliveries(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/deliveries/lookup")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
+        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
+        if (body.Error is not null) return body.Error;
+        var errors = new Go1Sync.Core.Intake.FieldErrors();
+        var sinceText = Text(body.Value, "since", errors);
+        var enrolment = Text(body.Value, "enrolment", errors);
+        if (!TrySince(sinceText, out var since)) errors.Add("since", "must be an ISO-8601 instant");
+        if (errors.Any) return LearnerLookup.Invalid(errors);
+        var query = new DeliveryQuery(since, enrolment, LearnerEmail.Hash(body.Email));
+        return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
+    }
+
+    /// <summary>An optional string field of a look-up body.</summary>
+    private static string? Text(System.Text.Json.JsonElement body, string name, Go1Sync.Core.Intake.FieldErrors errors)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == System.Text.Json.JsonValueKind.Null) return null;
+        if (value.ValueKind == System.Text.Json.JsonValueKind.String) return value.GetString();
+        errors.Add(name, "must be a string");
+        return null;
+    }
+
+    /// <summary>"since": absent means the last 24 hours; otherwise an ISO-8601 instant (UTC when it names no offset).</summary>
+    private bool TrySince(string? text, out DateTimeOffset since)
+    {
+        since = time.GetUtcNow().AddDays(-1);
+        return text is null || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since);
     }
 
     private const int MaxMessages = 500;

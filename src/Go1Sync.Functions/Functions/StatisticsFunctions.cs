@@ -59,19 +59,31 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
         return new JsonResponse(200, summary);
     }
 
-    /// <summary>The path takes the email or, better, its SHA-256 hash, which keeps the email out of request logs.</summary>
+    public const string LearnerLookupRoute = "/api/learners/lookup";
+
+    /// <summary>The path takes the learner's id, the SHA-256 of the normalised email; an email is refused (it would sit in request logs).</summary>
     [Function("LearnerAttempts")]
     public async Task<IActionResult> LearnerAttempts(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{email}/attempts")] HttpRequest request,
-        string email,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learner}/attempts")] HttpRequest request,
+        string learner,
         CancellationToken cancellationToken)
     {
         if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
-        var decoded = Uri.UnescapeDataString(email).Trim();
-        if (!LearnerEmail.IsHash(decoded) && !LearnerEmail.IsValid(decoded))
-            return JsonResponse.Problem(400, "Invalid learner", "The path must hold an email address or its SHA-256 hash (64 lower-case hex digits).",
-                new Dictionary<string, string[]> { ["email"] = ["must be an email address or its SHA-256 hash"] });
-        return new JsonResponse(200, await statistics.LearnerAsync(decoded, time.GetUtcNow(), cancellationToken));
+        var hash = Uri.UnescapeDataString(learner).Trim();
+        if (LearnerLookup.RefuseUnlessHash(hash, "learner", LearnerLookupRoute) is { } invalid) return invalid;
+        return new JsonResponse(200, await statistics.LearnerAsync(hash, time.GetUtcNow(), cancellationToken));
+    }
+
+    /// <summary>The same answer as <see cref="LearnerAttempts"/>, for a learner named by email in the body <c>{"email": "..."}</c>.</summary>
+    [Function("LookupLearnerAttempts")]
+    public async Task<IActionResult> LookupLearnerAttempts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners/lookup")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
+        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
+        if (body.Error is not null) return body.Error;
+        return new JsonResponse(200, await statistics.LearnerAsync(LearnerEmail.Hash(body.Email), time.GetUtcNow(), cancellationToken));
     }
 
     private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors)

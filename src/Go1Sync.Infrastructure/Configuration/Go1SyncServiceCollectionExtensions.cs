@@ -24,6 +24,8 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeliveryLogOptions>().Bind(configuration.GetSection(DeliveryLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ParkedOptions>().Bind(configuration.GetSection(ParkedOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PoisonOptions>().Bind(configuration.GetSection(PoisonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -42,6 +44,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
         services.AddSingleton<EventIntake>();
         services.AddSingleton<MessageOperations>();
+        services.AddSingleton<Retention>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

@@ -50,6 +50,26 @@ public sealed class DeliveryLogOptions
     public int RetentionDays { get; set; } = 30;
 }
 
+/// <summary>Settings section <c>Parked</c>: parked messages hold the learner's email in their body.</summary>
+public sealed class ParkedOptions
+{
+    public const string Section = "Parked";
+
+    /// <summary>Days a parked message is kept after it was (last) parked; the daily Housekeeping function deletes older ones.</summary>
+    [Range(1, 3650, ErrorMessage = "The setting Parked__RetentionDays must be between 1 and 3650.")]
+    public int RetentionDays { get; set; } = 90;
+}
+
+/// <summary>Settings section <c>Poison</c>: messages in <c>&lt;AttemptEventsQueue&gt;-poison</c> hold the learner's email too.</summary>
+public sealed class PoisonOptions
+{
+    public const string Section = "Poison";
+
+    /// <summary>Days a poison message is kept after it entered the poison queue; the daily Housekeeping function deletes older ones.</summary>
+    [Range(1, 3650, ErrorMessage = "The setting Poison__RetentionDays must be between 1 and 3650.")]
+    public int RetentionDays { get; set; } = 30;
+}
+
 /// <summary>Settings section <c>Health</c>: when the health endpoint says unhealthy.</summary>
 public sealed class HealthOptions
 {

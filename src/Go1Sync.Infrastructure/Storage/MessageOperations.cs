@@ -54,6 +54,52 @@ public sealed class MessageOperations(
         return moved;
     }
 
+    /// <summary>
+    /// Deletes poison messages that entered the poison queue before <paramref name="before"/> (their
+    /// bodies hold learners' emails), at most <paramref name="max"/> per run, each logged by its
+    /// message id only. Younger messages are leased while the queue is read, so none is read twice,
+    /// then given back. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> PurgePoisonAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var kept = new List<QueueMessage>();
+        try
+        {
+            while (deleted + kept.Count < max)
+            {
+                QueueMessage[] batch = (await _poison.ReceiveMessagesAsync(Math.Min(32, max - deleted - kept.Count), Lease, cancellationToken).ConfigureAwait(false)).Value;
+                if (batch.Length == 0) break;
+                foreach (var m in batch)
+                {
+                    if (m.InsertedOn is not { } inserted || inserted >= before)
+                    {
+                        kept.Add(m);
+                        continue;
+                    }
+                    await _poison.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken).ConfigureAwait(false);
+                    logger.LogInformation("Deleted poison message {MessageId} from {Queue}: it entered the poison queue at {InsertedOn:O}, before {Before:O}", m.MessageId, _poison.Name, inserted, before);
+                    deleted++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var m in kept)
+            {
+                try
+                {
+                    await _poison.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // The lease ran out and another reader has it (or replayed it): nothing to give back.
+                }
+            }
+        }
+        return deleted;
+    }
+
     public async Task<IReadOnlyList<HeldMessage>> ListParkedAsync(string? category, CancellationToken cancellationToken) =>
         (await parked.ListAsync(category, cancellationToken).ConfigureAwait(false))
             .Select(p => new HeldMessage(p.Category, p.MessageId, p.Reason, p.Body, p.ParkedAt, 0))

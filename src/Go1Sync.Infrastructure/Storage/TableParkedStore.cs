@@ -51,6 +51,22 @@ public sealed class TableParkedStore(TableServiceClient tables) : IParkedStore
         return count;
     }
 
+    /// <summary>
+    /// A scan of the keys and parking instants (the table holds only what waits for an operator),
+    /// then batches of deletes per category. A row without ParkedAt cannot be dated and stays.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Category, string MessageId)>> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"ParkedAt lt {before}");
+        var doomed = new List<TableEntity>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "MessageId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            doomed.Add(e);
+        foreach (var category in doomed.GroupBy(e => e.PartitionKey))
+            foreach (var batch in category.Chunk(100))
+                await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(e.PartitionKey, e.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
+        return doomed.Select(e => (e.PartitionKey, e.GetString("MessageId") ?? e.RowKey)).ToList();
+    }
+
     public async Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken) =>
         await _table.DeleteEntityAsync(category, KeyEncoding.Escape(messageId), ETag.All, cancellationToken).ConfigureAwait(false);
 }

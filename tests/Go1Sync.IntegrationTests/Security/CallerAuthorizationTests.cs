@@ -49,15 +49,18 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
 
     private LocalIssuer Issuer => app.Issuer;
 
+    /// <summary>The learner the look-ups (POST, email in the body) ask about; never in a log.</summary>
+    private const string LookupEmail = "Looked.Up@Example.com";
+
     /// <summary>Every endpoint an Entra token admits, with the role it needs and how to call it.</summary>
     public static TheoryData<string> Endpoints() =>
     [
-        "CourseAttempts", "CourseSummary", "LearnerAttempts",
-        "ListDeliveries", "ListPoison", "ReplayPoison", "ListParked", "ReplayParked",
+        "CourseAttempts", "CourseSummary", "LearnerAttempts", "LookupLearnerAttempts",
+        "ListDeliveries", "LookupDeliveries", "ListPoison", "ReplayPoison", "ListParked", "ReplayParked",
         "CreateCourse", "PutCourse",
     ];
 
-    private static string RoleOf(string endpoint) => endpoint is "CourseAttempts" or "CourseSummary" or "LearnerAttempts" ? AppRoles.StatisticsRead : AppRoles.OperationsAdmin;
+    private static string RoleOf(string endpoint) => endpoint is "CourseAttempts" or "CourseSummary" or "LearnerAttempts" or "LookupLearnerAttempts" ? AppRoles.StatisticsRead : AppRoles.OperationsAdmin;
 
     private Task<HttpAnswer> CallAsync(string endpoint, IDictionary<string, string>? headers)
     {
@@ -69,7 +72,9 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
             "CourseAttempts" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().CourseAttempts(r, Course, none), "", headers),
             "CourseSummary" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().CourseSummary(r, Course, none), "", headers),
             "LearnerAttempts" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().LearnerAttempts(r, hash, none), "", headers),
+            "LookupLearnerAttempts" => Go1SyncTestHost.InvokeAsync(r => host.Function<StatisticsFunctions>().LookupLearnerAttempts(r, none), $$"""{"email":"{{LookupEmail}}"}""", headers: headers),
             "ListDeliveries" => Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, none), "", headers),
+            "LookupDeliveries" => Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().LookupDeliveries(r, none), $$"""{"email":"{{LookupEmail}}"}""", headers: headers),
             "ListPoison" => Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListPoison(r, none), "", headers),
             "ReplayPoison" => Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().ReplayPoison(r, none), "", headers: headers),
             "ListParked" => Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListParked(r, none), "", headers),
@@ -221,6 +226,9 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
         await SummaryAsync(app.Host, LocalIssuer.Bearer(refused));
         await CallAsync("ListPoison", LocalIssuer.Bearer(token));
         await CallAsync("LearnerAttempts", LocalIssuer.Bearer(token));
+        await CallAsync("LookupLearnerAttempts", LocalIssuer.Bearer(token));
+        await CallAsync("LookupDeliveries", LocalIssuer.Bearer(token));
+        await CallAsync("LookupDeliveries", LocalIssuer.Bearer(Issuer.Token(AdminRole)));
 
         var lines = app.Logs.Lines.ToList();
         Assert.Contains(lines, l => l.Contains("Admitted caller 3f2a9c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b", StringComparison.Ordinal));
@@ -230,6 +238,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
             foreach (var secret in new[] { token, refused, token.Split('.')[2], refused.Split('.')[2] })
                 Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
             Assert.DoesNotContain("reader.person@example.com", line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(LookupEmail, line, StringComparison.OrdinalIgnoreCase);
         }
     }
 
