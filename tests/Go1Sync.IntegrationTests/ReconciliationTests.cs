@@ -345,4 +345,22 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
         var after = await check.CheckHealthAsync(context);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, after.Status);
     }
+
+    [Fact]
+    public async Task DeliveryLog_RowWrittenBeforeSourcesWereRecorded_ReadsAsHttp()
+    {
+        await using var host = await HostAsync();
+        var table = host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(TableNames.Deliveries);
+        var receivedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+        // The properties a receipt had in the previous release: no Source.
+        await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(TableDeliveryLog.Day(receivedAt), "go1%3Aevt-old")
+        {
+            ["Identity"] = "go1:evt-old", ["Kind"] = "completion", ["EventType"] = "enrollment.complete", ["ReceivedAt"] = receivedAt,
+            ["Signature"] = "valid", ["HttpStatus"] = 202, ["EnrolmentId"] = "enr-old",
+        });
+
+        var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(receivedAt.AddMinutes(-1), EnrolmentId: "enr-old"), CancellationToken.None));
+
+        Assert.Equal((DeliverySources.Http, 202, "valid"), (record.Source, record.HttpStatus, record.Signature));
+    }
 }

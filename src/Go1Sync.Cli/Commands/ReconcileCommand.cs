@@ -48,7 +48,8 @@ internal sealed class ReconcileCommand(TextWriter stdout, TextWriter stderr)
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or ReconciliationLeaseLostException or Azure.RequestFailedException)
         {
             // Already logged with its trace; the operator needs the cause and what happens next.
-            await stderr.WriteLineAsync($"error: {ex.Message.Split('\n')[0]}");
+            var what = ex is HttpRequestException ? "reading Go1 failed: " : "";
+            await stderr.WriteLineAsync($"error: {what}{ex.Message.Split('\n')[0]}");
             await stderr.WriteLineAsync("Nothing was lost: what was queued applies once, the watermark did not move past unread pages, and running the command again resumes.");
             return ExitCodes.Failed;
         }
