@@ -263,6 +263,7 @@ var tableNames = [
   'Go1Users'
   'Reconciliation'
   'Deliveries'
+  'Tombstones'
 ]
 
 // A client id without its secret (or the reverse) would leave the app half configured: stop the

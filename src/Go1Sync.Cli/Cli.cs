@@ -57,7 +57,11 @@ public static class Cli
         var drain = new Command("drain", "Process the events queue until it is empty, with the queue trigger's processor and poison rules (no Functions host needed).") { storage, json };
         drain.SetAction((result, ct) => new DrainCommand(stdout, stderr).RunAsync(result.GetValue(storage), result.GetValue(json), ct));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain };
+        var forgetEmail = new Option<string>("--email") { Description = "The learner to erase (never printed or logged in clear).", Required = true };
+        var forget = new Command("forget", "Erase one learner from every table and from parked and poison messages, and drop their later events.") { forgetEmail, storage, json };
+        forget.SetAction((result, ct) => new ForgetCommand(stdout, stderr).RunAsync(result.GetValue(forgetEmail)!, result.GetValue(storage), result.GetValue(json), ct));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

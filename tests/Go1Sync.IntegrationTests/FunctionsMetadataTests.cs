@@ -41,6 +41,7 @@ public sealed class FunctionsMetadataTests
         { "ReplayParked", "ops/parked/replay", "post", "Anonymous" },
         { "ListDeliveries", "ops/deliveries", "get", "Anonymous" },
         { "LookupDeliveries", "ops/deliveries/lookup", "post", "Anonymous" },
+        { "ForgetLearner", "ops/forget", "post", "Anonymous" },
     };
 
     [Theory]

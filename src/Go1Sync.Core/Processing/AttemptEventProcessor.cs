@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Core.Processing;
 
-public enum OutcomeKind { Applied, Duplicate, NoEffect, Parked }
+public enum OutcomeKind { Applied, Duplicate, NoEffect, Parked, Erased }
 
 public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> ChangedAttemptIds, int ConflictRetries, string? Reason = null)
 {
@@ -17,6 +17,8 @@ public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> C
 
     public static ProcessingOutcome Parked(string reason) => new(OutcomeKind.Parked, [], 0, reason);
     public static ProcessingOutcome NoEffect(string reason) => new(OutcomeKind.NoEffect, [], 0, reason);
+    /// <summary>The learner was erased: nothing is written, not even the learner's hash in the delivery record.</summary>
+    public static ProcessingOutcome Erased() => new(OutcomeKind.Erased, [], 0, "the learner was erased; the event is dropped");
 }
 
 /// <summary>Thrown when an event kept losing the optimistic-concurrency race; the queue retries it later.</summary>
@@ -40,7 +42,8 @@ public sealed class AttemptEventProcessor(
     TimeProvider time,
     ProcessingMetrics metrics,
     IDeliveryLog deliveries,
-    ILogger<AttemptEventProcessor> logger)
+    ILogger<AttemptEventProcessor> logger,
+    ILearnerTombstones? tombstones = null)
 {
     /// <param name="deliveryCount">How many times the queue has handed out this message (1 on the first delivery).</param>
     public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken, long deliveryCount = 1)
@@ -94,6 +97,7 @@ public sealed class AttemptEventProcessor(
         OutcomeKind.Applied => DeliveryOutcomes.Applied,
         OutcomeKind.Duplicate => DeliveryOutcomes.Duplicate,
         OutcomeKind.NoEffect => DeliveryOutcomes.NoEffect,
+        OutcomeKind.Erased => DeliveryOutcomes.Erased,
         _ => DeliveryOutcomes.Parked,
     };
 
@@ -202,6 +206,14 @@ public sealed class AttemptEventProcessor(
         CancellationToken cancellationToken)
     {
         var key = LearnerCourseKey.For(email, courseId);
+        // An erased learner stays erased: the event is dropped before anything is read or written
+        // (not parked either, since a parked body would hold the email again).
+        if (tombstones is not null && await tombstones.IsErasedAsync(key.LearnerHash, cancellationToken).ConfigureAwait(false))
+        {
+            metrics.Erased.Add(1, new KeyValuePair<string, object?>("kind", envelope.Kind is EventKinds.Launch or EventKinds.Completion ? envelope.Kind : "unknown"));
+            logger.LogInformation("Dropped {EventKind} of an erased learner on course {CourseId}", LogValue.Of(envelope.Kind), LogValue.Of(courseId));
+            return ProcessingOutcome.Erased() with { EnrolmentId = enrolmentId };
+        }
         for (var conflicts = 0; ; conflicts++)
         {
             var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);

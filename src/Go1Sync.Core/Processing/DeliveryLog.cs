@@ -57,6 +57,8 @@ public static class DeliveryOutcomes
     public const string NoEffect = "no-effect";
     public const string Parked = "parked";
     public const string Failed = "failed";
+    /// <summary>The learner was erased (<c>go1sync forget</c>): the event was dropped, not applied.</summary>
+    public const string Erased = "erased";
     /// <summary>Kind of a receipt for an event type we acknowledge without queueing.</summary>
     public const string Ignored = "ignored";
 }

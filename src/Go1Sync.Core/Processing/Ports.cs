@@ -21,6 +21,16 @@ public interface IAttemptStore
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Learners who were erased (<c>go1sync forget</c>): a later event for one of them is dropped, not
+/// applied, so the erasure is not undone by a late webhook, a reconciliation or a replay.
+/// </summary>
+public interface ILearnerTombstones
+{
+    /// <summary>True when the learner (by <see cref="Learners.LearnerEmail.Hash"/>) was erased: one point read.</summary>
+    Task<bool> IsErasedAsync(string learnerHash, CancellationToken cancellationToken);
+}
+
 /// <summary>The read-side rows derived from an aggregate (per-course stats and the open-attempt index).</summary>
 public interface IAttemptProjection
 {

@@ -21,6 +21,7 @@ public sealed class ProcessingMetrics
         Processed = meter.CreateCounter<long>("go1sync.events.processed", description: "Queued events processed, by kind and outcome.");
         Conflicts = meter.CreateCounter<long>("go1sync.concurrency.conflicts", description: "Aggregate writes that lost an ETag race and were re-applied.");
         Duration = meter.CreateHistogram<double>("go1sync.events.processing_time", unit: "ms", description: "Time to apply one event.");
+        Erased = meter.CreateCounter<long>("go1sync.events.erased", unit: "{event}", description: "Events dropped because their learner was erased.");
         Lag = meter.CreateHistogram<double>("go1sync.events.lag", unit: "ms", description: "From the HTTP receipt to the event being applied.");
     }
 
@@ -34,4 +35,5 @@ public sealed class ProcessingMetrics
     public Counter<long> Conflicts { get; }
     public Histogram<double> Duration { get; }
     public Histogram<double> Lag { get; }
+    public Counter<long> Erased { get; }
 }

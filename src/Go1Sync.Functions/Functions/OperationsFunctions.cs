@@ -1,6 +1,7 @@
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Http;
+using Go1Sync.Infrastructure.Erasure;
 using Go1Sync.Infrastructure.Security;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace Go1Sync.Functions.Functions;
 /// token with the app role Operations.Admin (<see cref="CallerAuthorizer"/>); the master key no longer
 /// opens them. Routes live under /api/ops because /admin is reserved by the Functions host.
 /// </summary>
-public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, CallerAuthorizer authorizer, TimeProvider time)
+public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, LearnerErasure erasure, CallerAuthorizer authorizer, TimeProvider time)
 {
     public const string DeliveriesLookupRoute = "/api/ops/deliveries/lookup";
 
@@ -93,6 +94,21 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/parked/replay")] HttpRequest request,
         CancellationToken cancellationToken) =>
         await Refuse(request, cancellationToken) ?? new JsonResponse(200, new { replayed = await operations.ReplayParkedAsync(request.Query["category"].FirstOrDefault(), request.Query["id"].FirstOrDefault(), cancellationToken) });
+
+    /// <summary>
+    /// Erases one learner everywhere (body <c>{"email": "..."}</c>, never a URL) and leaves a
+    /// tombstone so their later events are dropped; answers the counts per place.
+    /// </summary>
+    [Function("ForgetLearner")]
+    public async Task<IActionResult> ForgetLearner(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/forget")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
+        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
+        if (body.Error is not null) return body.Error;
+        return new JsonResponse(200, await erasure.EraseAsync(body.Email, cancellationToken));
+    }
 
     private Task<IActionResult?> Refuse(HttpRequest request, CancellationToken cancellationToken) =>
         authorizer.RefuseAsync(request, AppRoles.OperationsAdmin, cancellationToken);

@@ -45,6 +45,9 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<EventIntake>();
         services.AddSingleton<MessageOperations>();
         services.AddSingleton<Retention>();
+        services.AddSingleton<Erasure.TableLearnerTombstones>();
+        services.AddSingleton<ILearnerTombstones>(sp => sp.GetRequiredService<Erasure.TableLearnerTombstones>());
+        services.AddSingleton<Erasure.LearnerErasure>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

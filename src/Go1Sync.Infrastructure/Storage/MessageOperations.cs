@@ -100,6 +100,55 @@ public sealed class MessageOperations(
         return deleted;
     }
 
+    /// <summary>
+    /// Deletes the poison messages whose body <paramref name="matches"/> (an erased learner's),
+    /// reading at most <paramref name="max"/>; the others are leased while the queue is read, so
+    /// none is read twice, then given back. Returns the ids deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DeletePoisonAsync(Func<string, bool> matches, int max, CancellationToken cancellationToken)
+    {
+        var deleted = new List<string>();
+        var kept = new List<QueueMessage>();
+        try
+        {
+            while (deleted.Count + kept.Count < max)
+            {
+                QueueMessage[] batch = (await _poison.ReceiveMessagesAsync(Math.Min(32, max - deleted.Count - kept.Count), Lease, cancellationToken).ConfigureAwait(false)).Value;
+                if (batch.Length == 0) break;
+                foreach (var m in batch)
+                {
+                    if (!matches(m.Body.ToString()))
+                    {
+                        kept.Add(m);
+                        continue;
+                    }
+                    await _poison.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken).ConfigureAwait(false);
+                    deleted.Add(m.MessageId);
+                }
+            }
+        }
+        finally
+        {
+            await GiveBackAsync(kept).ConfigureAwait(false);
+        }
+        return deleted;
+    }
+
+    private async Task GiveBackAsync(IEnumerable<QueueMessage> kept)
+    {
+        foreach (var m in kept)
+        {
+            try
+            {
+                await _poison.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+            {
+                // The lease ran out and another reader has it (or replayed it): nothing to give back.
+            }
+        }
+    }
+
     public async Task<IReadOnlyList<HeldMessage>> ListParkedAsync(string? category, CancellationToken cancellationToken) =>
         (await parked.ListAsync(category, cancellationToken).ConfigureAwait(false))
             .Select(p => new HeldMessage(p.Category, p.MessageId, p.Reason, p.Body, p.ParkedAt, 0))

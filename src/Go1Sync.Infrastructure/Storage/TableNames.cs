@@ -18,5 +18,8 @@ public static class TableNames
     /// <summary>The reconciliation's watermark and lease, and backfill checkpoints.</summary>
     public const string Reconciliation = "Reconciliation";
 
-    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation];
+    /// <summary>Erased learners, by learner hash, with the erasure time and no email: later events for them are dropped.</summary>
+    public const string Tombstones = "Tombstones";
+
+    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation, Tombstones];
 }

@@ -57,7 +57,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     [
         "CourseAttempts", "CourseSummary", "LearnerAttempts", "LookupLearnerAttempts",
         "ListDeliveries", "LookupDeliveries", "ListPoison", "ReplayPoison", "ListParked", "ReplayParked",
-        "CreateCourse", "PutCourse",
+        "ForgetLearner", "CreateCourse", "PutCourse",
     ];
 
     private static string RoleOf(string endpoint) => endpoint is "CourseAttempts" or "CourseSummary" or "LearnerAttempts" or "LookupLearnerAttempts" ? AppRoles.StatisticsRead : AppRoles.OperationsAdmin;
@@ -79,6 +79,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
             "ReplayPoison" => Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().ReplayPoison(r, none), "", headers: headers),
             "ListParked" => Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListParked(r, none), "", headers),
             "ReplayParked" => Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().ReplayParked(r, none), "", headers: headers),
+            "ForgetLearner" => Go1SyncTestHost.InvokeAsync(r => host.Function<OperationsFunctions>().ForgetLearner(r, none), $$"""{"email":"{{LookupEmail}}"}""", headers: headers),
             "CreateCourse" => host.PostCourseAsync($$"""{"courseId":"{{Course}}","durationMinutes":90}""", headers),
             "PutCourse" => host.PutCourseAsync(Course, """{"durationMinutes":90}""", headers),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),

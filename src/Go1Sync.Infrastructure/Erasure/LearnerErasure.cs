@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Go1Sync.Infrastructure.Erasure;
+
+/// <summary>What one erasure deleted, per place.</summary>
+public sealed record ErasureReport(
+    DateTimeOffset ErasedAt,
+    int Attempts,
+    int AttemptStats,
+    int OpenAttempts,
+    int Go1Users,
+    int Deliveries,
+    int Parked,
+    int Poison);
+
+/// <summary>
+/// Erases one learner from every place that holds them (the right to erasure): their aggregates
+/// (<c>Attempts</c>, the learner's partition), the stats rows of those aggregates' courses, their
+/// open-attempt index rows, their Go1 user cache row, their delivery records, and the parked and
+/// poison messages whose body holds their email or hash. A tombstone (learner hash and time, no
+/// email) is written first, so an event processed meanwhile or later is dropped, not applied.
+/// Running it again is harmless. Messages still waiting in the attempt-events queue are not
+/// searched: the tombstone drops them when they are processed.
+/// </summary>
+public sealed class LearnerErasure(
+    TableServiceClient tables,
+    TableLearnerTombstones tombstones,
+    IParkedStore parked,
+    MessageOperations messages,
+    TimeProvider time,
+    ILogger<LearnerErasure> logger)
+{
+    /// <summary>Poison messages one erasure reads at most (the queue's whole content in practice).</summary>
+    public const int MaxPoison = 5_000;
+    private const int MaxBatch = 100;
+
+    private readonly TableClient _attempts = tables.GetTableClient(TableNames.Attempts);
+    private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
+    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
+    private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
+    private readonly TableClient _deliveries = tables.GetTableClient(TableNames.Deliveries);
+
+    public async Task<ErasureReport> EraseAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        var normalized = LearnerEmail.Normalize(email);
+        var hash = LearnerEmail.Hash(email);
+        var erasedAt = time.GetUtcNow();
+
+        await tombstones.RecordAsync(hash, erasedAt, cancellationToken).ConfigureAwait(false);
+
+        // The aggregates name the courses whose partitions hold the learner's stats rows: read them first, delete them last.
+        var courseKeys = new List<string>();
+        await foreach (var row in _attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            courseKeys.Add(row.RowKey);
+
+        var stats = 0;
+        foreach (var courseKey in courseKeys)
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {hash + "_"} and RowKey lt {hash + "`"}");
+            stats += await DeleteAsync(_stats, filter, cancellationToken).ConfigureAwait(false);
+        }
+        var open = await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {TableAttemptProjection.OpenPartition} and LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
+        var users = await DeleteAsync(_users, TableClient.CreateQueryFilter($"PartitionKey eq {"user"} and RowKey eq {hash}"), cancellationToken).ConfigureAwait(false);
+        var deliveries = await DeleteAsync(_deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
+
+        var parkedCount = 0;
+        foreach (var message in await parked.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!Holds(message.Body, normalized, hash)) continue;
+            await parked.RemoveAsync(message.Category, message.MessageId, cancellationToken).ConfigureAwait(false);
+            parkedCount++;
+        }
+        var poison = await messages.DeletePoisonAsync(body => Holds(body, normalized, hash), MaxPoison, cancellationToken).ConfigureAwait(false);
+
+        var attempts = await DeleteAsync(_attempts, TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), cancellationToken).ConfigureAwait(false);
+
+        var report = new ErasureReport(erasedAt, attempts, stats, open, users, deliveries, parkedCount, poison.Count);
+        logger.LogInformation(
+            "Erased learner {Learner}: {Attempts} aggregates, {Stats} stats rows, {Open} open-index rows, {Users} Go1 user rows, {Deliveries} delivery records, {Parked} parked and {Poison} poison messages; a tombstone drops their later events",
+            LearnerEmail.Mask(email), attempts, stats, open, users, deliveries, parkedCount, poison.Count);
+        return report;
+    }
+
+    /// <summary>
+    /// Whether a message body holds the learner: a JSON string equal to the email (normalised) or
+    /// holding the hash, anywhere in the document; for a body that is not JSON, the email or hash
+    /// as a whole word of the normalised text.
+    /// </summary>
+    public static bool Holds(string body, string normalizedEmail, string hash)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return Holds(document.RootElement, normalizedEmail, hash);
+        }
+        catch (JsonException)
+        {
+            var text = LearnerEmail.Normalize(body);
+            return HoldsWord(text, normalizedEmail) || HoldsWord(text, hash);
+        }
+    }
+
+    private static bool Holds(JsonElement element, string normalizedEmail, string hash) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString() is { } s && (LearnerEmail.Normalize(s) == normalizedEmail || s.Contains(hash, StringComparison.OrdinalIgnoreCase)),
+        JsonValueKind.Object => element.EnumerateObject().Any(p => Holds(p.Value, normalizedEmail, hash)),
+        JsonValueKind.Array => element.EnumerateArray().Any(e => Holds(e, normalizedEmail, hash)),
+        _ => false,
+    };
+
+    /// <summary>An occurrence not glued to other address characters (so bob@x.com is not found in jimbob@x.com).</summary>
+    private static bool HoldsWord(string text, string word)
+    {
+        for (var at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + word.Length;
+            if ((at == 0 || !IsAddressChar(text[at - 1])) && (end == text.Length || !IsAddressChar(text[end]))) return true;
+        }
+        return false;
+    }
+
+    private static bool IsAddressChar(char c) => char.IsLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@';
+
+    /// <summary>Deletes every row the filter finds (keys only read), in batches per partition; returns how many.</summary>
+    private static async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<(string PartitionKey, string RowKey)>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            rows.Add((row.PartitionKey, row.RowKey));
+        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+            foreach (var batch in partition.Chunk(MaxBatch))
+                await table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
+        return rows.Count;
+    }
+}
