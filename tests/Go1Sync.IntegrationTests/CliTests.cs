@@ -211,6 +211,33 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
         Assert.DoesNotContain("0001-01-01", line);
     }
 
+    [Fact]
+    public async Task Forget_Json_ErasesTheReplayedLearnerAndPrintsCountsPerPlace_ThenAReplayOfThemIsDropped()
+    {
+        var file = await WriteLinesAsync(
+            """{"type":"launch","attemptId":"fg-a1","email":"Forget.Me@example.com","courseId":"fg-course","platform":"web","launchedAt":"2025-03-01T08:00:00Z"}""");
+        Assert.Equal(0, (await RunAsync("replay", "--events", file)).Exit);
+
+        var (exit, output, errors) = await RunAsync("forget", "--email", "forget.me@example.com", "--json");
+
+        Assert.True(exit == 0, errors);
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.Equal((1, 1, 1, 1), (report.GetProperty("attempts").GetInt32(), report.GetProperty("attemptStats").GetInt32(),
+            report.GetProperty("openAttempts").GetInt32(), report.GetProperty("deliveries").GetInt32()));
+        Assert.DoesNotContain("forget.me@", output + errors, StringComparison.OrdinalIgnoreCase);
+        // The same line again: dropped by the tombstone, so the learner has no attempt.
+        var (_, again, _) = await RunAsync("replay", "--events", file);
+        Assert.DoesNotContain("fg-a1", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forget_NotAnEmail_IsBadInputNamingTheOption()
+    {
+        var (exit, _, errors) = await RunAsync("forget", "--email", "not-an-address");
+        Assert.Equal(1, exit);
+        Assert.Contains("--email", errors, StringComparison.Ordinal);
+    }
+
     // --- Instants ---
 
     [Theory]
