@@ -363,4 +363,34 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.Equal((DeliverySources.Http, 202, "valid"), (record.Source, record.HttpStatus, record.Signature));
     }
+
+    [Fact]
+    public async Task Reconcile_PageCapReached_SavesTheWatermarkAtWhatWasReadAndTheNextRunGoesOn()
+    {
+        Learners(3);
+        _portal.AddCourse("c-cap", 60);
+        for (var i = 0; i < 120; i++) Completed($"enr-cap-{i:D3}", $"u{i % 3}", "c-cap", minutesAgo: 200 - i);
+        await using var host = await HostAsync(settings: s =>
+        {
+            s["Reconcile:InitialLookback"] = "06:00:00";
+            s["Reconcile:MaxPagesPerRun"] = "1";
+        });
+        var reconciliation = host.Get<Go1Reconciliation>();
+        var outcomes = new List<(string Outcome, long Pages, long Queued)>();
+
+        for (var run = 0; run < 3; run++)
+        {
+            var result = await reconciliation.RunOnceAsync(CancellationToken.None);
+            outcomes.Add((result.Outcome, result.Pages, result.Queued));
+            await DrainAsync(host);
+        }
+
+        // 50 per run: a run after a partial one goes on where it left off, re-reading nothing (not even
+        // the 15-minute overlap, which here holds more than one run can read).
+        Assert.Equal([("partial", 1L, 50L), ("partial", 1L, 50L), ("ok", 1L, 20L)], outcomes);
+        Assert.Null((await host.Get<ReconciliationStateStore>().ReadAsync(CancellationToken.None))!.Resume);
+        for (var u = 0; u < 3; u++)
+            Assert.Equal(40, (await host.AttemptsAsync($"learner{u}@example.com", "c-cap")).Count);
+        Assert.Equal(Instants.ToMillisecondUtc(Now.AddMinutes(-81)), (await host.Get<ReconciliationStateStore>().ReadAsync(CancellationToken.None))!.Watermark!.Value.ToUniversalTime(), TimeSpan.FromSeconds(1));
+    }
 }

@@ -79,14 +79,18 @@ public sealed class Go1Reconciliation(
         var now = time.GetUtcNow();
         return await WithLeaseAsync(ModeReconcile, now, async lease =>
         {
-            var from = lease.State.Watermark is { } w ? w - settings.Overlap : now - settings.InitialLookback;
+            // After a run the page cap stopped, go on exactly where it left off; otherwise re-read the overlap.
+            var start = lease.State.Resume
+                ?? new ScanCursor(lease.State.Watermark is { } w ? w - settings.Overlap : now - settings.InitialLookback, 0);
+            var from = start.From;
             var scan = NewScan(lease);
-            var complete = await scan.RunAsync(new ScanCursor(from, 0), now, settings.MaxPagesPerRun, null, cancellationToken).ConfigureAwait(false);
+            var complete = await scan.RunAsync(start, now, settings.MaxPagesPerRun, null, cancellationToken).ConfigureAwait(false);
             // Never backwards: an overlap that read nothing new leaves the watermark where it was.
             var watermark = Max(lease.State.Watermark, scan.MaxUpdated);
             var outcome = complete ? "ok" : "partial";
             var readUpTo = complete ? now : scan.Position.From;
-            await state.ReleaseAsync(lease, now, Describe(outcome, scan), watermark, readUpTo, cancellationToken).ConfigureAwait(false);
+            await state.ReleaseAsync(lease, now, Describe(outcome, scan), watermark, readUpTo, cancellationToken,
+                resume: complete ? ReconciliationStateStore.NoResume : scan.Position).ConfigureAwait(false);
             return Result(ModeReconcile, outcome, now, from, now, scan, watermark,
                 complete ? null : $"stopped after Reconcile__MaxPagesPerRun={settings.MaxPagesPerRun} pages; the next run goes on from {Instants.Format(scan.Position.From)}");
         }, cancellationToken).ConfigureAwait(false);

@@ -5,14 +5,20 @@ using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Infrastructure.Reconciliation;
 
-/// <summary>Where the reconciliation stands: Go1's <c>updated_time</c> read up to, and the last run.</summary>
+/// <summary>
+/// Where the reconciliation stands: Go1's <c>updated_time</c> read up to, and the last run.
+/// <see cref="Resume"/>: where a run stopped by the page cap left off, so the next run goes on
+/// from there exactly instead of re-reading the overlap (a burst larger than one run inside the
+/// overlap would otherwise be read again and again).
+/// </summary>
 public sealed record ReconciliationState(
     DateTimeOffset? Watermark,
     DateTimeOffset? ReadUpTo,
     DateTimeOffset? LastRunAt,
     string? LastOutcome,
     string? LeaseOwner,
-    DateTimeOffset? LeaseUntil);
+    DateTimeOffset? LeaseUntil,
+    ScanCursor? Resume = null);
 
 /// <summary>Where a backfill of one window stopped: the lower bound it reads from and how many hits at exactly that bound it has read.</summary>
 public sealed record ScanCursor(DateTimeOffset From, int SkipAtFrom);
@@ -85,7 +91,8 @@ public sealed class ReconciliationStateStore(TableServiceClient tables)
         WriteAsync(lease, new TableEntity(StatePartition, StateRow) { ["LeaseUntil"] = until }, cancellationToken);
 
     /// <summary>Ends the lease, recording the run; the watermark moves only when <paramref name="watermark"/> is given.</summary>
-    public Task ReleaseAsync(Lease lease, DateTimeOffset ranAt, string outcome, DateTimeOffset? watermark, DateTimeOffset? readUpTo, CancellationToken cancellationToken)
+    /// <param name="resume">Null: leave the resume point as it is; a value: set it (<see cref="NoResume"/> clears it).</param>
+    public Task ReleaseAsync(Lease lease, DateTimeOffset ranAt, string outcome, DateTimeOffset? watermark, DateTimeOffset? readUpTo, CancellationToken cancellationToken, ScanCursor? resume = null)
     {
         var entity = new TableEntity(StatePartition, StateRow)
         {
@@ -96,6 +103,7 @@ public sealed class ReconciliationStateStore(TableServiceClient tables)
         };
         if (watermark is not null) entity["Watermark"] = watermark.Value;
         if (readUpTo is not null) entity["ReadUpTo"] = readUpTo.Value;
+        if (resume is not null) entity["Resume"] = resume == NoResume ? "" : $"{Core.Attempts.Instants.Format(resume.From)}|{resume.SkipAtFrom}";
         return WriteAsync(lease, entity, cancellationToken);
     }
 
@@ -135,11 +143,24 @@ public sealed class ReconciliationStateStore(TableServiceClient tables)
     private static string BackfillRow(DateTimeOffset from, DateTimeOffset to) =>
         KeyEncoding.Escape($"{Core.Attempts.Instants.Format(from)}_{Core.Attempts.Instants.Format(to)}");
 
+    /// <summary>Passed to <see cref="ReleaseAsync"/> to clear the resume point after a complete read.</summary>
+    public static readonly ScanCursor NoResume = new(DateTimeOffset.MinValue, -1);
+
+    private static ScanCursor? Resume(string? stored)
+    {
+        if (string.IsNullOrEmpty(stored) || stored.Split('|') is not [var from, var skip]) return null;
+        return DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            && int.TryParse(skip, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? new ScanCursor(at.ToUniversalTime(), n)
+            : null;
+    }
+
     private static ReconciliationState State(TableEntity e) => new(
         e.GetDateTimeOffset("Watermark"),
         e.GetDateTimeOffset("ReadUpTo"),
         e.GetDateTimeOffset("LastRunAt"),
         e.GetString("LastOutcome"),
         string.IsNullOrEmpty(e.GetString("LeaseOwner")) ? null : e.GetString("LeaseOwner"),
-        e.GetDateTimeOffset("LeaseUntil"));
+        e.GetDateTimeOffset("LeaseUntil"),
+        Resume(e.GetString("Resume")));
 }
