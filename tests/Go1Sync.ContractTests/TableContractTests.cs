@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Go1Sync.ContractTests.Support;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Storage;
+
+namespace Go1Sync.ContractTests;
+
+/// <summary>
+/// Rows as the product stores them, read back raw from Azurite after the scenario ran through the
+/// real functions: every property with its EDM type and value (Timestamp and ETag left out).
+/// Stored rows outlive every release that reads them.
+/// </summary>
+[Collection(ContractCollection.Name)]
+public sealed class TableContractTests(ContractScenario scenario)
+{
+    public const string AttemptsRowGolden = "tables/attempts.row.json";
+
+    private static string Pretty(JsonNode node) => GoldenJson.Pretty(node);
+
+    [Fact]
+    public async Task AttemptsRow_LearnerWithAClosedAndAnOpenAttempt_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsAsync(TableNames.Attempts, await scenario.LearnerIdAsync()));
+        GoldenFiles.Checked.Verify(AttemptsRowGolden, Pretty(GoldenJson.AttemptsRow(row)));
+    }
+
+    [Fact]
+    public async Task AttemptStatsRows_AClosedAndAnOpenAttempt_MatchGolden()
+    {
+        var rows = await scenario.RowsAsync(TableNames.AttemptStats, TableAttemptProjection.StatsPartition(ContractScenario.Course));
+        Assert.Equal(2, rows.Count);
+        GoldenFiles.Checked.Verify("tables/attempt-stats.rows.json", Pretty(new JsonArray([.. rows.Select(r => GoldenJson.Entity(TableNames.AttemptStats, r))])));
+    }
+
+    [Fact]
+    public async Task OpenAttemptsRow_TheOpenAttempt_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsAsync(TableNames.OpenAttempts, TableAttemptProjection.OpenPartition));
+        GoldenFiles.Checked.Verify("tables/open-attempts.row.json", Pretty(GoldenJson.Entity(TableNames.OpenAttempts, row)));
+    }
+
+    [Fact]
+    public async Task DeliveriesRow_WebhookAcceptedThenApplied_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Deliveries, "Identity", "go1:" + ContractScenario.WebhookEventId));
+        GoldenFiles.Checked.Verify("tables/deliveries.webhook-applied.row.json", Pretty(GoldenJson.Entity(TableNames.Deliveries, row)));
+    }
+
+    [Fact]
+    public async Task DeliveriesRow_LaunchAcceptedThenApplied_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Deliveries, "AttemptId", ContractScenario.ClosedAttempt));
+        GoldenFiles.Checked.Verify("tables/deliveries.launch-applied.row.json", Pretty(GoldenJson.Entity(TableNames.Deliveries, row)));
+    }
+
+    [Fact]
+    public async Task DeliveriesRow_WebhookAcceptedWithADroppedFieldThenParked_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Deliveries, "Identity", "go1:" + ContractScenario.ParkedEventId));
+        GoldenFiles.Checked.Verify("tables/deliveries.webhook-parked.row.json", Pretty(GoldenJson.Entity(TableNames.Deliveries, row)));
+    }
+
+    [Fact]
+    public async Task ParkedRow_CompletionLackingItsScoreWithoutAGo1Api_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsAsync(TableNames.Parked, ParkCategories.Unmatched));
+        GoldenFiles.Checked.Verify("tables/parked.row.json",
+            Pretty(GoldenJson.Entity(TableNames.Parked, row, name => name == "Body" ? GoldenJson.Binary.Utf8Json : GoldenJson.Binary.Base64)));
+    }
+
+    [Fact]
+    public async Task TombstonesRow_LearnerErasedByAnOperator_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Tombstones, "RowKey", "erased"));
+        GoldenFiles.Checked.Verify("tables/tombstones.row.json", Pretty(GoldenJson.Entity(TableNames.Tombstones, row)));
+    }
+
+    [Fact]
+    public async Task CoursesRow_PutByAnOperator_MatchesGolden()
+    {
+        var row = Assert.Single(await scenario.RowsAsync(TableNames.Courses, TableCourseCatalogue.Partition));
+        GoldenFiles.Checked.Verify("tables/courses.row.json", Pretty(GoldenJson.Entity(TableNames.Courses, row)));
+    }
+}
