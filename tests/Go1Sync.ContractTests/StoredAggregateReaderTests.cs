@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Go1Sync.ContractTests.Support;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Storage;
+
+namespace Go1Sync.ContractTests;
+
+/// <summary>
+/// Rows written by earlier releases stay in storage for good, so today's reader must read them.
+/// Each row here (the current golden, and every frozen one under <c>Golden/Frozen/</c>, which no
+/// accept ever rewrites) is written to an empty Azurite exactly as the golden describes it and read
+/// through the store the processor uses; the fold of what it reads is the scenario's history.
+/// </summary>
+public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyStorage storage) : IClassFixture<StoredAggregateReaderTests.EmptyStorage>
+{
+    public sealed class EmptyStorage : IAsyncLifetime
+    {
+        private Azurite? _azurite;
+        public Go1SyncTestHost Host { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _azurite = await Azurite.StartInMemoryAsync();
+            Host = await Go1SyncTestHost.StartAsync(_azurite);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            if (_azurite is not null) await _azurite.DisposeAsync();
+        }
+    }
+
+    /// <summary>Every frozen row: one per stored format ever written.</summary>
+    public static IReadOnlyList<string> FrozenRows() =>
+        Directory.GetFiles(GoldenFiles.Checked.PathOf("Frozen"), "attempts.row.*.json")
+            .Where(f => !f.Contains(".received.", StringComparison.Ordinal))
+            .Select(f => "Frozen/" + Path.GetFileName(f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The current golden and every frozen row.</summary>
+    public static TheoryData<string> CheckedInRows() => new([TableContractTests.AttemptsRowGolden, .. FrozenRows()]);
+
+    /// <summary>The first format stays frozen whatever comes later: a missing file is a failure, not one case fewer.</summary>
+    [Fact]
+    public void FrozenRows_TheFirstStoredFormat_IsStillCheckedIn() =>
+        Assert.Contains("Frozen/attempts.row.gzip-json-v1.json", FrozenRows());
+
+    [Theory]
+    [MemberData(nameof(CheckedInRows))]
+    public async Task AttemptsRow_CheckedInRow_IsReadByTodaysStoreAsTheScenarioHistory(string golden)
+    {
+        var described = JsonNode.Parse(File.ReadAllText(GoldenFiles.Checked.PathOf(golden)))!.AsObject();
+        var entity = GoldenJson.ToEntity(described);
+        var table = storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+
+        var stored = await storage.Host.Get<IAttemptStore>().GetAsync(new LearnerCourseKey(entity.PartitionKey, entity.RowKey), CancellationToken.None);
+
+        Assert.NotNull(stored);
+        var history = stored.History;
+        Assert.Equal((ContractScenario.Email, ContractScenario.Course), (history.Email, history.CourseId));
+        Assert.Equal(
+            [(ContractScenario.ClosedAttempt, Platform.Web, At("2025-03-10T08:00:00Z")), (ContractScenario.OpenAttempt, Platform.Mobile, At("2025-03-10T09:00:00Z"))],
+            history.Launches.Select(l => (l.AttemptId, l.Platform, l.LaunchedAt)).ToArray());
+        var completion = Assert.Single(history.Completions);
+        Assert.Equal((ContractScenario.Enrolment, At("2025-03-10T11:30:00Z"), true, (int?)85, (DateTimeOffset?)At("2025-03-10T08:05:00Z"), (int?)300),
+            (completion.EnrolmentId, completion.CompletedAt, completion.Passed, completion.Score, completion.StartedAt, completion.DurationMinutes));
+
+        var attempts = storage.Host.Rules.Fold(history);
+        Assert.Equal(2, attempts.Count);
+        var closed = attempts.Single(a => a.AttemptId == ContractScenario.ClosedAttempt);
+        Assert.Equal((AttemptStatus.Completed, 100, AttemptResult.Success, (int?)85, (DateTimeOffset?)At("2025-03-10T11:30:00Z"), 12_600_000L, ContractScenario.Enrolment),
+            (closed.Status, closed.Progress, closed.Result, closed.Score, closed.CompletedAt, closed.TimeSpentMs, closed.Go1EnrolmentId));
+        var open = attempts.Single(a => a.AttemptId == ContractScenario.OpenAttempt);
+        Assert.Equal((AttemptStatus.Open, 50, Platform.Mobile, At("2025-03-10T09:00:00Z")), (open.Status, open.Progress, open.Platform, open.FirstActivityAt));
+    }
+
+    private static DateTimeOffset At(string instant) => DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
+}
