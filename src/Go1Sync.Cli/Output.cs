@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 
@@ -7,9 +8,17 @@ namespace Go1Sync.Cli;
 
 internal static class Output
 {
-    private static readonly JsonSerializerOptions Indented = new(Json.Options) { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+    /// <summary>
+    /// The CLI's <c>--json</c> options, its own: Web defaults (camelCase), indented for people,
+    /// and every property written, null or not, so scripts see the same keys on every object.
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
 
-    public static void WriteJson<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Indented));
+    public static void WriteJson<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Json));
 
     public static void WriteTable(TextWriter writer, IReadOnlyList<AttemptRow> rows)
     {

@@ -48,6 +48,22 @@ public sealed class WireNamesTests
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Platform>("1", options));
     }
 
+    /// <summary>Issue #13: the wire names live in the boundaries' tables and contracts, never on the domain.</summary>
+    [Fact]
+    public void TheDomainTypes_CarryNoJsonAttributes()
+    {
+        var domain = typeof(Attempt).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Attempt).Namespace && !typeof(System.Text.Json.Serialization.JsonConverter).IsAssignableFrom(t))
+            .ToList();
+        Assert.Contains(typeof(LearnerCourseHistory), domain);
+        var attributed = domain
+            .SelectMany(t => new System.Reflection.MemberInfo[] { t }.Concat(t.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)))
+            .Where(m => m.GetCustomAttributes(inherit: false).Any(a => a.GetType().Namespace == "System.Text.Json.Serialization"))
+            .Select(m => $"{m.DeclaringType?.Name}.{m.Name}")
+            .ToList();
+        Assert.Empty(attributed);
+    }
+
     private static void AssertComplete<T>() where T : struct, Enum
     {
         var names = Enum.GetValues<T>().Select(WireNames.Of).ToList();

@@ -1,35 +1,31 @@
-using System.Text.Json.Serialization;
-
 namespace Go1Sync.Core.Attempts;
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptOrigin>))]
+// The attempt enums carry no serialization attribute: their names outside the process are in
+// WireNames, shared by the boundaries that write them.
 public enum AttemptOrigin
 {
-    [JsonStringEnumMemberName("lms-launch")] LmsLaunch,
-    [JsonStringEnumMemberName("go1-direct")] Go1Direct,
+    LmsLaunch,
+    Go1Direct,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<Platform>))]
 public enum Platform
 {
-    [JsonStringEnumMemberName("web")] Web,
-    [JsonStringEnumMemberName("mobile")] Mobile,
-    [JsonStringEnumMemberName("unknown")] Unknown,
+    Web,
+    Mobile,
+    Unknown,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptStatus>))]
 public enum AttemptStatus
 {
-    [JsonStringEnumMemberName("open")] Open,
-    [JsonStringEnumMemberName("completed")] Completed,
+    Open,
+    Completed,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptResult>))]
 public enum AttemptResult
 {
-    [JsonStringEnumMemberName("none")] None,
-    [JsonStringEnumMemberName("success")] Success,
-    [JsonStringEnumMemberName("failed")] Failed,
+    None,
+    Success,
+    Failed,
 }
 
 /// <summary>One attempt as the rules leave it in storage (before any "as of" reporting).</summary>

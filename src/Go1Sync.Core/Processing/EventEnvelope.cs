@@ -109,11 +109,3 @@ public static class QueueJson
         Converters = { new WireNameJsonConverter<Platform>() },
     };
 }
-
-public static class Json
-{
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}
