@@ -16,7 +16,8 @@ namespace Go1Sync.IntegrationTests;
 /// The exact bytes every boundary writes for fixed inputs: queued envelopes, the stored history
 /// document, the read API's JSON, the CSV export and the CLI's JSON. Pinned on the code before
 /// the contracts got their own types and serializer options (issue #13, steps 2 and 3), so that
-/// redesign provably changed no byte a queue, a table, a caller or an operator sees. No storage.
+/// redesign provably changed no byte a queue, a table, a caller or an operator sees (the CLI's
+/// table, for people, gained its missing durationUnknown column then). No storage.
 /// </summary>
 public sealed class BoundaryBytesTests
 {
@@ -176,7 +177,7 @@ public sealed class BoundaryBytesTests
         },
     ];
 
-    private static List<AttemptRow> RowsInput() => AttemptsInput().Select(a => AttemptRow.From(Rules.Report(a, AsOf))).ToList();
+    private static List<AttemptReport> RowsInput() => AttemptsInput().Select(a => Rules.Report(a, AsOf)).ToList();
 
     private const string ApiRows =
         """[{"attemptId":"att-1","email":"ada@example.com","courseId":"lo-1","origin":"lms-launch","platform":"web","status":"completed","progress":100,"result":"success","score":85,"firstActivityAt":"2025-01-10T09:00:00.000Z","lastActivityAt":"2025-01-10T13:30:00.456Z","completedAt":"2025-01-10T13:30:00.456Z","timeSpentMs":16200456,"legacyClosed":false,"durationUnknown":false},{"attemptId":"att-2","email":"ada@example.com","courseId":"lo-1","origin":"lms-launch","platform":"mobile","status":"open","progress":50,"firstActivityAt":"2025-01-11T09:00:00.000Z","lastActivityAt":"2025-01-12T09:00:00.000Z","timeSpentMs":0,"legacyClosed":false,"durationUnknown":false},{"attemptId":"go1-enr-9","email":"bob@example.com","courseId":"lo-1","origin":"go1-direct","platform":"unknown","status":"completed","progress":100,"result":"failed","firstActivityAt":"2025-02-01T08:00:00.000Z","lastActivityAt":"2025-02-01T09:15:00.000Z","completedAt":"2025-02-01T09:15:00.000Z","timeSpentMs":4500000,"legacyClosed":false,"durationUnknown":true},{"attemptId":"legacy-1","email":"cy@example.com","courseId":"lo-1","origin":"lms-launch","platform":"web","status":"completed","progress":0,"firstActivityAt":"2024-12-01T08:00:00.000Z","lastActivityAt":"2024-12-02T08:00:00.000Z","timeSpentMs":0,"legacyClosed":true,"durationUnknown":false},{"attemptId":"=HYPERLINK(\u0022x\u0022),1","email":"-dee@example.com","courseId":"lo,1","origin":"lms-launch","platform":"web","status":"open","progress":50,"firstActivityAt":"2025-02-02T08:00:00.000Z","lastActivityAt":"2025-02-02T08:00:00.000Z","timeSpentMs":0,"legacyClosed":false,"durationUnknown":false}]""";
@@ -316,6 +317,28 @@ public sealed class BoundaryBytesTests
         var output = new StringWriter { NewLine = "\n" };
         Go1Sync.Cli.Output.WriteJson(output, RowsInput());
         Assert.Equal(CliJson + "\n", output.ToString().ReplaceLineEndings("\n"));
+    }
+
+    /// <summary>
+    /// The CLI's table for people: the row's columns in their order, with durationUnknown since
+    /// issue #13 (before, the table lacked it); time spent as d.hh:mm:ss, nothing as -, flags as yes/no.
+    /// </summary>
+    private const string CliTable =
+        """
+        attemptId          email             courseId  origin      platform  status     progress  result   score  firstActivityAt           lastActivityAt            completedAt               timeSpent   legacyClosed  durationUnknown
+        att-1              ada@example.com   lo-1      lms-launch  web       completed  100%      success  85     2025-01-10T09:00:00.000Z  2025-01-10T13:30:00.456Z  2025-01-10T13:30:00.456Z  0.04:30:00  no            no
+        att-2              ada@example.com   lo-1      lms-launch  mobile    open       50%       -        -      2025-01-11T09:00:00.000Z  2025-01-12T09:00:00.000Z  -                         0.00:00:00  no            no
+        go1-enr-9          bob@example.com   lo-1      go1-direct  unknown   completed  100%      failed   -      2025-02-01T08:00:00.000Z  2025-02-01T09:15:00.000Z  2025-02-01T09:15:00.000Z  0.01:15:00  no            yes
+        legacy-1           cy@example.com    lo-1      lms-launch  web       completed  0%        -        -      2024-12-01T08:00:00.000Z  2024-12-02T08:00:00.000Z  -                         0.00:00:00  yes           no
+        =HYPERLINK("x"),1  -dee@example.com  lo,1      lms-launch  web       open       50%       -        -      2025-02-02T08:00:00.000Z  2025-02-02T08:00:00.000Z  -                         0.00:00:00  no            no
+        """;
+
+    [Fact]
+    public void CliTable_ShowsEveryColumnOfTheRow()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        Go1Sync.Cli.Output.WriteTable(output, RowsInput());
+        Assert.Equal(CliTable + "\n", output.ToString());
     }
 
     private static Task<HttpAnswer> Execute(IActionResult result) => Go1SyncTestHost.GetAsync(_ => Task.FromResult(result));
