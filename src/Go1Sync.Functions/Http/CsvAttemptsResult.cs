@@ -14,7 +14,6 @@ namespace Go1Sync.Functions.Http;
 /// </summary>
 public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptReport> rows, string fileName) : IActionResult
 {
-
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var response = context.HttpContext.Response;
