@@ -1,32 +1,45 @@
 using System.Globalization;
 using System.Text.Json;
-using Go1Sync.Core.Processing;
+using System.Text.Json.Serialization;
+using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Reporting;
 
 namespace Go1Sync.Cli;
 
 internal static class Output
 {
-    private static readonly JsonSerializerOptions Indented = new(Json.Options) { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
-
-    public static void WriteJson<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Indented));
-
-    public static void WriteTable(TextWriter writer, IReadOnlyList<AttemptRow> rows)
+    /// <summary>
+    /// The CLI's <c>--json</c> options, its own: Web defaults (camelCase), indented for people,
+    /// every property written, null or not, so scripts see the same keys on every object, and
+    /// attempts as the row of <see cref="AttemptColumns"/> (the read API's names and order).
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
-        string[] headers = ["attemptId", "email", "courseId", "origin", "platform", "status", "progress", "result", "score", "firstActivityAt", "lastActivityAt", "completedAt", "timeSpent", "legacyClosed"];
-        var cells = rows.Select(r => new[]
-        {
-            r.AttemptId, r.Email, r.CourseId, r.Origin, r.Platform, r.Status,
-            r.Progress.ToString(CultureInfo.InvariantCulture) + "%",
-            r.Result ?? "-",
-            r.Score?.ToString(CultureInfo.InvariantCulture) ?? "-",
-            r.FirstActivityAt, r.LastActivityAt, r.CompletedAt ?? "-",
-            TimeSpan.FromMilliseconds(r.TimeSpentMs).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture),
-            r.LegacyClosed ? "yes" : "no",
-        }).ToList();
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new AttemptReportJsonConverter() },
+    };
+
+    public static void WriteJson<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>The attempts as a table of <see cref="AttemptColumns.All"/>, for people: nothing shows as <c>-</c>, flags as yes/no.</summary>
+    public static void WriteTable(TextWriter writer, IReadOnlyList<AttemptReport> rows)
+    {
+        var columns = AttemptColumns.All;
+        var headers = columns.Select(c => c.TableLabel ?? c.Name).ToArray();
+        var cells = rows.Select(r => columns.Select(c => c.TableText?.Invoke(r) ?? Text(c.Cell(r))).ToArray()).ToList();
         var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
         writer.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
         foreach (var row in cells)
             writer.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
     }
+
+    private static string Text(AttemptCell cell) => cell.Kind switch
+    {
+        AttemptCellKind.Text => cell.Text!,
+        AttemptCellKind.Number => cell.Number.ToString(CultureInfo.InvariantCulture),
+        AttemptCellKind.Flag => cell.Flag ? "yes" : "no",
+        AttemptCellKind.Null => "-",
+        _ => throw new InvalidOperationException($"A cell of unknown kind {cell.Kind}."),
+    };
 }

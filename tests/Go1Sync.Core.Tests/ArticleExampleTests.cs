@@ -103,8 +103,8 @@ public sealed class ArticleExampleTests
 
         var before = learner.Report("a1", At.WebCutover - At.OneMs);
         Assert.False(before.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, before.Status);
-        Assert.Equal(50, before.Progress);
+        Assert.Equal(AttemptStatus.Open, before.Attempt.Status);
+        Assert.Equal(50, before.Attempt.Progress);
 
         var after = learner.Report("a1", At.Cet(12, 20, 9));
         AssertLegacyClosed(after);
@@ -125,10 +125,10 @@ public sealed class ArticleExampleTests
 
         var report = learner.Report("a1", At.Cet(12, 21, 10));
         Assert.False(report.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, report.Status);
-        Assert.Equal(50, report.Progress);
-        Assert.Equal(At.Cet(12, 10, 9), report.FirstActivityAt);
-        Assert.Equal(At.Cet(12, 21, 9), report.LastActivityAt);
+        Assert.Equal(AttemptStatus.Open, report.Attempt.Status);
+        Assert.Equal(50, report.Attempt.Progress);
+        Assert.Equal(At.Cet(12, 10, 9), report.Attempt.FirstActivityAt);
+        Assert.Equal(At.Cet(12, 21, 9), report.Attempt.LastActivityAt);
         Assert.Single(learner.Attempts);
     }
 
@@ -141,8 +141,8 @@ public sealed class ArticleExampleTests
         // Between the web and the mobile cutover, a mobile attempt is still open.
         var between = learner.Report("m1", At.Cet(12, 25, 23, 59));
         Assert.False(between.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, between.Status);
-        Assert.Equal(50, between.Progress);
+        Assert.Equal(AttemptStatus.Open, between.Attempt.Status);
+        Assert.Equal(50, between.Attempt.Progress);
 
         AssertLegacyClosed(learner.Report("m1", At.Cet(12, 26, 0)));
         AssertLegacyClosed(learner.Report("m1", At.Cet(12, 30, 12)));
@@ -159,8 +159,8 @@ public sealed class ArticleExampleTests
 
         var report = learner.Report("m1", At.Cet(12, 28, 10));
         Assert.False(report.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, report.Status);
-        Assert.Equal(50, report.Progress);
+        Assert.Equal(AttemptStatus.Open, report.Attempt.Status);
+        Assert.Equal(50, report.Attempt.Progress);
     }
 
     [Fact]
@@ -176,11 +176,11 @@ public sealed class ArticleExampleTests
     internal static void AssertLegacyClosed(AttemptReport report)
     {
         Assert.True(report.LegacyClosed);
-        Assert.Equal(AttemptStatus.Completed, report.Status);
-        Assert.Equal(0, report.Progress);
-        Assert.Equal(AttemptResult.None, report.Result);
-        Assert.Equal(0, report.TimeSpentMs);
-        Assert.Null(report.Score);
-        Assert.False(report.DurationUnknown);
+        Assert.Equal(AttemptStatus.Completed, report.Attempt.Status);
+        Assert.Equal(0, report.Attempt.Progress);
+        Assert.Equal(AttemptResult.None, report.Attempt.Result);
+        Assert.Equal(0, report.Attempt.TimeSpentMs);
+        Assert.Null(report.Attempt.Score);
+        Assert.False(report.Attempt.DurationUnknown);
     }
 }

@@ -94,15 +94,15 @@ public sealed class AttemptRulesPropertyTests
                 foreach (var asOf in c.Instants)
                 {
                     var report = c.Rules.Report(a, asOf);
-                    Assert.Contains(report.Progress, new[] { 0, 50, 100 });
+                    Assert.Contains(report.Attempt.Progress, new[] { 0, 50, 100 });
                     if (report.LegacyClosed)
                     {
-                        Assert.Equal((AttemptStatus.Completed, 0, AttemptResult.None, 0L), (report.Status, report.Progress, report.Result, report.TimeSpentMs));
+                        Assert.Equal((AttemptStatus.Completed, 0, AttemptResult.None, 0L), (report.Attempt.Status, report.Attempt.Progress, report.Attempt.Result, report.Attempt.TimeSpentMs));
                         Assert.Equal(AttemptStatus.Open, a.Status);
                     }
                     else
                     {
-                        Assert.Equal((a.Status, a.Progress, a.Result, a.TimeSpentMs), (report.Status, report.Progress, report.Result, report.TimeSpentMs));
+                        Assert.Equal(a, report.Attempt);
                     }
                 }
             }

@@ -181,8 +181,8 @@ public sealed class AttemptRulesTests
         Assert.Equal(AttemptStatus.Completed, a.Status);
 
         var report = learner.Report("a", At.Cet(12, 30, 9));
-        Assert.True(report.DurationUnknown);
-        Assert.Equal(At.Hours(7.25), report.TimeSpentMs);
+        Assert.True(report.Attempt.DurationUnknown);
+        Assert.Equal(At.Hours(7.25), report.Attempt.TimeSpentMs);
     }
 
     [Fact]
@@ -391,8 +391,8 @@ public sealed class AttemptRulesTests
 
         var report = learner.Report("a", At.Cet(12, 30, 9));
         Assert.False(report.LegacyClosed);
-        Assert.Equal(100, report.Progress);
-        Assert.Equal(AttemptStatus.Completed, report.Status);
+        Assert.Equal(100, report.Attempt.Progress);
+        Assert.Equal(AttemptStatus.Completed, report.Attempt.Status);
     }
 
     [Fact]

@@ -293,11 +293,11 @@ public sealed class CompletionEnricherTests
     {
         const string earlier = """{"enrolmentId":"enr-1","source":"webhook","courseId":"lo-1","email":"a@example.com","passed":true,"score":80,"completedAt":"2024-12-22T12:30:00+00:00"}""";
 
-        var message = System.Text.Json.JsonSerializer.Deserialize<CompletionMessage>(earlier, Json.Options)!;
+        var message = System.Text.Json.JsonSerializer.Deserialize<CompletionMessage>(earlier, QueueJson.Options)!;
 
         Assert.Null(message.Refetch);
         Assert.Equal(80, message.Score);
-        Assert.DoesNotContain("refetch", System.Text.Json.JsonSerializer.Serialize(message, Json.Options), StringComparison.Ordinal);
+        Assert.DoesNotContain("refetch", System.Text.Json.JsonSerializer.Serialize(message, QueueJson.Options), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -305,7 +305,7 @@ public sealed class CompletionEnricherTests
     {
         var envelope = EventEnvelope.ForCompletion(ThinPayload() with { Refetch = [CompletionFields.Score, CompletionFields.StartedAt] }, "go1:e1", Now);
 
-        var read = EventEnvelope.FromJson(envelope.ToJson()).Payload.Deserialize<CompletionMessage>(Json.Options)!;
+        var read = EventEnvelope.FromJson(envelope.ToJson()).Payload.Deserialize<CompletionMessage>(QueueJson.Options)!;
 
         Assert.Equal([CompletionFields.Score, CompletionFields.StartedAt], read.Refetch);
     }

@@ -92,8 +92,8 @@ public sealed class CutoverTests
         ArticleExampleTests.AssertLegacyClosed(learner.Report("mobile", At.Cet(12, 27, 0)));
         var web = learner.Report("web", At.Cet(12, 27, 0));
         Assert.False(web.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, web.Status);
-        Assert.Equal(50, web.Progress);
+        Assert.Equal(AttemptStatus.Open, web.Attempt.Status);
+        Assert.Equal(50, web.Attempt.Progress);
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class Go1WebhookIntakeTests
         var dequeued = CompletionMessageIntake.Read(queued.Payload, Now.AddMinutes(1));
 
         Assert.True(dequeued.IsValid, string.Join(" ", dequeued.Errors.ToDictionary().SelectMany(e => e.Value)));
-        Assert.Equal(JsonSerializer.Serialize(completion, Json.Options), JsonSerializer.Serialize(dequeued.Value, Json.Options));
+        Assert.Equal(JsonSerializer.Serialize(completion, QueueJson.Options), JsonSerializer.Serialize(dequeued.Value, QueueJson.Options));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class Go1WebhookIntakeTests
         var dequeued = CompletionMessageIntake.Read(queued.Payload, Now);
 
         Assert.True(dequeued.IsValid);
-        Assert.Equal(JsonSerializer.Serialize(completion, Json.Options), JsonSerializer.Serialize(dequeued.Value, Json.Options));
+        Assert.Equal(JsonSerializer.Serialize(completion, QueueJson.Options), JsonSerializer.Serialize(dequeued.Value, QueueJson.Options));
     }
 
     [Theory]
@@ -107,7 +107,7 @@ public sealed class Go1WebhookIntakeTests
         Assert.False(read.Errors.Any);
         var completion = read.Value!.Completion!;
         Assert.Equal([refetched], completion.Refetch);
-        var queued = JsonSerializer.SerializeToElement(completion, Json.Options);
+        var queued = JsonSerializer.SerializeToElement(completion, QueueJson.Options);
         Assert.False(queued.TryGetProperty(refetched, out _), $"the queued message still carries {refetched}");
         Assert.True(read.Value.Dropped.ContainsKey("data." + field));
         var detail = read.Value.DroppedDetail()!;

@@ -99,7 +99,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         Assert.Equal((AttemptStatus.Open, 50), (other.Status, other.Progress));
         // Reported today, the untouched pre-cutover attempt shows as the LMS shows it: completed at 0 %.
         var report = host.Rules.Report(other, DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
-        Assert.Equal((true, AttemptStatus.Completed, 0), (report.LegacyClosed, report.Status, report.Progress));
+        Assert.Equal((true, AttemptStatus.Completed, 0), (report.LegacyClosed, report.Attempt.Status, report.Attempt.Progress));
     }
 
     [Fact]

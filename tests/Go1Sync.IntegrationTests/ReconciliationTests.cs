@@ -116,10 +116,10 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
-    private static async Task<List<AttemptRow>> StatisticsAsync(Go1SyncTestHost host, string course)
+    private static async Task<List<AttemptReport>> StatisticsAsync(Go1SyncTestHost host, string course)
     {
         var (reports, _) = await host.Get<CourseStatistics>().CourseAsync(course, Now, CancellationToken.None);
-        return reports.Select(AttemptRow.From).OrderBy(r => r.AttemptId, StringComparer.Ordinal).ToList();
+        return reports.OrderBy(r => r.Attempt.AttemptId, StringComparer.Ordinal).ToList();
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Intake;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
-using Go1Sync.Core.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -51,12 +50,12 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
 
         var store = services.GetRequiredService<IAttemptStore>();
         var rules = services.GetRequiredService<AttemptRules>();
-        var rows = new List<AttemptRow>();
+        var rows = new List<AttemptReport>();
         foreach (var (email, courseId) in replay.Touched)
         {
             var stored = await store.GetAsync(LearnerCourseKey.For(email, courseId), cancellationToken);
             if (stored is null) continue;
-            rows.AddRange(rules.Fold(stored.History).Select(a => AttemptRow.From(rules.Report(a, now))));
+            rows.AddRange(rules.Fold(stored.History).Select(a => rules.Report(a, now)));
         }
 
         if (json) Output.WriteJson(stdout, rows);

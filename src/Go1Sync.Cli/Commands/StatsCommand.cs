@@ -21,14 +21,13 @@ internal sealed class StatsCommand(TextWriter stdout, TextWriter stderr)
             return ExitCodes.NotFound;
         }
 
-        var rows = reports.Select(AttemptRow.From).ToList();
         if (json)
         {
-            Output.WriteJson(stdout, new { attempts = rows, summary });
+            Output.WriteJson(stdout, new { attempts = reports, summary });
         }
         else
         {
-            Output.WriteTable(stdout, rows);
+            Output.WriteTable(stdout, reports);
             stdout.WriteLine();
             stdout.WriteLine($"attempts {summary.Attempts}, learners {summary.Learners}, open {summary.Open}, completed {summary.Completed} " +
                 $"(success {summary.Success}, failed {summary.Failed}, legacy-closed {summary.LegacyClosed}), completion rate {summary.CompletionRate:P1}, " +

@@ -1,38 +1,37 @@
-using System.Text.Json.Serialization;
-
 namespace Go1Sync.Core.Attempts;
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptOrigin>))]
+// The attempt enums carry no serialization attribute: their names outside the process are in
+// WireNames, shared by the boundaries that write them.
 public enum AttemptOrigin
 {
-    [JsonStringEnumMemberName("lms-launch")] LmsLaunch,
-    [JsonStringEnumMemberName("go1-direct")] Go1Direct,
+    LmsLaunch,
+    Go1Direct,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<Platform>))]
 public enum Platform
 {
-    [JsonStringEnumMemberName("web")] Web,
-    [JsonStringEnumMemberName("mobile")] Mobile,
-    [JsonStringEnumMemberName("unknown")] Unknown,
+    Web,
+    Mobile,
+    Unknown,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptStatus>))]
 public enum AttemptStatus
 {
-    [JsonStringEnumMemberName("open")] Open,
-    [JsonStringEnumMemberName("completed")] Completed,
+    Open,
+    Completed,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttemptResult>))]
 public enum AttemptResult
 {
-    [JsonStringEnumMemberName("none")] None,
-    [JsonStringEnumMemberName("success")] Success,
-    [JsonStringEnumMemberName("failed")] Failed,
+    None,
+    Success,
+    Failed,
 }
 
-/// <summary>One attempt as the rules leave it in storage (before any "as of" reporting).</summary>
+/// <summary>
+/// One attempt: what the fold of a history gives (<see cref="AttemptRules.Fold"/>), and, inside an
+/// <see cref="AttemptReport"/>, the way it is shown at an instant. The only attempt type.
+/// </summary>
 public sealed record Attempt
 {
     public required string AttemptId { get; init; }
@@ -53,25 +52,15 @@ public sealed record Attempt
 }
 
 /// <summary>
-/// An attempt as reported at a given instant: legacy-closed attempts are shown the way the
-/// LMS shows them (completed at 0 %) without that ever being written.
+/// An attempt as reported at a given instant: <see cref="Attempt"/> is the attempt the way the
+/// LMS shows it then, and <see cref="LegacyClosed"/> says whether that is the legacy-closed
+/// view (rule 6: completed at 0 %, no result, score or time spent), which is never written.
 /// </summary>
-public sealed record AttemptReport
-{
-    public required string AttemptId { get; init; }
-    public required string Email { get; init; }
-    public required string CourseId { get; init; }
-    public required AttemptOrigin Origin { get; init; }
-    public required Platform Platform { get; init; }
-    public required AttemptStatus Status { get; init; }
-    public required int Progress { get; init; }
-    public required AttemptResult Result { get; init; }
-    public int? Score { get; init; }
-    public required DateTimeOffset FirstActivityAt { get; init; }
-    public required DateTimeOffset LastActivityAt { get; init; }
-    public DateTimeOffset? CompletedAt { get; init; }
-    public required long TimeSpentMs { get; init; }
-    public string? Go1EnrolmentId { get; init; }
-    public bool DurationUnknown { get; init; }
-    public required bool LegacyClosed { get; init; }
-}
+/// <remarks>
+/// Why this shape: there is one attempt type, and reporting adds one fact to it. The fields
+/// reporting changes (status, progress, result, score, time spent, duration flag) change only
+/// for a legacy-closed attempt, and then <see cref="AttemptRules.Report"/> gives the attempt
+/// with them replaced. Keeping the stored attempt and the changed fields beside it would leave
+/// every reader two statuses to pick from; the stored attempt is what the fold returns.
+/// </remarks>
+public sealed record AttemptReport(Attempt Attempt, bool LegacyClosed);

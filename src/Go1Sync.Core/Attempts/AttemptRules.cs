@@ -85,29 +85,21 @@ public sealed class AttemptRules(Cutovers cutovers)
     public bool IsLegacyClosed(Attempt attempt, DateTimeOffset asOf) =>
         IsLegacyClosed(attempt.Platform, attempt.Status, attempt.FirstActivityAt, attempt.LastActivityAt, asOf);
 
-    public AttemptReport Report(Attempt attempt, DateTimeOffset asOf)
-    {
-        var legacyClosed = IsLegacyClosed(attempt, asOf);
-        return new AttemptReport
-        {
-            AttemptId = attempt.AttemptId,
-            Email = attempt.Email,
-            CourseId = attempt.CourseId,
-            Origin = attempt.Origin,
-            Platform = attempt.Platform,
-            Status = legacyClosed ? AttemptStatus.Completed : attempt.Status,
-            Progress = legacyClosed ? 0 : attempt.Progress,
-            Result = legacyClosed ? AttemptResult.None : attempt.Result,
-            Score = legacyClosed ? null : attempt.Score,
-            FirstActivityAt = attempt.FirstActivityAt,
-            LastActivityAt = attempt.LastActivityAt,
-            CompletedAt = attempt.CompletedAt,
-            TimeSpentMs = legacyClosed ? 0 : attempt.TimeSpentMs,
-            Go1EnrolmentId = attempt.Go1EnrolmentId,
-            DurationUnknown = !legacyClosed && attempt.DurationUnknown,
-            LegacyClosed = legacyClosed,
-        };
-    }
+    /// <summary>The attempt as reported at <paramref name="asOf"/>: a legacy-closed one shown completed at 0 % with no result, score or time spent.</summary>
+    public AttemptReport Report(Attempt attempt, DateTimeOffset asOf) =>
+        IsLegacyClosed(attempt, asOf)
+            ? new AttemptReport(
+                attempt with
+                {
+                    Status = AttemptStatus.Completed,
+                    Progress = 0,
+                    Result = AttemptResult.None,
+                    Score = null,
+                    TimeSpentMs = 0,
+                    DurationUnknown = false,
+                },
+                LegacyClosed: true)
+            : new AttemptReport(attempt, LegacyClosed: false);
 
     private bool IsLegacyClosed(Platform platform, AttemptStatus status, DateTimeOffset first, DateTimeOffset last, DateTimeOffset asOf)
     {

@@ -6,27 +6,31 @@ namespace Go1Sync.Core.Processing;
 
 /// <summary>
 /// The product's own queue message. Versioned so that a message written by one release can be
-/// read (or clearly refused and parked) by the next.
+/// read (or clearly refused and parked) by the next: the processor parks a message of another
+/// <see cref="SchemaVersion"/>. The queue contract is this envelope and its payloads
+/// (<see cref="LaunchMessage"/>, <see cref="CompletionMessage"/>), every JSON name explicit,
+/// written and read with <see cref="QueueJson.Options"/> only; the processor reads the payload
+/// again with the intake readers.
 /// </summary>
 public sealed record EventEnvelope(
-    string Kind,
-    int SchemaVersion,
-    string Id,
-    DateTimeOffset ReceivedAt,
-    JsonElement Payload)
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("receivedAt")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("payload")] JsonElement Payload)
 {
     public const int CurrentSchemaVersion = 1;
 
     public static EventEnvelope ForLaunch(LaunchMessage launch, string id, DateTimeOffset receivedAt) =>
-        new(EventKinds.Launch, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(launch, Json.Options));
+        new(EventKinds.Launch, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(launch, QueueJson.Options));
 
     public static EventEnvelope ForCompletion(CompletionMessage completion, string id, DateTimeOffset receivedAt) =>
-        new(EventKinds.Completion, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(completion, Json.Options));
+        new(EventKinds.Completion, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(completion, QueueJson.Options));
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, QueueJson.Options);
 
     public static EventEnvelope FromJson(string json) =>
-        JsonSerializer.Deserialize<EventEnvelope>(json, Json.Options)
+        JsonSerializer.Deserialize<EventEnvelope>(json, QueueJson.Options)
         ?? throw new JsonException("The message is JSON null.");
 }
 
@@ -37,7 +41,12 @@ public static class EventKinds
 }
 
 /// <summary>A launch as queued: validated at intake, and again by the processor with the same <see cref="Intake.LaunchIntake"/>.</summary>
-public sealed record LaunchMessage(string AttemptId, string Email, string CourseId, Platform Platform, DateTimeOffset LaunchedAt)
+public sealed record LaunchMessage(
+    [property: JsonPropertyName("attemptId")] string AttemptId,
+    [property: JsonPropertyName("email")] string Email,
+    [property: JsonPropertyName("courseId")] string CourseId,
+    [property: JsonPropertyName("platform")] Platform Platform,
+    [property: JsonPropertyName("launchedAt")] DateTimeOffset LaunchedAt)
 {
     public Launch ToLaunch() => new(AttemptId, Email, CourseId, Platform, LaunchedAt);
 }
@@ -51,18 +60,18 @@ public sealed record LaunchMessage(string AttemptId, string Email, string Course
 /// </summary>
 public sealed record CompletionMessage
 {
-    public required string EnrolmentId { get; init; }
+    [JsonPropertyName("enrolmentId")] public required string EnrolmentId { get; init; }
     /// <summary>webhook, sweep or replay: where the completion was learnt of.</summary>
-    public required string Source { get; init; }
-    public string? Go1EventId { get; init; }
-    public string? CourseId { get; init; }
-    public string? Go1UserId { get; init; }
-    public string? Email { get; init; }
-    public string? Status { get; init; }
-    public bool? Passed { get; init; }
-    public int? Score { get; init; }
-    public DateTimeOffset? StartedAt { get; init; }
-    public DateTimeOffset? CompletedAt { get; init; }
+    [JsonPropertyName("source")] public required string Source { get; init; }
+    [JsonPropertyName("go1EventId")] public string? Go1EventId { get; init; }
+    [JsonPropertyName(CompletionFields.CourseId)] public string? CourseId { get; init; }
+    [JsonPropertyName(CompletionFields.Go1UserId)] public string? Go1UserId { get; init; }
+    [JsonPropertyName(CompletionFields.Email)] public string? Email { get; init; }
+    [JsonPropertyName(CompletionFields.Status)] public string? Status { get; init; }
+    [JsonPropertyName(CompletionFields.Passed)] public bool? Passed { get; init; }
+    [JsonPropertyName(CompletionFields.Score)] public int? Score { get; init; }
+    [JsonPropertyName(CompletionFields.StartedAt)] public DateTimeOffset? StartedAt { get; init; }
+    [JsonPropertyName(CompletionFields.CompletedAt)] public DateTimeOffset? CompletedAt { get; init; }
 
     /// <summary>
     /// Fields (named as in this message's JSON, see <see cref="CompletionFields"/>) that the sender
@@ -70,7 +79,7 @@ public sealed record CompletionMessage
     /// them, even when nothing else is missing. Null in messages of earlier releases, which
     /// therefore read and apply as before; a release that does not know it ignores it.
     /// </summary>
-    public IReadOnlyList<string>? Refetch { get; init; }
+    [JsonPropertyName("refetch")] public IReadOnlyList<string>? Refetch { get; init; }
 }
 
 /// <summary>The JSON names of the <see cref="CompletionMessage"/> fields Go1's enrolment can supply.</summary>
@@ -86,10 +95,17 @@ public static class CompletionFields
     public const string CompletedAt = "completedAt";
 }
 
-public static class Json
+/// <summary>
+/// The queue contract's serializer options, for the envelope and its payloads and nothing else.
+/// Web defaults (the envelope was first written with them, so reading keeps their tolerance),
+/// nulls left out (a thin completion carries only what it has), the platform as its
+/// <see cref="WireNames"/> name.
+/// </summary>
+public static class QueueJson
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new WireNameJsonConverter<Platform>() },
     };
 }

@@ -6,7 +6,8 @@ namespace Go1Sync.Core.Reporting;
 /// <summary>Which reported status to keep; applied after legacy-closed derivation, since that changes the status.</summary>
 public enum StatusFilter { Any, Open, Completed }
 
-public sealed record AttemptRowsPage(IReadOnlyList<AttemptRow> Rows, string? Continuation);
+/// <summary>One page of a course's attempts as reported; each is shown through <see cref="AttemptColumns"/>.</summary>
+public sealed record AttemptRowsPage(IReadOnlyList<AttemptReport> Rows, string? Continuation);
 
 /// <summary>
 /// The statistics queries, shared by the read API and the CLI: a course's attempts (paged or
@@ -19,17 +20,17 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
     public async Task<AttemptRowsPage> PageAsync(string courseId, AttemptRange range, StatusFilter status, DateTimeOffset asOf, string? continuation, int pageSize, CancellationToken cancellationToken)
     {
         var page = await reader.ReadPageAsync(courseId, range, continuation, Math.Clamp(pageSize, 1, MaxPageSize), cancellationToken).ConfigureAwait(false);
-        var rows = page.Attempts.Select(a => rules.Report(a, asOf)).Where(r => Keep(r, status)).Select(AttemptRow.From).ToList();
+        var rows = page.Attempts.Select(a => rules.Report(a, asOf)).Where(r => Keep(r, status)).ToList();
         return new AttemptRowsPage(rows, page.Continuation);
     }
 
-    public async IAsyncEnumerable<AttemptRow> StreamAsync(string courseId, AttemptRange range, StatusFilter status, DateTimeOffset asOf,
+    public async IAsyncEnumerable<AttemptReport> StreamAsync(string courseId, AttemptRange range, StatusFilter status, DateTimeOffset asOf,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var attempt in reader.ReadCourseAsync(courseId, range, cancellationToken).ConfigureAwait(false))
         {
             var report = rules.Report(attempt, asOf);
-            if (Keep(report, status)) yield return AttemptRow.From(report);
+            if (Keep(report, status)) yield return report;
         }
     }
 
@@ -38,7 +39,7 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
         var reports = new List<AttemptReport>();
         await foreach (var attempt in reader.ReadCourseAsync(courseId, new AttemptRange(), cancellationToken).ConfigureAwait(false))
             reports.Add(rules.Report(attempt, asOf));
-        reports.Sort((a, b) => a.FirstActivityAt != b.FirstActivityAt ? a.FirstActivityAt.CompareTo(b.FirstActivityAt) : string.CompareOrdinal(a.AttemptId, b.AttemptId));
+        reports.Sort((a, b) => a.Attempt.FirstActivityAt != b.Attempt.FirstActivityAt ? a.Attempt.FirstActivityAt.CompareTo(b.Attempt.FirstActivityAt) : string.CompareOrdinal(a.Attempt.AttemptId, b.Attempt.AttemptId));
         return (reports, CourseSummary.Compute(courseId, reports, asOf));
     }
 
@@ -47,22 +48,22 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
     /// truth. <paramref name="emailOrHash"/> is the email or its SHA-256 (<see cref="Learners.LearnerEmail.Hash"/>):
     /// callers that pass the hash keep the email out of URLs and request logs.
     /// </summary>
-    public async Task<IReadOnlyList<AttemptRow>> LearnerAsync(string emailOrHash, DateTimeOffset asOf, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AttemptReport>> LearnerAsync(string emailOrHash, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var hash = Learners.LearnerEmail.IsHash(emailOrHash) ? emailOrHash : Learners.LearnerEmail.Hash(emailOrHash);
         var histories = await store.GetLearnerAsync(hash, cancellationToken).ConfigureAwait(false);
         return histories
             .SelectMany(h => rules.Fold(h))
-            .Select(a => AttemptRow.From(rules.Report(a, asOf)))
-            .OrderBy(r => r.CourseId, StringComparer.Ordinal)
-            .ThenBy(r => r.FirstActivityAt, StringComparer.Ordinal)
+            .Select(a => rules.Report(a, asOf))
+            .OrderBy(r => r.Attempt.CourseId, StringComparer.Ordinal)
+            .ThenBy(r => r.Attempt.FirstActivityAt)
             .ToList();
     }
 
     private static bool Keep(AttemptReport report, StatusFilter status) => status switch
     {
-        StatusFilter.Open => report.Status == AttemptStatus.Open,
-        StatusFilter.Completed => report.Status == AttemptStatus.Completed,
+        StatusFilter.Open => report.Attempt.Status == AttemptStatus.Open,
+        StatusFilter.Completed => report.Attempt.Status == AttemptStatus.Completed,
         _ => true,
     };
 }

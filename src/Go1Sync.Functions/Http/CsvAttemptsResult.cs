@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Reporting;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,14 +8,12 @@ namespace Go1Sync.Functions.Http;
 
 /// <summary>
 /// Streams attempts as CSV row by row: a course with a million attempts is never held in memory.
-/// Every text column goes through <see cref="Field"/>, ours as well as the LMS's and Go1's, so no
-/// cell is ever run as a formula whatever a value turns out to hold.
+/// The header and cells are <see cref="AttemptColumns.Csv"/>'s. Every text cell goes through
+/// <see cref="Field"/>, ours as well as the LMS's and Go1's, so no cell is ever run as a formula
+/// whatever a value turns out to hold.
 /// </summary>
-public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string fileName) : IActionResult
+public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptReport> rows, string fileName) : IActionResult
 {
-    public static readonly string[] Columns =
-        ["attemptId", "email", "courseId", "progress", "score", "result", "timeSpentMs", "firstActivityAt", "lastActivityAt", "completedAt", "status", "origin", "platform", "legacyClosed", "durationUnknown"];
-
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var response = context.HttpContext.Response;
@@ -24,19 +23,25 @@ public sealed class CsvAttemptsResult(IAsyncEnumerable<AttemptRow> rows, string 
         response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
 
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024, leaveOpen: true);
-        await writer.WriteLineAsync(string.Join(',', Columns));
+        await writer.WriteLineAsync(string.Join(',', AttemptColumns.Csv.Select(c => c.Name)));
         var count = 0;
         await foreach (var r in rows.WithCancellation(cancellationToken))
         {
-            await writer.WriteLineAsync(string.Join(',',
-                Field(r.AttemptId), Field(r.Email), Field(r.CourseId), r.Progress.ToString(CultureInfo.InvariantCulture),
-                r.Score?.ToString(CultureInfo.InvariantCulture) ?? "", Field(r.Result ?? ""), r.TimeSpentMs.ToString(CultureInfo.InvariantCulture),
-                Field(r.FirstActivityAt), Field(r.LastActivityAt), Field(r.CompletedAt ?? ""), Field(r.Status), Field(r.Origin), Field(r.Platform),
-                r.LegacyClosed ? "true" : "false", r.DurationUnknown ? "true" : "false"));
+            await writer.WriteLineAsync(string.Join(',', AttemptColumns.Csv.Select(c => Cell(c.Cell(r)))));
             if (++count % 500 == 0) await writer.FlushAsync(cancellationToken);
         }
         await writer.FlushAsync(cancellationToken);
     }
+
+    /// <summary>A cell as CSV: text defused and quoted (<see cref="Field"/>), numbers invariant, flags true/false, nothing empty.</summary>
+    public static string Cell(AttemptCell cell) => cell.Kind switch
+    {
+        AttemptCellKind.Text => Field(cell.Text!),
+        AttemptCellKind.Number => cell.Number.ToString(CultureInfo.InvariantCulture),
+        AttemptCellKind.Flag => cell.Flag ? "true" : "false",
+        AttemptCellKind.Null => "",
+        _ => throw new InvalidOperationException($"A cell of unknown kind {cell.Kind}."),
+    };
 
     /// <summary>
     /// RFC 4180 quoting, and a leading quote mark on values a spreadsheet would run as a formula:

@@ -40,7 +40,7 @@ public static class HttpIntake
     {
         try
         {
-            using var document = JsonDocument.Parse(bytes);
+            using var document = JsonDocument.Parse(bytes, ApiJson.DocumentOptions);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 return new JsonObject(default, JsonResponse.Problem(400, "Invalid body", "The body must be a JSON object.", Field("body", "must be a JSON object")));
             return new JsonObject(document.RootElement.Clone(), null);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Go1Sync.Core.Processing;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,7 +23,7 @@ public sealed class JsonResponse(int statusCode, object? body, string contentTyp
         foreach (var (name, value) in Headers) response.Headers[name] = value;
         if (Body is null) return;
         response.ContentType = ContentType;
-        await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), Json.Options, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), ApiJson.Options, context.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>RFC 9457 problem details; <paramref name="errors"/> names each bad field.</summary>
@@ -31,4 +31,10 @@ public sealed class JsonResponse(int statusCode, object? body, string contentTyp
         new(status, new ProblemBody($"https://httpstatuses.io/{status}", title, status, detail, errors), "application/problem+json");
 }
 
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, IReadOnlyDictionary<string, string[]>? Errors);
+/// <summary>The problem+json body (RFC 9457 names, and <c>errors</c>: each bad field with its messages).</summary>
+public sealed record ProblemBody(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("status")] int Status,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("errors")] IReadOnlyDictionary<string, string[]>? Errors);

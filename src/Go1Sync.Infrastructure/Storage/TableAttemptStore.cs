@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
@@ -12,10 +11,13 @@ namespace Go1Sync.Infrastructure.Storage;
 /// One row per (learner, course): PartitionKey the learner hash, RowKey the escaped course id.
 /// The history is gzipped JSON split over binary properties of at most 64 KiB, so one entity
 /// (at most 1 MiB) holds thousands of attempts and is still written by one conditional request.
+/// The JSON is a stored document of its own (<see cref="HistoryDocumentV1"/>), read by the
+/// reader of the row's <c>Format</c> (<see cref="HistoryDocuments"/>).
 /// </summary>
 public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
 {
-    public const string Format = "gzip-json-v1";
+    /// <summary>The format rows are written in.</summary>
+    public const string Format = HistoryDocuments.CurrentFormat;
     internal const int ChunkBytes = 64 * 1024;
     /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
     internal const int MaxChunks = 15;
@@ -64,7 +66,7 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
 
     internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history)
     {
-        var bytes = Compress(JsonSerializer.SerializeToUtf8Bytes(history, Json.Options));
+        var bytes = Compress(HistoryDocuments.Serialize(history));
         var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
         if (chunks > MaxChunks)
             throw new InvalidOperationException(
@@ -87,8 +89,8 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
     internal static LearnerCourseHistory Read(TableEntity entity)
     {
         var format = entity.GetString("Format");
-        if (format != Format)
-            throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} has format '{format}', expected '{Format}'.");
+        var reader = HistoryDocuments.ReaderFor(format)
+            ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} has format '{format}', expected {string.Join(" or ", HistoryDocuments.Readable.Select(f => $"'{f}'"))}.");
         var chunks = entity.GetInt32("Chunks") ?? 0;
         if (chunks is < 0 or > MaxChunks)
             throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} claims {chunks} chunks; a row holds at most {MaxChunks}.");
@@ -97,7 +99,7 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
             buffer.Write(entity.GetBinary(ChunkName(i)) ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} lacks chunk {i}."));
         buffer.Position = 0;
         using var json = Inflate(buffer, entity);
-        return JsonSerializer.Deserialize<LearnerCourseHistory>(json, Json.Options)
+        return reader(json)
             ?? throw new InvalidDataException($"Row {entity.PartitionKey}/{entity.RowKey} holds no history.");
     }
 
