@@ -107,8 +107,10 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
                 ["CourseId"] = a.CourseId,
                 ["AttemptId"] = a.AttemptId,
                 ["LastActivityAt"] = a.LastActivityAt,
-                // New activity restarts the staleness clock (and any back-off the sweep had set).
+                // New activity restarts the staleness clock and the back-off the sweep had set: both
+                // its due time and its count of questions (the count alone would keep the long delays).
                 ["NextCheckAt"] = a.LastActivityAt + staleAfter,
+                ["Checks"] = 0,
             }));
             await _open.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         }
