@@ -182,8 +182,8 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         var row = (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "bo-a");
         Assert.Equal(1, row.GetInt32("Checks"));
         Assert.InRange(row.GetDateTimeOffset("NextCheckAt")!.Value, DateTimeOffset.UtcNow.AddMinutes(25), DateTimeOffset.UtcNow.AddMinutes(31));
-        Assert.Equal(TimeSpan.FromHours(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 2));
-        Assert.Equal(TimeSpan.FromDays(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 20));
+        Assert.Equal(TimeSpan.FromHours(1), OpenAttemptIndex.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 2));
+        Assert.Equal(TimeSpan.FromDays(1), OpenAttemptIndex.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 20));
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         // A row left behind (as a crash between the aggregate write and the index delete would leave it).
         var attempt = Assert.Single(await host.AttemptsAsync("hk@example.com", "c-hk"));
         var key = LearnerCourseKey.For("hk@example.com", "c-hk");
-        await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(TableAttemptProjection.OpenPartition, TableAttemptProjection.OpenRow(key, attempt))
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(OpenAttemptIndex.Partition, OpenAttemptIndex.RowKey(key, attempt))
         {
             ["LearnerHash"] = key.LearnerHash, ["CourseId"] = "c-hk", ["AttemptId"] = "hk-a", ["NextCheckAt"] = launched,
         });

@@ -36,6 +36,7 @@ public static class Go1SyncServiceCollectionExtensions
 
         StorageClients.Add(services, configuration);
         services.AddSingleton<IAttemptStore, TableAttemptStore>();
+        services.AddSingleton<OpenAttemptIndex>();
         services.AddSingleton<IAttemptProjection, TableAttemptProjection>();
         services.AddSingleton<ICourseCatalogue, TableCourseCatalogue>();
         services.AddSingleton<IParkedStore, TableParkedStore>();
