@@ -12,7 +12,7 @@ public sealed record EventEnvelope(
     string Kind,
     int SchemaVersion,
     string Id,
-    DateTimeOffset ReceivedAt,
+    [property: StrictInstant("receivedAt")] DateTimeOffset ReceivedAt,
     JsonElement Payload)
 {
     public const int CurrentSchemaVersion = 1;
