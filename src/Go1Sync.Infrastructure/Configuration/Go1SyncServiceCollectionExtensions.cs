@@ -30,6 +30,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CutoverOptions>>(new CutoverSettingsValidation(configuration.GetSection(CutoverOptions.Section)));
 
         services.AddSingleton(sp => new AttemptRules(sp.GetRequiredService<IOptions<CutoverOptions>>().Value.ToCutovers()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProcessingOptions>>().Value);
