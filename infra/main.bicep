@@ -97,11 +97,6 @@ param launchSecret0 string
 // App configuration (defaults = local.settings.sample.json)
 // ---------------------------------------------------------------------------------------------
 
-@description('AttemptEventsQueue: queue the webhook enqueues attempt events on; its poison queue is "<name>-poison".')
-@minLength(3)
-@maxLength(55)
-param attemptEventsQueue string = 'attempt-events'
-
 @description('SweepSchedule: NCRONTAB (six fields, with seconds) of the stale-attempt sweep timer.')
 param sweepSchedule string = '0 */5 * * * *'
 
@@ -254,17 +249,13 @@ var functionAppName = 'func-go1sync-${resourceToken}'
 var webhookSecretName = 'WebhookSecret0'
 var go1ClientSecretName = 'Go1ClientSecret'
 var deploymentContainerName = 'app-package-${functionAppName}'
-var tableNames = [
-  'Attempts'
-  'AttemptStats'
-  'OpenAttempts'
-  'Courses'
-  'Parked'
-  'Go1Users'
-  'Reconciliation'
-  'Deliveries'
-  'Tombstones'
-]
+// Table and queue names (AttemptEventsQueue: the queue the webhook enqueues attempt events on, and
+// its poison queue) come from storage-names.json, the one list the app's TableNames and QueueOptions
+// are checked against (StorageNamesTests).
+var storageNames = loadJsonContent('storage-names.json')
+var tableNames = storageNames.tables
+var attemptEventsQueue = storageNames.attemptEventsQueue
+var attemptEventsPoisonQueue = '${attemptEventsQueue}${storageNames.poisonQueueSuffix}'
 
 // A client id without its secret (or the reverse) would leave the app half configured: stop the
 // deployment while ARM validates the template, before any resource is touched.
@@ -308,6 +299,7 @@ module storage 'modules/storage.bicep' = {
     skuName: storageSkuName
     deploymentContainerName: deploymentContainerName
     attemptEventsQueueName: attemptEventsQueue
+    attemptEventsPoisonQueueName: attemptEventsPoisonQueue
     tableNames: tableNames
     privateNetworking: privateNetworking
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
@@ -358,7 +350,7 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: storageAccountName
     queueNames: [
       attemptEventsQueue
-      '${attemptEventsQueue}-poison'
+      attemptEventsPoisonQueue
     ]
     applicationInsightsName: applicationInsightsName
     keyVaultName: keyVaultName

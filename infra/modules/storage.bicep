@@ -25,8 +25,11 @@ param skuName string
 @description('Name of the blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
-@description('Name of the queue the webhook writes attempt events to; its poison queue is "<name>-poison".')
+@description('Name of the queue the webhook writes attempt events to.')
 param attemptEventsQueueName string
+
+@description('Name of its poison queue ("<name>-poison", infra/storage-names.json), where the Functions host moves a message after maxDequeueCount failed attempts.')
+param attemptEventsPoisonQueueName string
 
 @description('Names of the tables the app uses.')
 param tableNames string[]
@@ -90,7 +93,7 @@ resource attemptEventsQueue 'Microsoft.Storage/storageAccounts/queueServices/que
 // The Functions host creates the poison queue on demand; declaring it makes it visible (and alertable) from day one.
 resource attemptEventsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
-  name: '${attemptEventsQueueName}-poison'
+  name: attemptEventsPoisonQueueName
 }
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {

@@ -4,9 +4,10 @@ using Go1Sync.Core.Attempts;
 namespace Go1Sync.Cli;
 
 /// <summary>
-/// Every option that takes an instant (--now, --since, ...) is made here, so the whole CLI reads
-/// instants with one parser (<see cref="Instants.TryParseIso8601"/>: ISO-8601 with an offset,
-/// nothing guessed) and refuses a bad one with one message naming the option given.
+/// Every option that takes an instant (--now, --since, --until) is made here, so the whole CLI
+/// reads instants with the parser every input uses (<see cref="Instants.TryParseIso8601"/>:
+/// ISO-8601 with an offset, nothing guessed) and refuses a bad one with its one message
+/// (<see cref="Instants.Invalid"/>) naming the option given.
 /// </summary>
 internal static class InstantOption
 {
@@ -19,7 +20,7 @@ internal static class InstantOption
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
             if (Instants.TryParseIso8601(text, out var instant)) return instant;
-            result.AddError($"{name} '{text}' is not {Instants.Iso8601Description}.");
+            result.AddError(Instants.Invalid(name));
             return null;
         },
     };

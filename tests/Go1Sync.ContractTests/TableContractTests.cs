@@ -35,7 +35,7 @@ public sealed class TableContractTests(ContractScenario scenario)
     [Fact]
     public async Task OpenAttemptsRow_TheOpenAttempt_MatchesGolden()
     {
-        var row = Assert.Single(await scenario.RowsAsync(TableNames.OpenAttempts, TableAttemptProjection.OpenPartition));
+        var row = Assert.Single(await scenario.RowsAsync(TableNames.OpenAttempts, OpenAttemptIndex.Partition));
         GoldenFiles.Checked.Verify("tables/open-attempts.row.json", Pretty(GoldenJson.Entity(TableNames.OpenAttempts, row)));
     }
 

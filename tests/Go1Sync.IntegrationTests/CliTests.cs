@@ -256,7 +256,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
         {
             var (exit, _, errors) = await RunAsync([command, .. rest, option, bad]);
             Assert.Equal(1, exit);
-            Assert.Contains($"{option} '{bad}' is not an ISO-8601 instant with an offset", errors);
+            Assert.Contains(Go1Sync.Core.Attempts.Instants.Invalid(option), errors, StringComparison.Ordinal);
             Assert.DoesNotContain(option == "--now" ? "--since" : "--now", errors);
         }
     }

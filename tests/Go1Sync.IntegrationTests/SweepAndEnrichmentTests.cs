@@ -7,6 +7,8 @@ using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Sweep;
 using Go1Sync.IntegrationTests.Fixtures;
 using Go1Sync.IntegrationTests.Go1Api;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 
 namespace Go1Sync.IntegrationTests;
@@ -180,8 +182,52 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         var row = (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "bo-a");
         Assert.Equal(1, row.GetInt32("Checks"));
         Assert.InRange(row.GetDateTimeOffset("NextCheckAt")!.Value, DateTimeOffset.UtcNow.AddMinutes(25), DateTimeOffset.UtcNow.AddMinutes(31));
-        Assert.Equal(TimeSpan.FromHours(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 2));
-        Assert.Equal(TimeSpan.FromDays(1), ReconciliationSweep.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 20));
+        Assert.Equal(TimeSpan.FromHours(1), OpenAttemptIndex.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 2));
+        Assert.Equal(TimeSpan.FromDays(1), OpenAttemptIndex.Backoff(host.Options<Go1Sync.Infrastructure.Configuration.SweepOptions>().Value, 20));
+    }
+
+    [Fact]
+    public async Task NewActivityAfterSeveralBackOffs_ResetsChecksAndTheDueTime_SoTheBackOffStartsAgain()
+    {
+        _go1.GivenToken();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        {
+            foreach (var (k, v) in _go1.Settings()) s[k] = v;
+            s["Sweep:StaleAfter"] = "00:30:00";
+        }, services: s => s.AddSingleton<TimeProvider>(clock));
+        await host.PostLaunchAsync("rs-a", "reset@example.com", "c-rs", "web", Iso(clock.GetUtcNow().AddHours(-2)));
+        await host.DrainAsync();
+        GivenUser("u-rs", "reset@example.com");
+        GivenCompleted("u-rs", "c-rs");
+        var sweep = host.Get<ReconciliationSweep>();
+        async Task<TableEntity> RowAsync() => (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "rs-a");
+
+        // Go1 says "not completed" four times, each answer backing the attempt off further (30 min, 1 h, 2 h, 4 h).
+        for (var check = 1; check <= 4; check++)
+        {
+            if (check > 1) clock.SetUtcNow((await RowAsync()).GetDateTimeOffset("NextCheckAt")!.Value);
+            Assert.Equal(1, (await sweep.RunOnceAsync(CancellationToken.None)).AskedGo1);
+            Assert.Equal(check, (await RowAsync()).GetInt32("Checks"));
+        }
+        Assert.Equal(clock.GetUtcNow().AddHours(4), (await RowAsync()).GetDateTimeOffset("NextCheckAt"));
+
+        // The learner comes back to the course: the LMS reports a launch of the same attempt (a continue).
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var continued = DateTimeOffset.Parse(Iso(clock.GetUtcNow()), System.Globalization.CultureInfo.InvariantCulture);
+        await host.PostLaunchAsync("rs-a", "reset@example.com", "c-rs", "web", Iso(continued));
+        await host.DrainAsync();
+
+        var reset = await RowAsync();
+        Assert.Equal(0, reset.GetInt32("Checks") ?? 0);
+        Assert.Equal(continued.AddMinutes(30), reset.GetDateTimeOffset("NextCheckAt"));
+
+        // Stale again 30 minutes after that activity: the first question backs off 30 minutes, not 8 hours.
+        clock.SetUtcNow(continued.AddMinutes(30));
+        Assert.Equal(1, (await sweep.RunOnceAsync(CancellationToken.None)).AskedGo1);
+        var again = await RowAsync();
+        Assert.Equal(1, again.GetInt32("Checks"));
+        Assert.Equal(clock.GetUtcNow().AddMinutes(30), again.GetDateTimeOffset("NextCheckAt"));
     }
 
     [Fact]
@@ -197,7 +243,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         // A row left behind (as a crash between the aggregate write and the index delete would leave it).
         var attempt = Assert.Single(await host.AttemptsAsync("hk@example.com", "c-hk"));
         var key = LearnerCourseKey.For("hk@example.com", "c-hk");
-        await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(TableAttemptProjection.OpenPartition, TableAttemptProjection.OpenRow(key, attempt))
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(OpenAttemptIndex.Partition, OpenAttemptIndex.RowKey(key, attempt))
         {
             ["LearnerHash"] = key.LearnerHash, ["CourseId"] = "c-hk", ["AttemptId"] = "hk-a", ["NextCheckAt"] = launched,
         });
@@ -230,7 +276,8 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         Assert.DoesNotContain("sf-old", left);
         // The failed learner's row was not deferred: the next run asks again.
         var broken = (await host.OpenIndexRowsAsync()).Single(r => r.GetString("AttemptId") == "sf-b");
-        Assert.Null(broken.GetInt32("Checks"));
+        Assert.Equal(0, broken.GetInt32("Checks"));
+        Assert.True(broken.GetDateTimeOffset("NextCheckAt") <= DateTimeOffset.UtcNow, "the failed learner's row is no longer due");
         var health = host.Get<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
         Assert.NotEqual(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await health.CheckHealthAsync(CancellationToken.None)).Entries["sweep"].Status);
     }

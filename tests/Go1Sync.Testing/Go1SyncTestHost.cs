@@ -220,7 +220,7 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
     {
         var table = Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts);
         var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {TableAttemptProjection.OpenPartition}")))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition}")))
             rows.Add(row);
         return rows;
     }

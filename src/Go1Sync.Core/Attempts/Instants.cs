@@ -3,11 +3,20 @@ using System.Text.RegularExpressions;
 
 namespace Go1Sync.Core.Attempts;
 
-/// <summary>Every instant the rules see is UTC and exact to the millisecond.</summary>
+/// <summary>
+/// Every instant the rules see is UTC and exact to the millisecond. Every instant the outside
+/// gives us (webhook and launch fields, replay lines, queued messages, HTTP query parameters and
+/// bodies, CLI options) is read by <see cref="TryParseIso8601"/> and refused with
+/// <see cref="Invalid"/>; only the Go1 adapter reads Go1's own API answers more tolerantly.
+/// </summary>
 public static partial class Instants
 {
-    /// <summary>What <see cref="TryParseIso8601"/> accepts, for messages: an ISO-8601 instant with its offset.</summary>
-    public const string Iso8601Description = "an ISO-8601 instant with an offset or Z (e.g. 2025-01-15T00:00:00Z or 2025-01-15T01:00:00+01:00)";
+    /// <summary>
+    /// The one message for an instant that <see cref="TryParseIso8601"/> refuses, naming the input
+    /// (a JSON field, a query parameter, a CLI option) and never its value.
+    /// </summary>
+    public static string Invalid(string input) =>
+        $"'{input}' must be an ISO-8601 instant with an offset (Z, +hh:mm or -hh:mm), e.g. 2025-01-15T00:00:00Z or 2025-01-15T01:00:00+01:00.";
 
     public static DateTimeOffset ToMillisecondUtc(DateTimeOffset value)
     {
@@ -22,10 +31,11 @@ public static partial class Instants
         ToMillisecondUtc(value).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// An instant typed by a person: ISO-8601 date and time WITH its offset (<c>Z</c> or
-    /// <c>±hh:mm</c>), seconds and fractions optional. Anything else is refused rather than
-    /// guessed: no local time, no date alone, no culture's date order (12/01/2025 is refused,
-    /// not read as 1 December). Returned in UTC.
+    /// The one strict reader of instants from outside: ISO-8601 / RFC 3339 date and time WITH its
+    /// offset (<c>Z</c> or <c>±hh:mm</c>), seconds and fractions optional. Anything else is
+    /// refused rather than guessed: no local time, no date alone, no space for the <c>T</c>, no
+    /// <c>+hhmm</c>, no surrounding spaces, no culture's date order (12/01/2025 is refused, not
+    /// read as 1 December). Returned in UTC.
     /// </summary>
     public static bool TryParseIso8601(string? text, out DateTimeOffset instant)
     {

@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Go1Sync.Core.Attempts;
 
 namespace Go1Sync.Core.Intake;
 
@@ -37,13 +36,26 @@ public sealed record Validated<T>(T? Value, FieldErrors Errors) where T : class
     public bool IsValid => Value is not null && !Errors.Any;
 }
 
+/// <summary>
+/// An optional instant given as text, outside a JSON intake (an HTTP query parameter, a look-up
+/// body's field): absent or empty is none; anything else is read by the one strict reader
+/// (<see cref="Instants.TryParseIso8601"/>) and refused with its one message under its name.
+/// </summary>
+public static class InstantText
+{
+    public static DateTimeOffset? ReadOptional(string? text, string name, FieldErrors errors)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (Instants.TryParseIso8601(text, out var instant)) return instant;
+        errors.Add(name, Instants.Invalid(name));
+        return null;
+    }
+}
+
 /// <summary>Field readers shared by every intake: one wording for one kind of mistake.</summary>
-internal static partial class Fields
+internal static class Fields
 {
     public const int MaxIdLength = 128;
-
-    [GeneratedRegex(@"(Z|[+-]\d{2}:?\d{2})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UtcOffset();
 
     public static string? Id(JsonElement obj, string name, FieldErrors errors, bool required = true)
     {
@@ -108,17 +120,16 @@ internal static partial class Fields
             if (required) errors.Add(name, $"'{name}' is required.");
             return null;
         }
-        if (value.ValueKind != JsonValueKind.String) { errors.Add(name, $"'{name}' must be an ISO-8601 string."); return null; }
-        var text = value.GetString()!.Trim();
-        if (!UtcOffset().IsMatch(text)) { errors.Add(name, $"'{name}' must carry a UTC offset (e.g. 2024-12-22T08:00:00Z)."); return null; }
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        // The one strict reader and its one message (Instants): a number, a date without an
+        // offset or any other form is the same mistake.
+        if (value.ValueKind != JsonValueKind.String || !Instants.TryParseIso8601(value.GetString(), out var instant))
         {
-            errors.Add(name, $"'{name}' is not a valid ISO-8601 instant.");
+            errors.Add(name, Instants.Invalid(name));
             return null;
         }
         if (instant.Year < 2000) { errors.Add(name, $"'{name}' is before the year 2000."); return null; }
         if (notAfter is { } limit && instant > limit) { errors.Add(name, $"'{name}' is in the future."); return null; }
-        return instant.ToUniversalTime();
+        return instant;
     }
 
     public static int? Integer(JsonElement obj, string name, int min, int max, FieldErrors errors, bool required)

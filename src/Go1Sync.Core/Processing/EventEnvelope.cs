@@ -16,7 +16,7 @@ public sealed record EventEnvelope(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
     [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("receivedAt")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("receivedAt"), StrictInstant("receivedAt")] DateTimeOffset ReceivedAt,
     [property: JsonPropertyName("payload")] JsonElement Payload)
 {
     public const int CurrentSchemaVersion = 1;
@@ -108,4 +108,26 @@ public static class QueueJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new WireNameJsonConverter<Platform>() },
     };
+}
+
+/// <summary>
+/// Marks a <see cref="DateTimeOffset"/> property deserialised from outside (a queued envelope's
+/// <c>receivedAt</c>) to be read by <see cref="Instants.TryParseIso8601"/>, an offset required,
+/// and refused with <see cref="Instants.Invalid"/> naming it; written as System.Text.Json writes
+/// any <see cref="DateTimeOffset"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class StrictInstantAttribute(string name) : JsonConverterAttribute
+{
+    public override JsonConverter? CreateConverter(Type typeToConvert) => new Converter(name);
+
+    private sealed class Converter(string name) : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && Instants.TryParseIso8601(reader.GetString(), out var instant)
+                ? instant
+                : throw new JsonException(Instants.Invalid(name));
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
 }

@@ -29,8 +29,9 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         if (request.Query.ContainsKey("email")) return LearnerLookup.EmailInUrl("email", DeliveriesLookupRoute);
         var learner = request.Query["learner"].FirstOrDefault();
         if (learner is not null && LearnerLookup.RefuseUnlessHash(learner, "learner", DeliveriesLookupRoute) is { } invalid) return invalid;
-        if (!TrySince(request.Query["since"].FirstOrDefault(), out var since))
-            return JsonResponse.Problem(400, "Invalid query", "'since' must be an ISO-8601 instant.", new Dictionary<string, string[]> { ["since"] = ["must be an ISO-8601 instant"] });
+        var errors = new Go1Sync.Core.Intake.FieldErrors();
+        var since = Since(request.Query["since"].FirstOrDefault(), errors);
+        if (errors.Any) return JsonResponse.Problem(400, "Invalid query", "One or more query parameters are wrong.", errors.ToDictionary());
         var query = new DeliveryQuery(since, request.Query["enrolment"].FirstOrDefault(), learner);
         return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
     }
@@ -47,7 +48,7 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         var errors = new Go1Sync.Core.Intake.FieldErrors();
         var sinceText = Text(body.Value, "since", errors);
         var enrolment = Text(body.Value, "enrolment", errors);
-        if (!TrySince(sinceText, out var since)) errors.Add("since", "must be an ISO-8601 instant");
+        var since = Since(sinceText, errors);
         if (errors.Any) return LearnerLookup.Invalid(errors);
         var query = new DeliveryQuery(since, enrolment, LearnerEmail.Hash(body.Email));
         return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
@@ -62,12 +63,9 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         return null;
     }
 
-    /// <summary>"since": absent means the last 24 hours; otherwise an ISO-8601 instant (UTC when it names no offset).</summary>
-    private bool TrySince(string? text, out DateTimeOffset since)
-    {
-        since = time.GetUtcNow().AddDays(-1);
-        return text is null || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out since);
-    }
+    /// <summary>"since": absent means the last 24 hours; otherwise an ISO-8601 instant with its offset, read as every input's instants are.</summary>
+    private DateTimeOffset Since(string? text, Go1Sync.Core.Intake.FieldErrors errors) =>
+        Go1Sync.Core.Intake.InstantText.ReadOptional(text, "since", errors) ?? time.GetUtcNow().AddDays(-1);
 
     private const int MaxMessages = 500;
 

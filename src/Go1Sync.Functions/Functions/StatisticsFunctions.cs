@@ -86,18 +86,8 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
         return new JsonResponse(200, await statistics.LearnerAsync(LearnerEmail.Hash(body.Email), time.GetUtcNow(), cancellationToken));
     }
 
-    private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors)
-    {
-        var text = request.Query[name].FirstOrDefault();
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        if (!text.EndsWith('Z') && !System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:?\d{2}$")
-            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-        {
-            errors.Add(name, $"'{name}' must be an ISO-8601 instant with a UTC offset.");
-            return null;
-        }
-        return value.ToUniversalTime();
-    }
+    private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors) =>
+        InstantText.ReadOptional(request.Query[name].FirstOrDefault(), name, errors);
 
     private static StatusFilter Status(HttpRequest request, FieldErrors errors)
     {

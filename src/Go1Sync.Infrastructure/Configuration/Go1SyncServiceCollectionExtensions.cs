@@ -30,12 +30,14 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CutoverOptions>>(new CutoverSettingsValidation(configuration.GetSection(CutoverOptions.Section)));
 
         services.AddSingleton(sp => new AttemptRules(sp.GetRequiredService<IOptions<CutoverOptions>>().Value.ToCutovers()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProcessingOptions>>().Value);
 
         StorageClients.Add(services, configuration);
         services.AddSingleton<IAttemptStore, TableAttemptStore>();
+        services.AddSingleton<OpenAttemptIndex>();
         services.AddSingleton<IAttemptProjection, TableAttemptProjection>();
         services.AddSingleton<ICourseCatalogue, TableCourseCatalogue>();
         services.AddSingleton<IParkedStore, TableParkedStore>();

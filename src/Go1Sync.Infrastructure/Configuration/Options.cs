@@ -11,7 +11,10 @@ public sealed class QueueOptions
     public string AttemptEventsQueue { get; set; } = "attempt-events";
 
     /// <summary>The Functions host moves a message here after maxDequeueCount failed attempts.</summary>
-    public string PoisonQueue => AttemptEventsQueue + "-poison";
+    public string PoisonQueue => AttemptEventsQueue + PoisonQueueSuffix;
+
+    /// <summary>The Functions host's poison-queue suffix; infra/storage-names.json holds the same (a test keeps them equal).</summary>
+    public const string PoisonQueueSuffix = "-poison";
 
     /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>, for consumers other than the host (go1sync drain); a test keeps the two equal.</summary>
     public const int MaxDequeueCount = 5;

@@ -66,7 +66,7 @@ public sealed class LearnerErasure(
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {hash + "_"} and RowKey lt {hash + "`"}");
             stats += await DeleteAsync(_stats, filter, cancellationToken).ConfigureAwait(false);
         }
-        var open = await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {TableAttemptProjection.OpenPartition} and LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
+        var open = await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
         var users = await DeleteAsync(_users, TableClient.CreateQueryFilter($"PartitionKey eq {"user"} and RowKey eq {hash}"), cancellationToken).ConfigureAwait(false);
         var deliveries = await DeleteAsync(_deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
 

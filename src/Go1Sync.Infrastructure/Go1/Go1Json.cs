@@ -91,7 +91,11 @@ internal static class Go1Json
         };
     }
 
-    /// <summary>ISO-8601 (UTC when no offset is given), or Unix seconds; always returned in UTC.</summary>
+    /// <summary>
+    /// A date in one of Go1's own API answers: ISO-8601 (UTC when no offset is given), or Unix
+    /// seconds; always returned in UTC. Tolerant because Go1 writes what it writes; only this
+    /// adapter reads this way, every other input goes through the strict <c>Instants.TryParseIso8601</c>.
+    /// </summary>
     public static DateTimeOffset? Date(JsonElement element, string name)
     {
         if (!element.TryGetProperty(name, out var value))

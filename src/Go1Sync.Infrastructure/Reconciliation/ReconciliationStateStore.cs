@@ -149,9 +149,10 @@ public sealed class ReconciliationStateStore(TableServiceClient tables)
     private static ScanCursor? Resume(string? stored)
     {
         if (string.IsNullOrEmpty(stored) || stored.Split('|') is not [var from, var skip]) return null;
-        return DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+        // Written by Instants.Format (UTC with Z), so read by the one strict reader.
+        return Core.Attempts.Instants.TryParseIso8601(from, out var at)
             && int.TryParse(skip, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            ? new ScanCursor(at.ToUniversalTime(), n)
+            ? new ScanCursor(at, n)
             : null;
     }
 

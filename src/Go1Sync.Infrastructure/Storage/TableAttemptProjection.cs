@@ -1,28 +1,23 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>
 /// Keeps the read side in line with an aggregate: the per-course stats rows (batched, one
-/// entity-group transaction per 100 attempts since they share the course partition) and the
-/// open-attempt index the sweep reads in time order. Every write is an idempotent upsert or a
-/// delete that tolerates "not found", so running it twice is harmless.
+/// entity-group transaction per 100 attempts since they share the course partition) and, through
+/// <see cref="OpenAttemptIndex"/> (which owns its keys, due times and back-off), the open-attempt
+/// index the sweep reads in time order. Every write is an idempotent upsert or a delete that
+/// tolerates "not found", so running it twice is harmless.
 /// </summary>
-public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<SweepOptions> sweep) : IAttemptProjection
+public sealed class TableAttemptProjection(TableServiceClient tables, OpenAttemptIndex index) : IAttemptProjection
 {
-    public const string OpenPartition = "open";
     private const int MaxBatch = 100;
 
     private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
-    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
 
     public async Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
     {
@@ -35,7 +30,7 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
         foreach (var gone in removed)
             await _stats.DeleteEntityAsync(key.CourseKey, StatsRow(key, gone.AttemptId), ETag.All, cancellationToken).ConfigureAwait(false);
 
-        await UpsertOpenAsync(key, changed.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
+        await index.TrackAsync(key, changed.Where(a => a.Status == AttemptStatus.Open).ToList(), cancellationToken).ConfigureAwait(false);
         // An index row is keyed by first activity: it goes when its attempt closes or disappears,
         // and also when a late, earlier launch moves the attempt's first activity (its key changes).
         var staleRows = changed
@@ -44,7 +39,7 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
             .Select(a => previous[a.AttemptId])
             .Concat(removed.Where(r => r.Status == AttemptStatus.Open));
         foreach (var stale in staleRows)
-            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, stale), ETag.All, cancellationToken).ConfigureAwait(false);
+            await index.UntrackAsync(key, stale, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
@@ -64,9 +59,9 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
 
         // Index rows only for the attempts the redelivered event is about: rewriting the others
         // would reset the sweep's back-off on every Go1 retry.
-        await UpsertOpenAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open && touched.Contains(a.AttemptId)).ToList(), cancellationToken).ConfigureAwait(false);
+        await index.TrackAsync(key, attempts.Where(a => a.Status == AttemptStatus.Open && touched.Contains(a.AttemptId)).ToList(), cancellationToken).ConfigureAwait(false);
         foreach (var closed in attempts.Where(a => a.Status != AttemptStatus.Open && touched.Contains(a.AttemptId)))
-            await _open.DeleteEntityAsync(OpenPartition, OpenRow(key, closed), ETag.All, cancellationToken).ConfigureAwait(false);
+            await index.UntrackAsync(key, closed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>RowKey of a stats row: learner hash then attempt id, so two learners can never collide on an LMS attempt id.</summary>
@@ -74,43 +69,12 @@ public sealed class TableAttemptProjection(TableServiceClient tables, IOptions<S
 
     public static string StatsPartition(string courseId) => KeyEncoding.Escape(courseId);
 
-    /// <summary>
-    /// RowKey of an index row: first activity (so a range read returns the oldest first) then a
-    /// hash of the attempt's identity, which keeps the key short whatever the ids look like.
-    /// </summary>
-    public static string OpenRow(LearnerCourseKey key, Attempt attempt)
-    {
-        var identity = SHA256.HashData(Encoding.UTF8.GetBytes($"{key.LearnerHash}\n{attempt.CourseId}\n{attempt.AttemptId}"));
-        return $"{OpenRowPrefix(attempt.FirstActivityAt)}_{Convert.ToHexStringLower(identity.AsSpan(0, 16))}";
-    }
-
-    public static string OpenRowPrefix(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
-
     private async Task UpsertStatsAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
     {
         foreach (var batch in attempts.Chunk(MaxBatch))
         {
             var actions = batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsEntity(key, a)));
             await _stats.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task UpsertOpenAsync(LearnerCourseKey key, IReadOnlyList<Attempt> open, CancellationToken cancellationToken)
-    {
-        var staleAfter = sweep.Value.StaleAfter;
-        foreach (var batch in open.Chunk(MaxBatch))
-        {
-            var actions = batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(OpenPartition, OpenRow(key, a))
-            {
-                ["LearnerHash"] = key.LearnerHash,
-                ["CourseId"] = a.CourseId,
-                ["AttemptId"] = a.AttemptId,
-                ["LastActivityAt"] = a.LastActivityAt,
-                // New activity restarts the staleness clock (and any back-off the sweep had set).
-                ["NextCheckAt"] = a.LastActivityAt + staleAfter,
-            }));
-            await _open.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         }
     }
 

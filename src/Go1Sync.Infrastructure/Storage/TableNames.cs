@@ -1,6 +1,9 @@
 namespace Go1Sync.Infrastructure.Storage;
 
-/// <summary>Table names; infra/ creates the same ones in Azure.</summary>
+/// <summary>
+/// Table names. infra/storage-names.json is the one list: Bicep creates exactly its tables, and
+/// StorageNamesTests fail when these constants or <see cref="All"/> differ from it.
+/// </summary>
 public static class TableNames
 {
     /// <summary>Source of truth: one row per (learner, course) history.</summary>

@@ -1,15 +1,12 @@
-using Azure;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
 using Go1Sync.Infrastructure.Reconciliation;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Sweep;
 
@@ -33,14 +30,15 @@ public sealed record SweepState(DateTimeOffset LastRunAt, string Outcome, int Re
 /// due (no activity for Sweep__StaleAfter, and past their back-off), asks Go1 whether that
 /// learner's enrolment on that course is completed, and queues each completion found as the
 /// same message a webhook would have produced, so a sweep and a late webhook apply once. Its
-/// cost follows the number of due rows, not the size of the tables.
+/// cost follows the number of due rows, not the size of the tables. The index, its due times
+/// and its back-off belong to <see cref="OpenAttemptIndex"/>; the sweep asks Go1 and reports.
 /// </summary>
 public sealed class ReconciliationSweep(
     TableServiceClient tables,
+    OpenAttemptIndex index,
     IAttemptStore store,
     AttemptRules rules,
     Go1CompletionQueue completions,
-    IOptions<SweepOptions> options,
     TimeProvider time,
     ProcessingMetrics metrics,
     ILogger<ReconciliationSweep> logger,
@@ -52,7 +50,6 @@ public sealed class ReconciliationSweep(
     /// <summary>A learner Go1 does not know is asked about again after this long.</summary>
     private static readonly TimeSpan UnknownUserRetry = TimeSpan.FromDays(1);
 
-    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
     private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
 
     public async Task<SweepResult> RunOnceAsync(CancellationToken cancellationToken)
@@ -83,47 +80,34 @@ public sealed class ReconciliationSweep(
 
     private async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        // Rows are keyed by first activity: an attempt that started less than StaleAfter ago
-        // cannot be stale yet, so the key range alone bounds the read; NextCheckAt holds back-off.
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {TableAttemptProjection.OpenPartition} and RowKey lt {TableAttemptProjection.OpenRowPrefix(now - settings.StaleAfter)} and NextCheckAt le {now}");
-        var due = new List<TableEntity>();
-        await foreach (var page in _open.QueryAsync<TableEntity>(filter, maxPerPage: settings.MaxPerRun, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
-        {
-            due.AddRange(page.Values.Take(settings.MaxPerRun - due.Count));
-            if (due.Count >= settings.MaxPerRun) break;
-        }
+        var due = await index.DueAsync(now, cancellationToken).ConfigureAwait(false);
 
         int examined = 0, asked = 0, recovered = 0, removed = 0, deferred = 0, failed = 0;
-        foreach (var group in due.GroupBy(r => (Learner: r.GetString("LearnerHash"), Course: r.GetString("CourseId"))))
+        foreach (var group in due.GroupBy(r => (Learner: r.LearnerHash, Course: r.CourseId)))
         {
             var key = new LearnerCourseKey(group.Key.Learner, KeyEncoding.Escape(group.Key.Course));
             try
             {
                 var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
                 var attempts = stored is null ? [] : rules.Fold(stored.History);
-                var stale = new List<TableEntity>();
+                var stale = new List<OpenAttemptRow>();
                 foreach (var row in group)
                 {
                     examined++;
-                    var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.GetString("AttemptId"));
-                    // Housekeeping: rows of attempts that are gone, closed, moved, legacy-closed (a continue
-                    // re-indexes those) or abandoned for longer than Sweep__GiveUpAfter.
-                    if (attempt is null || attempt.Status != AttemptStatus.Open || TableAttemptProjection.OpenRow(key, attempt) != row.RowKey
-                        || rules.IsLegacyClosed(attempt, now) || now - attempt.LastActivityAt > settings.GiveUpAfter)
+                    var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.AttemptId);
+                    switch (index.Review(key, row, attempt, now))
                     {
-                        await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-                        removed++;
-                    }
-                    else if (attempt.LastActivityAt + settings.StaleAfter > now)
-                    {
-                        await DeferAsync(row, attempt.LastActivityAt + settings.StaleAfter, checks: 0, cancellationToken).ConfigureAwait(false);
-                        deferred++;
-                    }
-                    else
-                    {
-                        stale.Add(row);
+                        case OpenAttemptReview.Remove:
+                            await index.RemoveAsync(row, cancellationToken).ConfigureAwait(false);
+                            removed++;
+                            break;
+                        case OpenAttemptReview.NotStaleYet:
+                            await index.CatchUpAsync(row, attempt!, cancellationToken).ConfigureAwait(false);
+                            deferred++;
+                            break;
+                        default:
+                            stale.Add(row);
+                            break;
                     }
                 }
                 if (stale.Count == 0 || go1 is null) continue;
@@ -132,10 +116,7 @@ public sealed class ReconciliationSweep(
                 asked++;
                 recovered += await AskGo1Async(stored!.History, group.Key.Course!, cancellationToken).ConfigureAwait(false);
                 foreach (var row in stale)
-                {
-                    var checks = (row.GetInt32("Checks") ?? 0) + 1;
-                    await DeferAsync(row, now + Backoff(settings, checks), checks, cancellationToken).ConfigureAwait(false);
-                }
+                    await index.BackOffAsync(row, now, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -195,26 +176,6 @@ public sealed class ReconciliationSweep(
         if (resolved is null)
             logger.LogInformation("Go1 knows no user {Learner}; asking again in a day", LearnerEmail.Mask(email));
         return resolved;
-    }
-
-    /// <summary>Doubling from StaleAfter, capped at MaxBackoff: an attempt abandoned for a month is not asked about every 5 minutes.</summary>
-    public static TimeSpan Backoff(SweepOptions settings, int checks)
-    {
-        var factor = Math.Pow(2, Math.Min(checks - 1, 30));
-        var ticks = Math.Min(settings.StaleAfter.Ticks * factor, settings.MaxBackoff.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
-    }
-
-    private async Task DeferAsync(TableEntity row, DateTimeOffset nextCheckAt, int checks, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _open.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // The attempt completed (and its row went) while the sweep was looking at it: nothing to defer.
-        }
     }
 
     private async Task SaveStateAsync(SweepState state, CancellationToken cancellationToken) =>

@@ -33,7 +33,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         Assert.Equal((first.LaunchedAt, @continue.LaunchedAt), (attempt.FirstActivityAt, attempt.LastActivityAt));
         var rows = await ProjectionRepairTests.OpenRowsAsync(host, course);
         output.WriteLine($"open index rows for the one open attempt: {rows.Count} ({string.Join(", ", rows.Select(r => r.RowKey))}); " +
-            $"expected only {Go1Sync.Infrastructure.Storage.TableAttemptProjection.OpenRow(first.Aggregate.Key, attempt)}");
+            $"expected only {Go1Sync.Infrastructure.Storage.OpenAttemptIndex.RowKey(first.Aggregate.Key, attempt)}");
         var differences = await StateCheck.ProjectionDifferencesAsync(host, new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [first.Aggregate] = [attempt] });
         // The OpenAttempts RowKey starts with the attempt's first activity. The continue's delivery
         // wrote the row at 11:00; the first launch moves the first activity to 09:00, so the

@@ -170,7 +170,7 @@ public static class StateCheck
         var courses = folds.Keys.Select(k => k.CourseId).ToHashSet(StringComparer.Ordinal);
         var index = (await host.OpenIndexRowsAsync()).Where(r => courses.Contains(r.GetString("CourseId"))).ToList();
         var expectedRows = folds
-            .SelectMany(kv => kv.Value.Where(a => a.Status == AttemptStatus.Open).Select(a => (Row: TableAttemptProjection.OpenRow(kv.Key.Key, a), Aggregate: kv.Key, Attempt: a)))
+            .SelectMany(kv => kv.Value.Where(a => a.Status == AttemptStatus.Open).Select(a => (Row: OpenAttemptIndex.RowKey(kv.Key.Key, a), Aggregate: kv.Key, Attempt: a)))
             .ToDictionary(x => x.Row, StringComparer.Ordinal);
         var actualRows = index.ToDictionary(r => r.RowKey, StringComparer.Ordinal);
         foreach (var (row, e) in expectedRows)
