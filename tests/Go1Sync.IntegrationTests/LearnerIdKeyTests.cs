@@ -101,6 +101,14 @@ public sealed class LearnerIdKeySettingsTests(AzuriteFixture storage) : IClassFi
         Assert.DoesNotContain(LearnerIdKey.DevelopmentKeyBase64, string.Join("\n", capture.Lines), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RequestsHttp_LearnerId_IsTheDevelopmentIdOfItsExampleLearner()
+    {
+        var requests = File.ReadAllText(Path.Combine(RepoPaths.Root, "requests.http"));
+        Assert.Contains($"@learnerId = {LearnerIds.Development.Id("example1@example.com")}", requests, StringComparison.Ordinal);
+        Assert.Contains("""{"email":"example1@example.com"}""", requests, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("UseDevelopmentStorage=true", true)]
     [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://azurite:10002/devstoreaccount1;", true)]

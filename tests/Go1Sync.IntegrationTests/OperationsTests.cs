@@ -163,7 +163,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
         }
     }
 
-    /// <summary>Deliveries of one learner (a recent and an old one) and of another, recorded with learner hashes as the intake records them.</summary>
+    /// <summary>Deliveries of one learner (a recent and an old one) and of another, recorded with learner ids as the intake records them.</summary>
     private static async Task<(string Recent, string Old, string Other)> RecordDeliveriesAsync(Go1SyncTestHost host, string email, string prefix)
     {
         var log = host.Get<IDeliveryLog>();
@@ -241,10 +241,10 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task ListDeliveries_LearnerNeitherHashNorEmail_Is400NamingLearner()
+    public async Task ListDeliveries_LearnerNeitherLearnerIdNorEmail_Is400NamingLearner()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var answer = await Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, CancellationToken.None), "?learner=ABC");
-        AssertProblemNaming(answer, "learner", "SHA-256");
+        AssertProblemNaming(answer, "learner", "a learner id (64 lower-case hex digits");
     }
 }

@@ -239,10 +239,10 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task LearnerAttempts_PathNeitherHashNorEmail_Is400NamingLearner()
+    public async Task LearnerAttempts_PathNeitherLearnerIdNorEmail_Is400NamingLearner()
     {
         var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, "nobody", CancellationToken.None));
-        AssertProblemNaming(answer, "learner", "SHA-256");
+        AssertProblemNaming(answer, "learner", "a learner id (64 lower-case hex digits");
     }
 
     [Fact]
