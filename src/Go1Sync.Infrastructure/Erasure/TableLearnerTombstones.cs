@@ -84,8 +84,10 @@ public sealed class TableLearnerTombstones(TableServiceClient tables, LearnerIds
             return row.HasValue;
         }
 
-        var rowKeys = new[] { current, previous, legacy }.OfType<string>().Select(id => TableClient.CreateQueryFilter($"RowKey eq {id}"));
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}") + " and (" + string.Join(" or ", rowKeys) + ")";
+        // One partition, and a RowKey range around the ids so the service reads only that part of it.
+        var candidates = new[] { current, previous, legacy }.OfType<string>().Order(StringComparer.Ordinal).ToList();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {candidates[0]} and RowKey le {candidates[^1]}")
+            + " and (" + string.Join(" or ", candidates.Select(id => TableClient.CreateQueryFilter($"RowKey eq {id}"))) + ")";
         await foreach (var _ in _table.QueryAsync<TableEntity>(filter, maxPerPage: 3, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
             return true;
         return false;
