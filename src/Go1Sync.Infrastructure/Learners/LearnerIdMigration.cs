@@ -83,7 +83,7 @@ public sealed class LearnerIdMigration(
     private readonly TableClient _deliveries = tables.GetTableClient(TableNames.Deliveries);
     private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
 
-    private sealed record OldAggregate(string LearnerId, string CourseKey, string Email, string Scheme);
+    private sealed record OldAggregate(string LearnerId, string CourseKey, string Email);
 
     /// <param name="afterStep">Called after each step (<see cref="Steps"/>), for tests that stop a migration part way; null otherwise.</param>
     public async Task<LearnerIdMigrationReport> MigrateAsync(CancellationToken cancellationToken, Func<string, Task>? afterStep = null)
@@ -108,7 +108,7 @@ public sealed class LearnerIdMigration(
             if (map.TryGetValue(row.PartitionKey, out var known) && known != newId)
                 throw new InvalidDataException($"Attempts partition {row.PartitionKey} holds rows of two different emails; it is left for an operator to look at.");
             map[row.PartitionKey] = newId;
-            old.Add(new OldAggregate(row.PartitionKey, row.RowKey, email, scheme));
+            old.Add(new OldAggregate(row.PartitionKey, row.RowKey, email));
         }
 
         var (rewritten, unmapped) = await RewriteDeliveriesAsync(map, current, cancellationToken).ConfigureAwait(false);
