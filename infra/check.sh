@@ -18,11 +18,12 @@ if [[ ! -f "$bicep" ]]; then
 fi
 [[ -x "$bicep" ]] || chmod +x "$bicep"
 
-# main.bicepparam requires GO1_WEBHOOK_SECRET, LMS_LAUNCH_SECRET and AUTH_AUDIENCE (no defaults, on purpose: a
+# main.bicepparam requires GO1_WEBHOOK_SECRET, LMS_LAUNCH_SECRET, LEARNER_ID_KEY and AUTH_AUDIENCE (no defaults, on purpose: a
 # deployment without them would start an app that refuses to run). The check only compiles, so it supplies
 # placeholders of the required length when unset.
 export GO1_WEBHOOK_SECRET="${GO1_WEBHOOK_SECRET:-infra-check-placeholder-not-a-secret}"
 export LMS_LAUNCH_SECRET="${LMS_LAUNCH_SECRET:-infra-check-placeholder-not-a-secret}"
+export LEARNER_ID_KEY="${LEARNER_ID_KEY:-aW5mcmEtY2hlY2stcGxhY2Vob2xkZXItbm90LWEta2V5IQ==}"
 export AUTH_AUDIENCE="${AUTH_AUDIENCE:-api://00000000-0000-0000-0000-000000000000}"
 
 # build-params resolves readEnvironmentVariable(), so its output may hold secrets: keep it private and short-lived.

@@ -93,6 +93,15 @@ param webhookSecret0 string
 @description('LMS launch signing secret (Lms-Signature, at least 24 characters), stored in Key Vault as LaunchSecret0. Required: the app does not start without it.')
 param launchSecret0 string
 
+@secure()
+@minLength(44)
+@description('Learners__IdKey: the key learner ids are made with (HMAC-SHA256 of the normalised email), base64 of at least 32 random bytes (openssl rand -base64 32), stored in Key Vault as LearnerIdKey. Required: the app refuses its development key in Azure. Rotating it: README, "Rotating the learner-id key".')
+param learnerIdKey string
+
+@secure()
+@description('Learners__PreviousIdKey: the learner-id key before a rotation, while rows or tombstones made with it matter, stored in Key Vault as LearnerPreviousIdKey. Empty: none.')
+param learnerPreviousIdKey string = ''
+
 // ---------------------------------------------------------------------------------------------
 // App configuration (defaults = local.settings.sample.json)
 // ---------------------------------------------------------------------------------------------
@@ -264,7 +273,11 @@ var go1CredentialsGiven = empty(go1ClientId) == empty(go1ClientSecret)
   : fail('Go1 credentials: give go1ClientId and go1ClientSecret together (GO1_CLIENT_ID and GO1_CLIENT_SECRET), or neither.')
 
 // The vault secrets the app settings reference; the identity gets Key Vault Secrets User on each.
-var keyVaultSecretNames = concat([webhookSecretName, launchSecret0Name], go1CredentialsGiven ? [go1ClientSecretName] : [])
+var keyVaultSecretNames = concat(
+  [webhookSecretName, launchSecret0Name, learnerIdKeyName],
+  go1CredentialsGiven ? [go1ClientSecretName] : [],
+  learnerPreviousIdKeyGiven ? [learnerPreviousIdKeyName] : []
+)
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -360,6 +373,8 @@ module rbac 'modules/rbac.bicep' = {
   // assignments; the explicit dependencies keep the order.
   dependsOn: [
     launchSecret0Resource
+    learnerIdKeyResource
+    learnerPreviousIdKeyResource
     storage
     monitoring
     keyVault
@@ -369,15 +384,45 @@ module rbac 'modules/rbac.bicep' = {
 // The LMS launch secret, in the app's vault next to the others (Key Vault Secrets User covers it).
 var launchSecret0Name = 'LaunchSecret0'
 
-resource vaultOfLaunchSecret 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+resource vaultOfAppSecrets 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
 resource launchSecret0Resource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vaultOfLaunchSecret
+  parent: vaultOfAppSecrets
   name: launchSecret0Name
   properties: {
     value: launchSecret0
+    contentType: 'text/plain'
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
+// The learner-id keys (README, "Security"), next to the launch secret: the current one always, the
+// previous one only during a rotation (a reference to a secret that is not written would never resolve).
+var learnerIdKeyName = 'LearnerIdKey'
+var learnerPreviousIdKeyName = 'LearnerPreviousIdKey'
+var learnerPreviousIdKeyGiven = !empty(learnerPreviousIdKey)
+
+resource learnerIdKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vaultOfAppSecrets
+  name: learnerIdKeyName
+  properties: {
+    value: learnerIdKey
+    contentType: 'text/plain'
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
+resource learnerPreviousIdKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (learnerPreviousIdKeyGiven) {
+  parent: vaultOfAppSecrets
+  name: learnerPreviousIdKeyName
+  properties: {
+    value: learnerPreviousIdKey
     contentType: 'text/plain'
   }
   dependsOn: [
@@ -416,6 +461,11 @@ var appSettings = [
   { name: 'Auth__Authority', value: authAuthority }
   { name: 'Auth__Audience', value: authAudience }
   { name: 'Auth__AllowUnauthenticated', value: 'false' } // the app refuses true in Azure anyway
+  { name: 'Learners__IdKey', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${learnerIdKeyName})' }
+  {
+    name: 'Learners__PreviousIdKey'
+    value: learnerPreviousIdKeyGiven ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${learnerPreviousIdKeyName})' : ''
+  }
   { name: 'Go1__BaseUrl', value: go1BaseUrl }
   { name: 'Go1__TokenUrl', value: go1TokenUrl }
   { name: 'Go1__ClientId', value: go1ClientId }

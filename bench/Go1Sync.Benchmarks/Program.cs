@@ -3,6 +3,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using Go1Sync.Benchmarks.Engine;
 using Go1Sync.Benchmarks.Pipeline;
+using Go1Sync.Core.Learners;
 using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Testing;
 
@@ -27,7 +28,7 @@ switch (args[0])
         // The row size each case works on, for reading the table that follows.
         foreach (var n in new[] { 1, 10, 100, 1000 })
         {
-            var row = TableAttemptStore.Write(Aggregates.Key, Aggregates.Build(n));
+            var row = TableAttemptStore.Write(Aggregates.Key, Aggregates.Build(n), LearnerIds.Development.CurrentKeyId);
             var bytes = Enumerable.Range(0, row.GetInt32("Chunks") ?? 0).Sum(i => row.GetBinary($"D{i:00}")!.Length);
             Console.WriteLine($"aggregate of {n,4} attempts: {bytes,7} bytes gzip JSON in {row.GetInt32("Chunks")} chunk(s)");
         }

@@ -61,7 +61,11 @@ public static class Cli
         var forget = new Command("forget", "Erase one learner from every table and from parked and poison messages, and drop their later events.") { forgetEmail, storage, json };
         forget.SetAction((result, ct) => new ForgetCommand(stdout, stderr).RunAsync(result.GetValue(forgetEmail)!, result.GetValue(storage), result.GetValue(json), ct));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget };
+        var learnerIds = new Command("learner-ids", "Move every row keyed by an older learner id (legacy SHA-256, or Learners__PreviousIdKey) to the current Learners__IdKey. Safe to run again; a second run changes nothing.") { storage, json };
+        learnerIds.SetAction((result, ct) => new MigrateCommand(stdout, stderr).LearnerIdsAsync(result.GetValue(storage), result.GetValue(json), ct));
+        var migrate = new Command("migrate", "Migrations of stored data.") { learnerIds };
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -39,6 +39,9 @@ internal static class CliHost
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new WriterLoggerProvider(diagnostics));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The development learner-id key is accepted only against Azurite (any other storage needs
+        // Learners__IdKey), where the app's warning about it says nothing an operator needs.
+        builder.Logging.AddFilter(LearnerOptions.DevelopmentKeyLogCategory, LogLevel.None);
         builder.Services.AddGo1Sync(builder.Configuration);
 
         var host = builder.Build();

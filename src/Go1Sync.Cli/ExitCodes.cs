@@ -12,7 +12,7 @@ internal static class ExitCodes
     public const int Settings = 3;
     /// <summary>A failure the CLI does not know how to explain: a bug, reported with its stack trace.</summary>
     public const int Internal = 4;
-    /// <summary>The work failed part way (Go1 answered errors, messages went to poison); nothing is lost and running it again is safe.</summary>
+    /// <summary>The work failed part way (Go1 answered errors, messages went to poison, a row the learner-id migration cannot move); nothing is lost and running it again is safe.</summary>
     public const int Failed = 5;
     /// <summary>Another run holds the reconciliation lease; try again later.</summary>
     public const int Busy = 6;

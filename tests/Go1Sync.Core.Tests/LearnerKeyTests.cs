@@ -1,12 +1,15 @@
+using System.Security.Cryptography;
 using System.Text;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 
 namespace Go1Sync.Core.Tests;
 
-/// <summary>How a learner and a course are keyed: normalised email, its hash, masking, key escaping.</summary>
+/// <summary>How a learner and a course are keyed: normalised email, its learner id, masking, key escaping.</summary>
 public sealed class LearnerKeyTests
 {
+    private static readonly LearnerIds Ids = LearnerIds.Development;
+
     private const string Nfc = "jos\u00E9.mar\u00EDa@example.com";       // é, í precomposed
     private const string Nfd = "jose\u0301.mari\u0301a@example.com";     // e + U+0301, i + U+0301
 
@@ -19,8 +22,8 @@ public sealed class LearnerKeyTests
     public void EmailCaseAndWhitespaceVariants_MapToTheSameLearnerKeyAndHash(string variant)
     {
         Assert.Equal("learner@example.com", LearnerEmail.Normalize(variant));
-        Assert.Equal(LearnerEmail.Hash("learner@example.com"), LearnerEmail.Hash(variant));
-        Assert.Equal(LearnerCourseKey.For("learner@example.com", "lo-1"), LearnerCourseKey.For(variant, "lo-1"));
+        Assert.Equal(Ids.Id("learner@example.com"), Ids.Id(variant));
+        Assert.Equal(LearnerCourseKey.For(Ids, "learner@example.com", "lo-1"), LearnerCourseKey.For(Ids, variant, "lo-1"));
     }
 
     [Theory]
@@ -32,8 +35,8 @@ public sealed class LearnerKeyTests
         Assert.NotEqual(Nfc, Nfd);
         Assert.Equal(Nfc, LearnerEmail.Normalize(variant));
         Assert.True(LearnerEmail.Normalize(variant).IsNormalized(NormalizationForm.FormC));
-        Assert.Equal(LearnerEmail.Hash(Nfc), LearnerEmail.Hash(variant));
-        Assert.Equal(LearnerCourseKey.For(Nfc, "lo-1"), LearnerCourseKey.For(variant, "lo-1"));
+        Assert.Equal(Ids.Id(Nfc), Ids.Id(variant));
+        Assert.Equal(LearnerCourseKey.For(Ids, Nfc, "lo-1"), LearnerCourseKey.For(Ids, variant, "lo-1"));
     }
 
     [Fact]
@@ -50,20 +53,83 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void Hash_IsLowerCaseSha256Hex_AndDiffersBetweenLearners()
+    public void LearnerId_IsLowerCaseHexOf64Digits_AndDiffersBetweenLearners()
     {
-        var hash = LearnerEmail.Hash("learner@example.com");
-        Assert.Equal(64, hash.Length);
-        Assert.Matches("^[0-9a-f]{64}$", hash);
-        Assert.NotEqual(hash, LearnerEmail.Hash("learner2@example.com"));
-        Assert.NotEqual(hash, LearnerEmail.Hash("learner@example.org"));
+        var id = Ids.Id("learner@example.com");
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Assert.True(LearnerIds.IsId(id));
+        Assert.NotEqual(id, Ids.Id("learner2@example.com"));
+        Assert.NotEqual(id, Ids.Id("learner@example.org"));
+    }
+
+    [Theory]
+    [InlineData("learner@example.com")]
+    [InlineData("  Learner@Example.COM ")]
+    public void LearnerId_OfAnEmail_IsTheHmacSha256OfTheNormalisedEmailWithTheKey_NotItsSha256(string email)
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        var ids = new LearnerIds(new LearnerIdKey(key));
+
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("learner@example.com")));
+        Assert.Equal(expected, ids.Id(email));
+        Assert.NotEqual(LearnerEmail.LegacySha256(email), ids.Id(email));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("learner@example.com"))), LearnerEmail.LegacySha256(email));
+    }
+
+    [Theory]
+    [InlineData("Learner@Example.COM")]
+    [InlineData("  learner@example.com")]
+    [InlineData("learner@example.com \t")]
+    [InlineData("\u00A0LEARNER@EXAMPLE.COM\r\n")]
+    public void LearnerId_TwoKeys_DifferForOneEmail_AndEachIsTheSameForItsCaseAndSpaceVariants(string variant)
+    {
+        var one = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(32)));
+        var two = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(48)));
+
+        Assert.NotEqual(one.Id("learner@example.com"), two.Id("learner@example.com"));
+        Assert.Equal(one.Id("learner@example.com"), one.Id(variant));
+        Assert.Equal(two.Id("learner@example.com"), two.Id(variant));
+        Assert.Equal(LearnerIds.Development.Id("learner@example.com"), LearnerIds.Development.Id(variant));
+    }
+
+    [Fact]
+    public void LearnerIdKey_KeyId_IsTheFirst8HexDigitsOfTheKeysSha256_AndTheDevelopmentKeyIsThePublishedOne()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(key))[..8], new LearnerIdKey(key).KeyId);
+        var development = SHA256.HashData(Encoding.UTF8.GetBytes("go1sync development learner-id key: never used in Azure"));
+        Assert.Equal(LearnerIdKey.DevelopmentKeyBase64, Convert.ToBase64String(development));
+        Assert.Equal("00428c29", LearnerIdKey.Development.KeyId);
+        Assert.True(LearnerIdKey.Development.IsDevelopment);
+    }
+
+    [Fact]
+    public void LearnerIdKey_ShorterThan32Bytes_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new LearnerIdKey(new byte[31]));
+        Assert.Contains("at least 32 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LearnerIds_IdUnderAKeyId_IsThatSchemesId_AndNullForAKeyItDoesNotHold()
+    {
+        var previous = new LearnerIdKey(RandomNumberGenerator.GetBytes(32));
+        var ids = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(32)), previous);
+        const string email = "Learner@Example.com";
+
+        Assert.Equal(ids.Id(email), ids.IdUnder(ids.CurrentKeyId, email));
+        Assert.Equal(previous.IdOf(email), ids.IdUnder(previous.KeyId, email));
+        Assert.Equal(LearnerEmail.LegacySha256(email), ids.IdUnder(LearnerIdKey.LegacyKeyId, email));
+        Assert.Null(ids.IdUnder("0badc0de", email));
+        Assert.Equal([ids.CurrentKeyId, previous.KeyId, LearnerIdKey.LegacyKeyId], ids.AllIds(email).Select(i => i.KeyId));
+        Assert.Null(ids.IdOfValid("not an address"));
     }
 
     [Fact]
     public void CourseKey_IsTheGo1LearningObjectId_Escaped()
     {
-        Assert.Equal("12345", LearnerCourseKey.For("learner@example.com", "12345").CourseKey);
-        Assert.Equal("a%2Fb", LearnerCourseKey.For("learner@example.com", "a/b").CourseKey);
+        Assert.Equal("12345", LearnerCourseKey.For(Ids, "learner@example.com", "12345").CourseKey);
+        Assert.Equal("a%2Fb", LearnerCourseKey.For(Ids, "learner@example.com", "a/b").CourseKey);
     }
 
     [Theory]

@@ -49,6 +49,9 @@ public sealed class CompiledInfrastructure : IDisposable
     /// <summary>A webhook secret of the length the template requires, for evaluations that need one.</summary>
     internal const string SampleWebhookSecret = "sample-webhook-secret-0123456789";
 
+    /// <summary>A learner-id key of the length the template requires (base64 of 32 bytes).</summary>
+    internal const string SampleLearnerIdKey = "c2FtcGxlLWxlYXJuZXItaWQta2V5LWZvci10aGUtdGVzdHM=";
+
     /// <summary>
     /// An evaluator of this template for main-template parameter values: the required ones get sample values
     /// unless given, every other parameter keeps its default unless given.
@@ -60,6 +63,7 @@ public sealed class CompiledInfrastructure : IDisposable
             ["environmentName"] = JsonValue.Create("dev"),
             ["webhookSecret0"] = JsonValue.Create(SampleWebhookSecret),
             ["launchSecret0"] = JsonValue.Create(SampleWebhookSecret),
+            ["learnerIdKey"] = JsonValue.Create(SampleLearnerIdKey),
             ["authAudience"] = JsonValue.Create("api://00000000-0000-0000-0000-000000000001"),
         };
         foreach (var (name, value) in parameters ?? new Dictionary<string, JsonNode?>())

@@ -154,8 +154,8 @@ public sealed class HardeningTemplateTests(CompiledInfrastructure infra) : IClas
     }
 
     [Theory]
-    [InlineData("client-id", "client-secret", new[] { "Go1ClientSecret", "LaunchSecret0", "WebhookSecret0" })]
-    [InlineData("", "", new[] { "LaunchSecret0", "WebhookSecret0" })]
+    [InlineData("client-id", "client-secret", new[] { "Go1ClientSecret", "LaunchSecret0", "LearnerIdKey", "WebhookSecret0" })]
+    [InlineData("", "", new[] { "LaunchSecret0", "LearnerIdKey", "WebhookSecret0" })]
     public void KeyVaultSecretsUser_Scope_IsEachSecretTheAppReadsNeverTheVault(string clientId, string clientSecret, string[] secrets)
     {
         var evaluator = infra.Evaluator(new Dictionary<string, JsonNode?>

@@ -12,7 +12,7 @@ public sealed class ParameterFileTests
     private static readonly string[] ReadVariables =
     [
         "AZURE_ENV_NAME", "AZURE_LOCATION", "GO1_CLIENT_ID", "GO1_CLIENT_SECRET", "GO1_WEBHOOK_SECRET",
-        "LMS_LAUNCH_SECRET", "AUTH_AUDIENCE", "ALERT_EMAIL", "ALERT_ACTION_GROUP_ID", "PRIVATE_NETWORKING",
+        "LMS_LAUNCH_SECRET", "LEARNER_ID_KEY", "LEARNER_PREVIOUS_ID_KEY", "AUTH_AUDIENCE", "ALERT_EMAIL", "ALERT_ACTION_GROUP_ID", "PRIVATE_NETWORKING",
     ];
 
     /// <summary>What a deployment cannot start without; the tests below leave out one at a time.</summary>
@@ -20,12 +20,14 @@ public sealed class ParameterFileTests
     {
         ["GO1_WEBHOOK_SECRET"] = CompiledInfrastructure.SampleWebhookSecret,
         ["LMS_LAUNCH_SECRET"] = "lms-launch-secret-for-the-template-tests",
+        ["LEARNER_ID_KEY"] = CompiledInfrastructure.SampleLearnerIdKey,
         ["AUTH_AUDIENCE"] = "api://00000000-0000-0000-0000-000000000001",
     };
 
     [Theory]
     [InlineData("GO1_WEBHOOK_SECRET")]
     [InlineData("LMS_LAUNCH_SECRET")]
+    [InlineData("LEARNER_ID_KEY")]
     [InlineData("AUTH_AUDIENCE")]
     public void MainBicepparam_WithoutARequiredVariable_FailsNamingIt(string variable)
     {
@@ -44,6 +46,8 @@ public sealed class ParameterFileTests
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Equal(CompiledInfrastructure.SampleWebhookSecret, parameters!["webhookSecret0"]?["value"]?.GetValue<string>());
+        Assert.Equal(CompiledInfrastructure.SampleLearnerIdKey, parameters["learnerIdKey"]?["value"]?.GetValue<string>());
+        Assert.Equal("", parameters["learnerPreviousIdKey"]?["value"]?.GetValue<string>());
         Assert.True(parameters["keyVaultEnablePurgeProtection"]?["value"]?.GetValue<bool>() ?? true);
         Assert.False(parameters["privateNetworking"]?["value"]?.GetValue<bool>() ?? false);
     }

@@ -97,7 +97,7 @@ public sealed class BoundaryBytesTests
     [Fact]
     public void StoredHistoryDocument_KeepsItsBytesAndFormat()
     {
-        var entity = TableAttemptStore.Write(Key, HistoryInput());
+        var entity = TableAttemptStore.Write(Key, HistoryInput(), "k-test01");
         Assert.Equal("gzip-json-v1", entity.GetString("Format"));
         Assert.Equal(HistoryDocument, DocumentJson(entity));
     }

@@ -25,7 +25,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     /// stats, open index, delivery records), a parked and a poison message, and the Go1 user cache row.</summary>
     private static async Task WriteEverywhereAsync(Go1SyncTestHost host, string email, string tag)
     {
-        var hash = LearnerEmail.Hash(email);
+        var hash = host.Ids.Id(email);
         await host.PostCourseAsync($$"""{"courseId":"{{Course}}","durationMinutes":60}""");
         Assert.Equal(202, (await host.PostLaunchAsync($"{tag}-a1", email, Course, "web", "2025-07-01T08:00:00Z")).Status);
         Assert.Equal(202, (await host.PostLaunchAsync($"{tag}-a2", email, Course + "-2", "web", "2025-07-01T09:00:00Z")).Status);
@@ -58,7 +58,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     /// <summary>Every property of every row of every table but <c>Tombstones</c>, and every message of both queues, that mentions the needle.</summary>
     private static async Task<List<string>> TracesAsync(Go1SyncTestHost host, string email)
     {
-        var hash = LearnerEmail.Hash(email);
+        var hash = host.Ids.Id(email);
         var normalized = LearnerEmail.Normalize(email);
         // A whole address or hash, not one inside another (the neighbour jimbob@ holds bob@).
         var needle = new System.Text.RegularExpressions.Regex($@"(?<![\w.%+@-])({System.Text.RegularExpressions.Regex.Escape(normalized)}|{hash})(?![\w.%+@-])",
@@ -91,7 +91,9 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
         Assert.Empty(await TracesAsync(host, email));
         // Two courses: two aggregates and two stats rows; the second course's attempt is still open.
         Assert.Equal((2, 2, 1, 1, 3, 1, 1), (report.Attempts, report.AttemptStats, report.OpenAttempts, report.Go1Users, report.Deliveries, report.Parked, report.Poison));
-        var tombstone = Assert.Single(host.Get<TableServiceClient>().GetTableClient(TableNames.Tombstones).Query<TableEntity>($"PartitionKey eq '{LearnerEmail.Hash(email)}'"));
+        var tombstone = Assert.Single(host.Get<TableServiceClient>().GetTableClient(TableNames.Tombstones).Query<TableEntity>(
+            $"PartitionKey eq '{TableLearnerTombstones.Partition}' and RowKey eq '{host.Ids.Id(email)}'"));
+        Assert.Equal(host.Ids.CurrentKeyId, tombstone.GetString("LearnerIdKey"));
         Assert.DoesNotContain(tombstone, p => p.Value is string s && s.Contains('@', StringComparison.Ordinal));
         // The neighbour keeps everything.
         Assert.Single(await host.AttemptsAsync("jimbob@erasure.example.com", Course));
@@ -104,7 +106,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "late@erasure.example.com";
-        var hash = LearnerEmail.Hash(email);
+        var hash = host.Ids.Id(email);
         await WriteEverywhereAsync(host, email, "e2");
         await host.Get<LearnerErasure>().EraseAsync(email, CancellationToken.None);
         long erased = 0;

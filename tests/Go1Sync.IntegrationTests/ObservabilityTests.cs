@@ -110,7 +110,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         await host.PostWebhookAsync("""{"event_type":"enrollment.complete","data":{"lo_id":"x"}}""");
         await host.DrainAsync();
         // A message that fails on every delivery.
-        var key = LearnerCourseKey.For("broken-dl@example.com", "dl-course");
+        var key = LearnerCourseKey.For(host.Ids, "broken-dl@example.com", "dl-course");
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "?" });
         await host.PostLaunchAsync("dl-broken", "broken-dl@example.com", "dl-course", "web", "2025-09-01T08:00:00Z");
         await host.DrainAsync();
@@ -120,7 +120,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         Assert.Equal(("applied", 202, "unsigned"), (byId["go1:evt-dl-enr"].Outcome, byId["go1:evt-dl-enr"].HttpStatus, byId["go1:evt-dl-enr"].Signature));
         Assert.Contains("dl-a", byId["go1:evt-dl-enr"].OutcomeDetail);
         Assert.Equal("dl-enr", byId["go1:evt-dl-enr"].EnrolmentId);
-        Assert.Equal(LearnerEmail.Hash(email), byId["go1:evt-dl-enr"].LearnerHash);
+        Assert.Equal(host.Ids.Id(email), byId["go1:evt-dl-enr"].LearnerHash);
         Assert.Equal("parked", byId["go1:evt-dl-stranger"].Outcome);
         Assert.Equal("failed", byId["launch:dl-broken:2025-09-01T08:00:00.000Z"].Outcome);
         Assert.StartsWith($"delivery {Go1Sync.Testing.HostJson.MaxDequeueCount}:", byId["launch:dl-broken:2025-09-01T08:00:00.000Z"].OutcomeDetail);
@@ -143,7 +143,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
 
         // By learner: the launch, the completion (with its Go1 retry), and the sweep's copy, whose
         // record learnt the learner only when it was processed.
-        var byEmail = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
+        var byEmail = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: host.Ids.Id(email)), CancellationToken.None);
         Assert.Equal(["go1:evt-dl-enr", "launch:dl-a:2025-09-01T08:00:00.000Z", "sweep:dl-enr"], byEmail.Select(r => r.Identity).Order());
         Assert.DoesNotContain(email.ToLowerInvariant(), JsonSerializer.Serialize(records).ToLowerInvariant(), StringComparison.Ordinal);
     }

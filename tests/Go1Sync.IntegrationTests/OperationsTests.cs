@@ -22,7 +22,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "poisoned@example.com";
         const string course = "ops-course-1";
-        var key = LearnerCourseKey.For(email, course);
+        var key = LearnerCourseKey.For(host.Ids, email, course);
         var attempts = host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
         await attempts.AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "unreadable" });
 
@@ -113,7 +113,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
             new Dictionary<string, string> { [WebhookSignature.HeaderName] = "t=1,v1=" + new string('0', 64) });
         await host.DrainAsync();
         // A failing message too: its error path logs as well.
-        var key = LearnerCourseKey.For(emails[0], "log-course-broken");
+        var key = LearnerCourseKey.For(host.Ids, emails[0], "log-course-broken");
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "x" });
         await host.PostLaunchAsync("log-broken", emails[0], "log-course-broken", "web", "2025-08-01T08:00:00Z");
         await host.DrainAsync();
@@ -163,15 +163,15 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
         }
     }
 
-    /// <summary>Deliveries of one learner (a recent and an old one) and of another, recorded with learner hashes as the intake records them.</summary>
+    /// <summary>Deliveries of one learner (a recent and an old one) and of another, recorded with learner ids as the intake records them.</summary>
     private static async Task<(string Recent, string Old, string Other)> RecordDeliveriesAsync(Go1SyncTestHost host, string email, string prefix)
     {
         var log = host.Get<IDeliveryLog>();
         var now = DateTimeOffset.UtcNow;
         var ids = ($"{prefix}-recent", $"{prefix}-old", $"{prefix}-other");
-        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item1, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
-        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item2, "launch", null, now.AddDays(-3), "n/a", 202, LearnerHash: LearnerEmail.Hash(email)), CancellationToken.None);
-        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item3, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: LearnerEmail.Hash("someone.else@example.com")), CancellationToken.None);
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item1, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: host.Ids.Id(email)), CancellationToken.None);
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item2, "launch", null, now.AddDays(-3), "n/a", 202, LearnerHash: host.Ids.Id(email)), CancellationToken.None);
+        await log.RecordReceiptAsync(new DeliveryReceipt(ids.Item3, "launch", null, now.AddHours(-2), "n/a", 202, LearnerHash: host.Ids.Id("someone.else@example.com")), CancellationToken.None);
         return ids;
     }
 
@@ -197,7 +197,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
         var functions = host.Function<OperationsFunctions>();
 
         var byEmail = await Go1SyncTestHost.InvokeAsync(r => functions.LookupDeliveries(r, CancellationToken.None), $$"""{"email":" {{email}} ","since":"{{since}}"}""");
-        var byHash = await Go1SyncTestHost.GetAsync(r => functions.ListDeliveries(r, CancellationToken.None), $"?since={Uri.EscapeDataString(since)}&learner={LearnerEmail.Hash(email)}");
+        var byHash = await Go1SyncTestHost.GetAsync(r => functions.ListDeliveries(r, CancellationToken.None), $"?since={Uri.EscapeDataString(since)}&learner={host.Ids.Id(email)}");
 
         Assert.Equal(200, byEmail.Status);
         Assert.Equal([recent], Identities(byEmail));
@@ -241,10 +241,10 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task ListDeliveries_LearnerNeitherHashNorEmail_Is400NamingLearner()
+    public async Task ListDeliveries_LearnerNeitherLearnerIdNorEmail_Is400NamingLearner()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var answer = await Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, CancellationToken.None), "?learner=ABC");
-        AssertProblemNaming(answer, "learner", "SHA-256");
+        AssertProblemNaming(answer, "learner", "a learner id (64 lower-case hex digits");
     }
 }

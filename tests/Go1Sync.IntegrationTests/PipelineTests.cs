@@ -140,7 +140,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         var attempts = await host.AttemptsAsync("dup@example.com", course);
         Assert.Equal(1, attempts.Count(a => a.Status == AttemptStatus.Completed));
         Assert.Equal("dup-a", attempts.Single(a => a.Status == AttemptStatus.Completed).AttemptId);
-        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For("dup@example.com", course), CancellationToken.None);
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(host.Ids, "dup@example.com", course), CancellationToken.None);
         Assert.Single(stored!.History.Completions);
     }
 
@@ -214,7 +214,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");
         // A row this release cannot read: every delivery fails the same way.
-        var key = LearnerCourseKey.For("broken@example.com", course);
+        var key = LearnerCourseKey.For(host.Ids, "broken@example.com", course);
         var table = host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
         await table.AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey) { ["Format"] = "from-the-future" });
 
@@ -269,7 +269,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
                 history = rules.Accept(history, new Completion($"e-{i:0000}", email, course, start.AddHours(i).AddMinutes(30), true, 75), 45).History;
         }
         var store = host.Get<IAttemptStore>();
-        var key = LearnerCourseKey.For(email, course);
+        var key = LearnerCourseKey.For(host.Ids, email, course);
         Assert.NotNull(await store.TrySaveAsync(key, history, null, CancellationToken.None));
 
         // One more launch through the real pipeline still applies.
@@ -278,7 +278,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         var attempts = await host.AttemptsAsync(email, course);
         Assert.Equal(1_000, attempts.Count);
         Assert.Equal(500, attempts.Count(a => a.Status == AttemptStatus.Completed));
-        var entity = TableAttemptStore.Write(key, (await store.GetAsync(key, CancellationToken.None))!.History);
+        var entity = TableAttemptStore.Write(key, (await store.GetAsync(key, CancellationToken.None))!.History, host.Ids.CurrentKeyId);
         Assert.InRange(entity.GetInt32("Chunks")!.Value, 1, 15);
     }
 
@@ -318,7 +318,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");
-        var key = LearnerCourseKey.For("bomb@example.com", course);
+        var key = LearnerCourseKey.For(host.Ids, "bomb@example.com", course);
         // A valid history padded to 20 MiB of JSON: about 20 KiB once gzipped, one chunk.
         var json = System.Text.Encoding.UTF8.GetBytes(
             $$"""{"email":"bomb@example.com","courseId":"{{course}}","launches":[],"completions":[],"padding":"{{new string('a', 20 * 1024 * 1024)}}"}""");

@@ -295,7 +295,7 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
         var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(
             new DeliveryQuery(Now.AddHours(-1), EnrolmentId: "enr-log"), CancellationToken.None));
         Assert.Equal((DeliverySources.Reconcile, EventKinds.Completion, DeliveryOutcomes.Applied), (record.Source, record.Kind, record.Outcome));
-        Assert.Equal(Go1Sync.Core.Learners.LearnerEmail.Hash("learner0@example.com"), record.LearnerHash);
+        Assert.Equal(host.Ids.Id("learner0@example.com"), record.LearnerHash);
     }
 
     [Fact]

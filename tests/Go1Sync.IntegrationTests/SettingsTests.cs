@@ -33,6 +33,7 @@ public sealed class SettingsTests
         { typeof(HealthOptions), HealthOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
+        { typeof(LearnerOptions), LearnerOptions.Section },
     };
 
     private static HashSet<string> SampleKeys()

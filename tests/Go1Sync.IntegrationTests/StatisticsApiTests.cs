@@ -223,7 +223,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     {
         var host = seeded.Host;
         host.Transactions.Reset();
-        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Go1Sync.Core.Learners.LearnerEmail.Hash("learner007@example.com"), CancellationToken.None));
+        var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, host.Ids.Id("learner007@example.com"), CancellationToken.None));
         Assert.Equal(200, answer.Status);
         var rows = JsonDocument.Parse(answer.Body).RootElement;
         Assert.Equal(["s007-a", "s007-b"], rows.EnumerateArray().Select(r => r.GetProperty("attemptId").GetString()));
@@ -246,17 +246,17 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task LearnerAttempts_PathNeitherHashNorEmail_Is400NamingLearner()
+    public async Task LearnerAttempts_PathNeitherLearnerIdNorEmail_Is400NamingLearner()
     {
         var answer = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, "nobody", CancellationToken.None));
-        AssertProblemNaming(answer, "learner", "SHA-256");
+        AssertProblemNaming(answer, "learner", "a learner id (64 lower-case hex digits");
     }
 
     [Fact]
     public async Task LookupLearnerAttempts_EmailInTheBody_GivesTheGetByHashAnswer_FromOnePartitionQuery()
     {
         var host = seeded.Host;
-        var byHash = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, Go1Sync.Core.Learners.LearnerEmail.Hash("learner007@example.com"), CancellationToken.None));
+        var byHash = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, host.Ids.Id("learner007@example.com"), CancellationToken.None));
         host.Transactions.Reset();
         var answer = await Go1SyncTestHost.InvokeAsync(r => Functions.LookupLearnerAttempts(r, CancellationToken.None), """{"email":" Learner007@Example.com "}""");
         Assert.Equal(200, answer.Status);

@@ -23,6 +23,25 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task NewLaunch_WithAPreviousLearnerIdKey_TheTombstoneCheckIsStillOneRequest_AQueryOfCurrentAndPreviousIdsInsteadOfThePointRead()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        {
+            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey();
+            s["Learners:PreviousIdKey"] = LearnerIdKeySettingsTests.NewKey();
+        });
+        await host.PostLaunchAsync("cost-p", "cost-previous@example.com", "cost-course-p", "web", "2025-06-01T08:00:00Z");
+        var message = (await host.Queue.ReceiveMessageAsync()).Value;
+        host.Transactions.Reset();
+
+        await host.Function<Functions.Functions.AttemptEventsFunction>().Run(message, CancellationToken.None);
+
+        // As a new launch without a previous key, but the tombstone read is one query on the tombstone partition.
+        var t = host.Transactions;
+        Assert.Equal((3L, 2L, 2L, 1L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+    }
+
+    [Fact]
     public async Task CompletionOfAnOpenAttempt_CostsFourPointReadsOneConditionalUpdateOneBatchOneIndexDeleteAndTheDeliveryOutcome_AndNoQuery()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);

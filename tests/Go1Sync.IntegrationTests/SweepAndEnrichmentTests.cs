@@ -91,7 +91,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         Assert.Single(_go1.Requests("/learning-objects/c-thin"));
         Assert.Equal(45, (await host.Get<ICourseCatalogue>().GetAsync("c-thin", CancellationToken.None))!.DurationMinutes);
         // The thin deliveries carried no email, yet "where is my completion" finds them by learner once processed.
-        var byLearner = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: LearnerEmail.Hash("thin@example.com")), CancellationToken.None);
+        var byLearner = await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.UtcNow.AddHours(-1), LearnerHash: host.Ids.Id("thin@example.com")), CancellationToken.None);
         Assert.Equal(3, byLearner.Count(r => r.Identity.StartsWith("go1:evt-thin-", StringComparison.Ordinal) && r.Outcome == "applied"));
     }
 
@@ -132,7 +132,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         // The webhook Go1 had lost finally arrives: same enrolment and instant, so nothing changes.
         await host.PostCompletionAsync("enr-lost", "lost@example.com", "c-lost", Iso(launched.AddMinutes(90)), passed: true, score: 91);
         await host.DrainAsync();
-        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For("lost@example.com", "c-lost"), CancellationToken.None);
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(host.Ids, "lost@example.com", "c-lost"), CancellationToken.None);
         Assert.Single(stored!.History.Completions);
         Assert.Equal(attempt, Assert.Single(await host.AttemptsAsync("lost@example.com", "c-lost")));
         // The completed attempt left the index, so a second sweep has nothing to read.
@@ -242,7 +242,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
         await host.DrainAsync();
         // A row left behind (as a crash between the aggregate write and the index delete would leave it).
         var attempt = Assert.Single(await host.AttemptsAsync("hk@example.com", "c-hk"));
-        var key = LearnerCourseKey.For("hk@example.com", "c-hk");
+        var key = LearnerCourseKey.For(host.Ids, "hk@example.com", "c-hk");
         await host.Get<TableServiceClient>().GetTableClient(TableNames.OpenAttempts).AddEntityAsync(new TableEntity(OpenAttemptIndex.Partition, OpenAttemptIndex.RowKey(key, attempt))
         {
             ["LearnerHash"] = key.LearnerHash, ["CourseId"] = "c-hk", ["AttemptId"] = "hk-a", ["NextCheckAt"] = launched,
@@ -309,7 +309,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
 
         var attempt = Assert.Single(await host.AttemptsAsync("outage@example.com", "c-out"));
         Assert.Equal((AttemptStatus.Completed, 30L * 60_000), (attempt.Status, attempt.TimeSpentMs));
-        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For("outage@example.com", "c-out"), CancellationToken.None);
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(host.Ids, "outage@example.com", "c-out"), CancellationToken.None);
         Assert.Single(stored!.History.Completions);
     }
 }

@@ -39,7 +39,7 @@ public sealed class SweepCostTests(AzuriteFixture storage, ITestOutputHelper out
                 history = rules.Accept(history, new Launch($"d{learner}-{i:0000}", email, "cost-course", Platform.Web, at)).History;
                 history = rules.Accept(history, new Completion($"de{learner}-{i:0000}", email, "cost-course", at.AddMinutes(20), true, 80), 60).History;
             }
-            var key = LearnerCourseKey.For(email, "cost-course");
+            var key = LearnerCourseKey.For(host.Ids, email, "cost-course");
             Assert.NotNull(await store.TrySaveAsync(key, history, null, CancellationToken.None));
             await projection.UpdateAsync(key, [], rules.Fold(history), CancellationToken.None);
         }));

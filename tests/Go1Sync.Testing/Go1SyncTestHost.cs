@@ -46,6 +46,8 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
     public StorageTransactionCounter Transactions => Get<StorageTransactionCounter>();
     public AttemptRules Rules => Get<AttemptRules>();
+    /// <summary>The learner ids the host makes (the development key unless a test sets Learners:IdKey).</summary>
+    public LearnerIds Ids => Get<LearnerIds>();
 
     public static async Task<Go1SyncTestHost> StartAsync(
         Azurite azurite,
@@ -203,7 +205,7 @@ public sealed class Go1SyncTestHost : IAsyncDisposable
 
     public async Task<IReadOnlyList<Attempt>> AttemptsAsync(string email, string courseId)
     {
-        var stored = await Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(email, courseId), CancellationToken.None);
+        var stored = await Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(Ids, email, courseId), CancellationToken.None);
         return stored is null ? [] : Rules.Fold(stored.History);
     }
 

@@ -19,7 +19,7 @@ public static class Aggregates
 
     public static AttemptRules Rules { get; } = new(Cutovers.Default);
 
-    public static LearnerCourseKey Key { get; } = LearnerCourseKey.For(Email, CourseId);
+    public static LearnerCourseKey Key { get; } = LearnerCourseKey.For(LearnerIds.Development, Email, CourseId);
 
     public static LearnerCourseHistory Build(int attempts)
     {

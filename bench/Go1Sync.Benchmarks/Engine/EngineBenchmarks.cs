@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using BenchmarkDotNet.Attributes;
 using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
 using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Benchmarks.Engine;
@@ -25,7 +26,7 @@ public class EngineBenchmarks
     {
         _history = Aggregates.Build(Attempts);
         _completion = Aggregates.NextCompletion(Attempts);
-        _row = TableAttemptStore.Write(Aggregates.Key, _history);
+        _row = TableAttemptStore.Write(Aggregates.Key, _history, LearnerIds.Development.CurrentKeyId);
         if (Aggregates.Rules.Fold(_history).Count != Attempts)
             throw new InvalidOperationException($"The aggregate does not hold {Attempts} attempts.");
     }
@@ -42,7 +43,7 @@ public class EngineBenchmarks
 
     /// <summary>History to Table row: JSON, gzip (Optimal), chunks.</summary>
     [Benchmark]
-    public TableEntity Serialize() => TableAttemptStore.Write(Aggregates.Key, _history);
+    public TableEntity Serialize() => TableAttemptStore.Write(Aggregates.Key, _history, LearnerIds.Development.CurrentKeyId);
 
     /// <summary>Table row to history: chunks, gunzip, JSON.</summary>
     [Benchmark]

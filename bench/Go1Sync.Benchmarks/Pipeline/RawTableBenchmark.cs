@@ -32,7 +32,7 @@ public sealed class RawTableBenchmark(string connectionString, int parallelism)
         var rows = parallelism * RowsPerWorker;
         var history = Aggregates.Build(2);
         // Built once: the timed loop measures storage, not serialization.
-        _entities = Enumerable.Range(0, rows).Select(i => TableAttemptStore.Write(Key(i), history)).ToArray();
+        _entities = Enumerable.Range(0, rows).Select(i => TableAttemptStore.Write(Key(i), history, LearnerIds.Development.CurrentKeyId)).ToArray();
         for (var offset = 0; offset < rows; offset += parallelism)
             await Task.WhenAll(_entities.Skip(offset).Take(parallelism).Select(e => _table.AddEntityAsync(e)));
         await RunOpsAsync(_table, _entities, warmupOperations);
@@ -69,5 +69,5 @@ public sealed class RawTableBenchmark(string connectionString, int parallelism)
     public static RawTiming Combine(RawTiming a, RawTiming b) =>
         new(a.Operations + b.Operations, a.Elapsed + b.Elapsed, [.. a.LatenciesMs, .. b.LatenciesMs]);
 
-    private static LearnerCourseKey Key(int row) => LearnerCourseKey.For($"raw{row:D4}@bench.example.com", Aggregates.CourseId);
+    private static LearnerCourseKey Key(int row) => LearnerCourseKey.For(LearnerIds.Development, $"raw{row:D4}@bench.example.com", Aggregates.CourseId);
 }

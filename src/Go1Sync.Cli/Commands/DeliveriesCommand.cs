@@ -11,7 +11,7 @@ internal sealed class DeliveriesCommand(TextWriter stdout, TextWriter stderr)
     {
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var records = await host.Services.GetRequiredService<IDeliveryLog>()
-            .FindAsync(new DeliveryQuery(since, enrolment, email is null ? null : LearnerEmail.Hash(email)), cancellationToken);
+            .FindAsync(new DeliveryQuery(since, enrolment, email is null ? null : host.Services.GetRequiredService<LearnerIds>().Id(email)), cancellationToken);
         if (json)
         {
             Output.WriteJson(stdout, records);

@@ -28,8 +28,9 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var services = host.Services;
         var time = services.GetRequiredService<TimeProvider>();
+        var ids = services.GetRequiredService<LearnerIds>();
         var replay = new Replay(events.Name, time, services.GetRequiredService<AttemptEventProcessor>(),
-            services.GetRequiredService<ICourseCatalogue>(), services.GetRequiredService<IDeliveryLog>());
+            services.GetRequiredService<ICourseCatalogue>(), services.GetRequiredService<IDeliveryLog>(), ids);
 
         var lineNumber = 0;
         foreach (var line in await File.ReadAllLinesAsync(events.FullName, cancellationToken))
@@ -53,7 +54,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         var rows = new List<AttemptReport>();
         foreach (var (email, courseId) in replay.Touched)
         {
-            var stored = await store.GetAsync(LearnerCourseKey.For(email, courseId), cancellationToken);
+            var stored = await store.GetAsync(LearnerCourseKey.For(ids, email, courseId), cancellationToken);
             if (stored is null) continue;
             rows.AddRange(rules.Fold(stored.History).Select(a => rules.Report(a, now)));
         }
@@ -67,7 +68,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
 }
 
 /// <summary>One replay of one file: applies its lines and remembers which (learner, course) they touched.</summary>
-internal sealed class Replay(string fileName, TimeProvider time, AttemptEventProcessor processor, ICourseCatalogue catalogue, IDeliveryLog deliveries)
+internal sealed class Replay(string fileName, TimeProvider time, AttemptEventProcessor processor, ICourseCatalogue catalogue, IDeliveryLog deliveries, LearnerIds ids)
 {
     public SortedSet<(string Email, string CourseId)> Touched { get; } = new();
 
@@ -124,7 +125,7 @@ internal sealed class Replay(string fileName, TimeProvider time, AttemptEventPro
     /// <summary>Nothing came over HTTP: no signature, no answer; the detail says where the event came from.</summary>
     private DeliveryReceipt Receipt(EventEnvelope envelope, int lineNumber, string email) =>
         new(envelope.Id, envelope.Kind, null, envelope.ReceivedAt, "n/a", 0,
-            LearnerHash: LearnerEmail.Hash(email), Detail: $"{fileName} line {lineNumber}", Source: DeliverySources.Replay);
+            LearnerHash: ids.Id(email), Detail: $"{fileName} line {lineNumber}", Source: DeliverySources.Replay);
 
     private static string Describe(FieldErrors errors) =>
         string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value));

@@ -56,6 +56,35 @@ public sealed class AttemptRules(Cutovers cutovers)
     }
 
     /// <summary>
+    /// Two histories of the same learner and course as one: the union of their events, each once
+    /// (a launch by attempt id and instant, a completion by <see cref="CompletionRecord.Identity"/>;
+    /// where both hold a completion, <paramref name="into"/>'s record is kept), launches compacted as
+    /// <see cref="Accept(LearnerCourseHistory, Launch)"/> compacts them. Since a history is a set of
+    /// events and the attempts its fold, the merge is what applying the other's events one by one
+    /// would give, in any order. <see cref="Acceptance.IsNew"/> says whether <paramref name="into"/> changed.
+    /// </summary>
+    public Acceptance Merge(LearnerCourseHistory into, LearnerCourseHistory other)
+    {
+        if (into.Email != other.Email || into.CourseId != other.CourseId)
+            throw new ArgumentException("Only histories of the same learner and course can be merged.");
+
+        var seenLaunches = into.Launches.Select(l => (l.AttemptId, l.LaunchedAt)).ToHashSet();
+        var addedLaunches = other.Launches.Where(l => seenLaunches.Add((l.AttemptId, l.LaunchedAt))).ToList();
+        var seenCompletions = into.Completions.Select(c => c.Identity).ToHashSet(StringComparer.Ordinal);
+        var addedCompletions = other.Completions.Where(c => seenCompletions.Add(c.Identity)).ToList();
+        if (addedLaunches.Count == 0 && addedCompletions.Count == 0)
+            return new Acceptance(false, into);
+
+        var launches = addedLaunches.Count == 0 ? into.Launches : Compact(into.Launches.AddRange(addedLaunches));
+        var completions = into.Completions.AddRange(addedCompletions)
+            .Sort((a, b) => a.CompletedAt != b.CompletedAt
+                ? a.CompletedAt.CompareTo(b.CompletedAt)
+                : string.CompareOrdinal(a.EnrolmentId, b.EnrolmentId));
+        var next = into with { Launches = launches, Completions = completions };
+        return new Acceptance(!next.SameEventsAs(into), next);
+    }
+
+    /// <summary>
     /// The attempts of a history: its events applied in time order (launches before completions
     /// at the same instant, then by id). Sorted oldest first (first activity, then attempt id).
     /// </summary>

@@ -4,12 +4,17 @@ namespace Go1Sync.Core.Learners;
 
 /// <summary>
 /// Where a (learner, course) aggregate lives. Emails may hold characters that storage keys
-/// forbid (<c>/ \ # ?</c>), so the learner part is a hash and the course part is escaped.
+/// forbid (<c>/ \ # ?</c>), and must not be readable from a key, so the learner part is the
+/// learner id (<see cref="LearnerIds"/>: a keyed hash of the email) and the course part is escaped.
 /// </summary>
 public sealed record LearnerCourseKey(string LearnerHash, string CourseKey)
 {
-    public static LearnerCourseKey For(string email, string courseId) =>
-        new(LearnerEmail.Hash(email), KeyEncoding.Escape(courseId));
+    public static LearnerCourseKey For(LearnerIds ids, string email, string courseId) =>
+        ForId(ids.Id(email), courseId);
+
+    /// <summary>The key of a learner already named by id (not by email: that is <see cref="For"/>).</summary>
+    public static LearnerCourseKey ForId(string learnerId, string courseId) =>
+        new(learnerId, KeyEncoding.Escape(courseId));
 }
 
 /// <summary>Percent-escapes the characters Table Storage keys may not hold, reversibly.</summary>

@@ -24,15 +24,17 @@ public static class LearnerEmail
         return System.Net.Mail.MailAddress.TryCreate(text, out var parsed) && parsed.Address == text;
     }
 
-    /// <summary>SHA-256 of the normalised email, lower-case hex: a storage key that is valid for any email.</summary>
-    public static string Hash(string email)
+    /// <summary>
+    /// The learner id of the legacy scheme (key id <see cref="LearnerIdKey.LegacyKeyId"/>): the unsalted
+    /// SHA-256 of the normalised email, lower-case hex. Anyone with a list of emails can compute it, so
+    /// nothing new is keyed by it: only the migration (<c>go1sync migrate learner-ids</c>) and the check
+    /// of tombstones written before keyed ids use it. Learner ids come from <see cref="LearnerIds"/>.
+    /// </summary>
+    public static string LegacySha256(string email)
     {
         var normalized = Normalize(email);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalized)));
     }
-
-    /// <summary>True for a value shaped like <see cref="Hash"/>'s output: 64 lower-case hex digits.</summary>
-    public static bool IsHash(string value) => value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     /// <summary>For logs: keeps the first character and the domain, never the whole address.</summary>
     public static string Mask(string? email)

@@ -43,6 +43,7 @@ public sealed class AttemptEventProcessor(
     ProcessingMetrics metrics,
     IDeliveryLog deliveries,
     ILogger<AttemptEventProcessor> logger,
+    LearnerIds ids,
     ILearnerTombstones? tombstones = null)
 {
     /// <param name="deliveryCount">How many times the queue has handed out this message (1 on the first delivery).</param>
@@ -205,10 +206,10 @@ public sealed class AttemptEventProcessor(
         Func<LearnerCourseHistory, string?>? refuse,
         CancellationToken cancellationToken)
     {
-        var key = LearnerCourseKey.For(email, courseId);
+        var key = LearnerCourseKey.For(ids, email, courseId);
         // An erased learner stays erased: the event is dropped before anything is read or written
         // (not parked either, since a parked body would hold the email again).
-        if (tombstones is not null && await tombstones.IsErasedAsync(key.LearnerHash, cancellationToken).ConfigureAwait(false))
+        if (tombstones is not null && await tombstones.IsErasedAsync(email, cancellationToken).ConfigureAwait(false))
         {
             metrics.Erased.Add(1, new KeyValuePair<string, object?>("kind", envelope.Kind is EventKinds.Launch or EventKinds.Completion ? envelope.Kind : "unknown"));
             logger.LogInformation("Dropped {EventKind} of an erased learner on course {CourseId}", LogValue.Of(envelope.Kind), LogValue.Of(courseId));

@@ -66,7 +66,7 @@ public static class DeliveryOutcomes
 /// <summary>
 /// The answer to "what happened to this completion?": every webhook delivery and launch request
 /// with its signature outcome and HTTP status, and later its processing outcome. Holds no email
-/// in clear (learner hashes only) and keeps records for a configured number of days.
+/// in clear (learner ids only) and keeps records for a configured number of days.
 /// </summary>
 public interface IDeliveryLog
 {

@@ -1,4 +1,3 @@
-using Go1Sync.Core.Learners;
 using Go1Sync.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -47,8 +46,6 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
             logger.LogError(ex, "Could not log delivery {DeliveryId} answered {HttpStatus}", LogValue.Of(receipt.Identity), receipt.HttpStatus);
         }
     }
-
-    public static string? HashOf(string? email) => email is null || !LearnerEmail.IsValid(email.Trim()) ? null : LearnerEmail.Hash(email);
 
     private void Count(string kind, int status) =>
         metrics.Received.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("status", status));

@@ -17,8 +17,8 @@ public interface IAttemptStore
     /// </summary>
     Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
 
-    /// <summary>Every history of one learner (by <see cref="Learners.LearnerEmail.Hash"/>): a query on the learner's partition.</summary>
-    Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken);
+    /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): a query on the learner's partition.</summary>
+    Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -27,8 +27,11 @@ public interface IAttemptStore
 /// </summary>
 public interface ILearnerTombstones
 {
-    /// <summary>True when the learner (by <see cref="Learners.LearnerEmail.Hash"/>) was erased: one point read.</summary>
-    Task<bool> IsErasedAsync(string learnerHash, CancellationToken cancellationToken);
+    /// <summary>
+    /// True when the learner was erased, under the current learner id or one of an older scheme whose
+    /// tombstones still matter (the previous key, the legacy SHA-256): one storage request.
+    /// </summary>
+    Task<bool> IsErasedAsync(string email, CancellationToken cancellationToken);
 }
 
 /// <summary>The read-side rows derived from an aggregate (per-course stats and the open-attempt index).</summary>

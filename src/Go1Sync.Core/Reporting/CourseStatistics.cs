@@ -13,7 +13,7 @@ public sealed record AttemptRowsPage(IReadOnlyList<AttemptReport> Rows, string? 
 /// The statistics queries, shared by the read API and the CLI: a course's attempts (paged or
 /// streamed), its summary, and one learner's attempts, all reported as of one instant.
 /// </summary>
-public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore store, AttemptRules rules)
+public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore store, AttemptRules rules, Learners.LearnerIds ids)
 {
     public const int MaxPageSize = 500;
 
@@ -45,13 +45,13 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
 
     /// <summary>
     /// Every attempt of one learner on every course, from the learner's partition of the source of
-    /// truth. <paramref name="emailOrHash"/> is the email or its SHA-256 (<see cref="Learners.LearnerEmail.Hash"/>):
-    /// callers that pass the hash keep the email out of URLs and request logs.
+    /// truth. <paramref name="emailOrId"/> is the email or the learner id (<see cref="Learners.LearnerIds.Id"/>):
+    /// callers that pass the id keep the email out of URLs and request logs.
     /// </summary>
-    public async Task<IReadOnlyList<AttemptReport>> LearnerAsync(string emailOrHash, DateTimeOffset asOf, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AttemptReport>> LearnerAsync(string emailOrId, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
-        var hash = Learners.LearnerEmail.IsHash(emailOrHash) ? emailOrHash : Learners.LearnerEmail.Hash(emailOrHash);
-        var histories = await store.GetLearnerAsync(hash, cancellationToken).ConfigureAwait(false);
+        var id = Learners.LearnerIds.IsId(emailOrId) ? emailOrId : ids.Id(emailOrId);
+        var histories = await store.GetLearnerAsync(id, cancellationToken).ConfigureAwait(false);
         return histories
             .SelectMany(h => rules.Fold(h))
             .Select(a => rules.Report(a, asOf))

@@ -1,4 +1,5 @@
 using Go1Sync.Core.Intake;
+using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Go1Sync.Functions.Http;
@@ -15,7 +16,7 @@ namespace Go1Sync.Functions.Functions;
 /// Go1 webhook deliveries. The function key keeps out casual callers; the signature over the raw
 /// body is what proves the delivery came from Go1.
 /// </summary>
-public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptions> options, TimeProvider time, ILogger<Go1WebhookFunction> logger)
+public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptions> options, LearnerIds ids, TimeProvider time, ILogger<Go1WebhookFunction> logger)
 {
     [Function("Go1Webhook")]
     public async Task<IActionResult> Run(
@@ -55,7 +56,7 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
             logger.LogWarning("Go1 delivery {DeliveryId} of enrolment {EnrolmentId} had malformed optional fields {DroppedFields}; they were left out and {RefetchFields} will be fetched from Go1",
                 LogValue.Of(id), LogValue.Of(completion.EnrolmentId), LogValue.Of(value.Dropped.Keys.Order(StringComparer.Ordinal)), LogValue.Of(completion.Refetch ?? []));
         var receipt = new DeliveryReceipt(id, EventKinds.Completion, value.EventType, now, signature, 0,
-            EnrolmentId: completion.EnrolmentId, LearnerHash: EventIntake.HashOf(completion.Email), Detail: dropped);
+            EnrolmentId: completion.EnrolmentId, LearnerHash: ids.IdOfValid(completion.Email), Detail: dropped);
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForCompletion(completion, id, now), receipt, cancellationToken));
     }
 

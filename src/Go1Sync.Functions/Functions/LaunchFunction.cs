@@ -1,5 +1,6 @@
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Intake;
+using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Go1Sync.Functions.Http;
@@ -19,7 +20,7 @@ namespace Go1Sync.Functions.Functions;
 /// shared function key, admits it. Launches older than <c>Launch__MaxAge</c> are refused: history
 /// goes through <c>go1sync replay</c> or a backfill.
 /// </summary>
-public sealed class LaunchFunction(EventIntake intake, IOptions<LaunchOptions> options, IOptions<WebhookOptions> signatures, TimeProvider time, ILogger<LaunchFunction> logger)
+public sealed class LaunchFunction(EventIntake intake, IOptions<LaunchOptions> options, IOptions<WebhookOptions> signatures, LearnerIds ids, TimeProvider time, ILogger<LaunchFunction> logger)
 {
     [Function("Launches")]
     public async Task<IActionResult> Run(
@@ -45,7 +46,7 @@ public sealed class LaunchFunction(EventIntake intake, IOptions<LaunchOptions> o
 
         var value = launch!.Value!;
         var id = $"launch:{value.AttemptId}:{Instants.Format(value.LaunchedAt)}";
-        var receipt = new DeliveryReceipt(id, "launch", null, now, signature, 0, AttemptId: value.AttemptId, LearnerHash: EventIntake.HashOf(value.Email));
+        var receipt = new DeliveryReceipt(id, "launch", null, now, signature, 0, AttemptId: value.AttemptId, LearnerHash: ids.IdOfValid(value.Email));
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForLaunch(value, id, now), receipt, cancellationToken));
     }
 

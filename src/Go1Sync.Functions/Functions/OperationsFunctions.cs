@@ -15,11 +15,11 @@ namespace Go1Sync.Functions.Functions;
 /// token with the app role Operations.Admin (<see cref="CallerAuthorizer"/>); the master key no longer
 /// opens them. Routes live under /api/ops because /admin is reserved by the Functions host.
 /// </summary>
-public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, LearnerErasure erasure, CallerAuthorizer authorizer, TimeProvider time)
+public sealed class OperationsFunctions(MessageOperations operations, IDeliveryLog deliveries, LearnerErasure erasure, CallerAuthorizer authorizer, LearnerIds ids, TimeProvider time)
 {
     public const string DeliveriesLookupRoute = "/api/ops/deliveries/lookup";
 
-    /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner id (the SHA-256 of the normalised email; an email is refused).</summary>
+    /// <summary>"What happened to this completion?": deliveries since an instant (default 24 h), by enrolment id or learner id (<see cref="LearnerIds"/>; an email is refused).</summary>
     [Function("ListDeliveries")]
     public async Task<IActionResult> ListDeliveries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/deliveries")] HttpRequest request,
@@ -50,7 +50,7 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
         var enrolment = Text(body.Value, "enrolment", errors);
         var since = Since(sinceText, errors);
         if (errors.Any) return LearnerLookup.Invalid(errors);
-        var query = new DeliveryQuery(since, enrolment, LearnerEmail.Hash(body.Email));
+        var query = new DeliveryQuery(since, enrolment, ids.Id(body.Email));
         return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
     }
 

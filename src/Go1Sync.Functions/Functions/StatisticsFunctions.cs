@@ -61,7 +61,7 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
 
     public const string LearnerLookupRoute = "/api/learners/lookup";
 
-    /// <summary>The path takes the learner's id, the SHA-256 of the normalised email; an email is refused (it would sit in request logs).</summary>
+    /// <summary>The path takes the learner's id (<see cref="Go1Sync.Core.Learners.LearnerIds"/>, a keyed hash of the email); an email is refused (it would sit in request logs).</summary>
     [Function("LearnerAttempts")]
     public async Task<IActionResult> LearnerAttempts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learner}/attempts")] HttpRequest request,
@@ -83,7 +83,7 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
         if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
         var body = await LearnerLookup.ReadAsync(request, cancellationToken);
         if (body.Error is not null) return body.Error;
-        return new JsonResponse(200, await statistics.LearnerAsync(LearnerEmail.Hash(body.Email), time.GetUtcNow(), cancellationToken));
+        return new JsonResponse(200, await statistics.LearnerAsync(body.Email, time.GetUtcNow(), cancellationToken));
     }
 
     private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors) =>

@@ -8,8 +8,8 @@ namespace Go1Sync.Functions.Http;
 
 /// <summary>
 /// Emails never travel in a URL (paths and query strings end up in request logs, proxies and
-/// browser history): a GET names a learner by the SHA-256 of the normalised email, and a look-up by
-/// email is a POST with the email in a JSON body.
+/// browser history): a GET names a learner by the learner id (a keyed hash of the normalised email,
+/// <see cref="LearnerIds"/>), and a look-up by email is a POST with the email in a JSON body.
 /// </summary>
 public static class LearnerLookup
 {
@@ -17,19 +17,19 @@ public static class LearnerLookup
 
     /// <summary>
     /// Checks a learner named in a URL (path segment or query parameter <paramref name="parameter"/>):
-    /// the hash, or a 400 naming the parameter, which sends an email to <paramref name="lookupRoute"/>.
+    /// a learner id, or a 400 naming the parameter, which sends an email to <paramref name="lookupRoute"/>.
     /// The answer never repeats the value.
     /// </summary>
     public static IActionResult? RefuseUnlessHash(string? value, string parameter, string lookupRoute)
     {
-        if (value is not null && LearnerEmail.IsHash(value)) return null;
+        if (value is not null && LearnerIds.IsId(value)) return null;
         if (value is not null && value.Contains('@', StringComparison.Ordinal)) return EmailInUrl(parameter, lookupRoute);
-        return Problem(parameter, $"must be the SHA-256 hash of the learner's normalised email (64 lower-case hex digits); to look a learner up by email, POST it in a JSON body to {lookupRoute}");
+        return Problem(parameter, $"must be a learner id (64 lower-case hex digits, as the delivery log shows it); to look a learner up by email, POST it in a JSON body to {lookupRoute}");
     }
 
     /// <summary>A 400 naming the URL parameter that carried an email, and where the email goes instead.</summary>
     public static IActionResult EmailInUrl(string parameter, string lookupRoute) =>
-        Problem(parameter, $"must not be an email address: an email never goes in a URL. POST it in a JSON body ({{\"email\": \"...\"}}) to {lookupRoute} instead, or pass its SHA-256 hash (64 lower-case hex digits of the trimmed, lower-cased email)");
+        Problem(parameter, $"must not be an email address: an email never goes in a URL. POST it in a JSON body ({{\"email\": \"...\"}}) to {lookupRoute} instead, or pass the learner id (64 lower-case hex digits, as the delivery log shows it)");
 
     private static JsonResponse Problem(string parameter, string message) =>
         JsonResponse.Problem(400, "Invalid learner", $"'{parameter}' {message}.", new Dictionary<string, string[]> { [parameter] = [message] });

@@ -5,6 +5,7 @@ using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Configuration;
@@ -31,6 +32,18 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CutoverOptions>>(new CutoverSettingsValidation(configuration.GetSection(CutoverOptions.Section)));
+        services.AddOptions<LearnerOptions>().Bind(configuration.GetSection(LearnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LearnerOptions>>(new LearnerKeySettings(AzureHosting.From(configuration), StorageClients.IsLocal(configuration)));
+        services.AddSingleton(sp =>
+        {
+            var learners = sp.GetRequiredService<IOptions<LearnerOptions>>().Value;
+            var ids = learners.ToLearnerIds();
+            if (learners.UsesDevelopmentKey)
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(LearnerOptions.DevelopmentKeyLogCategory).LogWarning(
+                    "Learners__IdKey is not set: learner ids are made with the published development key {KeyId}, which is for local runs against Azurite only (README, Security)",
+                    ids.CurrentKeyId);
+            return ids;
+        });
 
         services.AddSingleton(sp => new AttemptRules(sp.GetRequiredService<IOptions<CutoverOptions>>().Value.ToCutovers()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProcessingOptions>>().Value);
@@ -50,6 +63,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<Erasure.TableLearnerTombstones>();
         services.AddSingleton<ILearnerTombstones>(sp => sp.GetRequiredService<Erasure.TableLearnerTombstones>());
         services.AddSingleton<Erasure.LearnerErasure>();
+        services.AddSingleton<Learners.LearnerIdMigration>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

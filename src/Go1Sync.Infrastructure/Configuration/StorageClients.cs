@@ -41,6 +41,35 @@ public static class StorageClients
         });
     }
 
+    /// <summary>The well-known account of Azurite and the storage emulator.</summary>
+    public const string DevelopmentAccount = "devstoreaccount1";
+
+    /// <summary>
+    /// Whether the storage the settings name is local: <c>UseDevelopmentStorage=true</c>, the
+    /// emulator's account, or endpoints on a loopback address (Azurite on free ports, as the tests
+    /// run it). Nothing configured counts as local too: that failure is the storage setting's to report.
+    /// </summary>
+    public static bool IsLocal(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Setting);
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            var parts = section.Value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => p.Split('=', 2))
+                .Where(p => p.Length == 2)
+                .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
+            if (parts.TryGetValue("UseDevelopmentStorage", out var development) && string.Equals(development, "true", StringComparison.OrdinalIgnoreCase)) return true;
+            if (parts.TryGetValue("AccountName", out var account) && account == DevelopmentAccount) return true;
+            var endpoints = new[] { "TableEndpoint", "QueueEndpoint", "BlobEndpoint" }.Where(parts.ContainsKey).Select(e => parts[e]).ToList();
+            return endpoints.Count > 0 && endpoints.All(IsLoopback);
+        }
+        var uris = new[] { "tableServiceUri", "queueServiceUri" }.Select(n => section[n]).Where(u => !string.IsNullOrWhiteSpace(u)).ToList();
+        return uris.All(IsLoopback);
+    }
+
+    private static bool IsLoopback(string? value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsLoopback;
+
     /// <summary>Base64, as the queue trigger expects by default: a mismatch would poison every message.</summary>
     private static void Queue(QueueClientOptions options, StorageTransactionCounter counter)
     {

@@ -23,14 +23,17 @@ public sealed record ErasureReport(
 /// Erases one learner from every place that holds them (the right to erasure): their aggregates
 /// (<c>Attempts</c>, the learner's partition), the stats rows of those aggregates' courses, their
 /// open-attempt index rows, their Go1 user cache row, their delivery records, and the parked and
-/// poison messages whose body holds their email or hash. A tombstone (learner hash and time, no
+/// poison messages whose body holds their email or id. A tombstone (learner id and time, no
 /// email) is written first, so an event processed meanwhile or later is dropped, not applied.
-/// Running it again is harmless. Messages still waiting in the attempt-events queue are not
-/// searched: the tombstone drops them when they are processed.
+/// Rows are looked for under every learner id this process can compute (current key, previous
+/// key, legacy SHA-256), so a learner not yet migrated (<c>go1sync migrate learner-ids</c>) is
+/// erased all the same. Running it again is harmless. Messages still waiting in the
+/// attempt-events queue are not searched: the tombstone drops them when they are processed.
 /// </summary>
 public sealed class LearnerErasure(
     TableServiceClient tables,
     TableLearnerTombstones tombstones,
+    LearnerIds learnerIds,
     IParkedStore parked,
     MessageOperations messages,
     TimeProvider time,
@@ -50,36 +53,40 @@ public sealed class LearnerErasure(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var normalized = LearnerEmail.Normalize(email);
-        var hash = LearnerEmail.Hash(email);
+        var ids = learnerIds.AllIds(email).Select(i => i.Id).Distinct(StringComparer.Ordinal).ToList();
         var erasedAt = time.GetUtcNow();
 
-        await tombstones.RecordAsync(hash, erasedAt, cancellationToken).ConfigureAwait(false);
+        await tombstones.RecordAsync(learnerIds.Id(email), erasedAt, cancellationToken).ConfigureAwait(false);
 
-        // The aggregates name the courses whose partitions hold the learner's stats rows: read them first, delete them last.
-        var courseKeys = new List<string>();
-        await foreach (var row in _attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            courseKeys.Add(row.RowKey);
-
-        var stats = 0;
-        foreach (var courseKey in courseKeys)
+        int stats = 0, open = 0, users = 0, deliveries = 0;
+        foreach (var id in ids)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {hash + "_"} and RowKey lt {hash + "`"}");
-            stats += await DeleteAsync(_stats, filter, cancellationToken).ConfigureAwait(false);
+            // The aggregates name the courses whose partitions hold the learner's stats rows: read them first, delete them last.
+            var courseKeys = new List<string>();
+            await foreach (var row in _attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+                courseKeys.Add(row.RowKey);
+            foreach (var courseKey in courseKeys)
+            {
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {id + "_"} and RowKey lt {id + "`"}");
+                stats += await DeleteAsync(_stats, filter, cancellationToken).ConfigureAwait(false);
+            }
+            open += await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+            users += await DeleteAsync(_users, TableClient.CreateQueryFilter($"PartitionKey eq {Sweep.ReconciliationSweep.UserPartition} and RowKey eq {id}"), cancellationToken).ConfigureAwait(false);
+            deliveries += await DeleteAsync(_deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
         }
-        var open = await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
-        var users = await DeleteAsync(_users, TableClient.CreateQueryFilter($"PartitionKey eq {"user"} and RowKey eq {hash}"), cancellationToken).ConfigureAwait(false);
-        var deliveries = await DeleteAsync(_deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {hash}"), cancellationToken).ConfigureAwait(false);
 
         var parkedCount = 0;
         foreach (var message in await parked.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!Holds(message.Body, normalized, hash)) continue;
+            if (!ids.Any(id => Holds(message.Body, normalized, id))) continue;
             await parked.RemoveAsync(message.Category, message.MessageId, cancellationToken).ConfigureAwait(false);
             parkedCount++;
         }
-        var poison = await messages.DeletePoisonAsync(body => Holds(body, normalized, hash), MaxPoison, cancellationToken).ConfigureAwait(false);
+        var poison = await messages.DeletePoisonAsync(body => ids.Any(id => Holds(body, normalized, id)), MaxPoison, cancellationToken).ConfigureAwait(false);
 
-        var attempts = await DeleteAsync(_attempts, TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), cancellationToken).ConfigureAwait(false);
+        var attempts = 0;
+        foreach (var id in ids)
+            attempts += await DeleteAsync(_attempts, TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken).ConfigureAwait(false);
 
         var report = new ErasureReport(erasedAt, attempts, stats, open, users, deliveries, parkedCount, poison.Count);
         logger.LogInformation(
@@ -90,8 +97,8 @@ public sealed class LearnerErasure(
 
     /// <summary>
     /// Whether a message body holds the learner: a JSON string equal to the email (normalised) or
-    /// holding the hash, anywhere in the document; for a body that is not JSON, the email or hash
-    /// as a whole word of the normalised text.
+    /// holding the learner id <paramref name="hash"/>, anywhere in the document; for a body that is
+    /// not JSON, the email or id as a whole word of the normalised text.
     /// </summary>
     public static bool Holds(string body, string normalizedEmail, string hash)
     {

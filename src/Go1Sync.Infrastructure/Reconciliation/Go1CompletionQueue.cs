@@ -9,7 +9,7 @@ namespace Go1Sync.Infrastructure.Reconciliation;
 /// as the same completion message a webhook would carry, so that whichever arrives first applies
 /// and the other is a duplicate. One place builds that message, its id and its delivery record.
 /// </summary>
-public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliveries, TimeProvider time)
+public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliveries, TimeProvider time, Core.Learners.LearnerIds ids)
 {
     /// <summary>Stable for one completion, so a completion queued twice (overlapping runs) keeps one delivery record.</summary>
     public static string EventId(string source, string enrolmentId, DateTimeOffset? completedAt) =>
@@ -36,7 +36,7 @@ public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliverie
         var now = time.GetUtcNow();
         await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, now), cancellationToken).ConfigureAwait(false);
         await deliveries.RecordReceiptAsync(new DeliveryReceipt(id, EventKinds.Completion, Go1WebhookIntake.CompletionEventType, now, "n/a", 0,
-            EnrolmentId: enrolment.Id, LearnerHash: EventIntake.HashOf(email), Source: source), cancellationToken).ConfigureAwait(false);
+            EnrolmentId: enrolment.Id, LearnerHash: ids.IdOfValid(email), Source: source), cancellationToken).ConfigureAwait(false);
         return id;
     }
 }

@@ -52,6 +52,7 @@ public sealed class Go1Reconciliation(
     TimeProvider time,
     ProcessingMetrics metrics,
     ILogger<Go1Reconciliation> logger,
+    LearnerIds ids,
     IGo1Enrolments? go1 = null,
     IGo1Directory? directory = null)
 {
@@ -71,6 +72,7 @@ public sealed class Go1Reconciliation(
     private IAttemptStore Store => store;
     private ProcessingMetrics Metrics => metrics;
     private TimeProvider Time => time;
+    private LearnerIds Ids => ids;
 
     /// <summary>One scheduled run: from the watermark (less the overlap) to now.</summary>
     public async Task<ReconcileResult> RunOnceAsync(CancellationToken cancellationToken)
@@ -259,7 +261,7 @@ public sealed class Go1Reconciliation(
                 completed.Add((hit, hit.UserAccountId is { } userId ? await EmailAsync(userId, cancellationToken).ConfigureAwait(false) : null));
             }
 
-            var groups = completed.GroupBy(c => KeyOf(c.Hit, c.Email)?.ToString() ?? "unmatched:" + c.Hit.Id, StringComparer.Ordinal);
+            var groups = completed.GroupBy(c => KeyOf(owner.Ids, c.Hit, c.Email)?.ToString() ?? "unmatched:" + c.Hit.Id, StringComparer.Ordinal);
             await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (group, ct) =>
             {
                 foreach (var (hit, email) in group)
@@ -267,14 +269,14 @@ public sealed class Go1Reconciliation(
             }).ConfigureAwait(false);
         }
 
-        private static LearnerCourseKey? KeyOf(Go1Enrolment hit, string? email) =>
+        private static LearnerCourseKey? KeyOf(LearnerIds ids, Go1Enrolment hit, string? email) =>
             email is not null && LearnerEmail.IsValid(email.Trim()) && hit.LoId is { } courseId && hit.EndDate is not null
-                ? LearnerCourseKey.For(email, courseId)
+                ? LearnerCourseKey.For(ids, email, courseId)
                 : null;
 
         private async Task HandleAsync(Go1Enrolment hit, string? email, CancellationToken cancellationToken)
         {
-            if (KeyOf(hit, email) is { } key)
+            if (KeyOf(owner.Ids, hit, email) is { } key)
             {
                 if (!_known.TryGetValue(key, out var identities))
                 {

@@ -9,7 +9,7 @@ namespace Go1Sync.Infrastructure.Storage;
 public sealed record RetentionReport(int Deliveries, int Parked, int Poison);
 
 /// <summary>
-/// Personal data is kept only as long as its purpose needs: delivery records (learner hashes),
+/// Personal data is kept only as long as its purpose needs: delivery records (learner ids),
 /// parked and poison messages (whose bodies hold learners' emails). Run daily by the Housekeeping
 /// function; each store's retention is its own setting.
 /// </summary>

@@ -64,7 +64,7 @@ public sealed class TableAttemptProjection(TableServiceClient tables, OpenAttemp
             await index.UntrackAsync(key, closed, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>RowKey of a stats row: learner hash then attempt id, so two learners can never collide on an LMS attempt id.</summary>
+    /// <summary>RowKey of a stats row: learner id then attempt id, so two learners can never collide on an LMS attempt id.</summary>
     public static string StatsRow(LearnerCourseKey key, string attemptId) => $"{key.LearnerHash}_{KeyEncoding.Escape(attemptId)}";
 
     public static string StatsPartition(string courseId) => KeyEncoding.Escape(courseId);

@@ -8,16 +8,19 @@ using Go1Sync.Core.Processing;
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>
-/// One row per (learner, course): PartitionKey the learner hash, RowKey the escaped course id.
+/// One row per (learner, course): PartitionKey the learner id, RowKey the escaped course id;
+/// <c>LearnerIdKey</c> says which key made the id (<see cref="LearnerIds.CurrentKeyId"/>; a row without it is legacy SHA-256).
 /// The history is gzipped JSON split over binary properties of at most 64 KiB, so one entity
 /// (at most 1 MiB) holds thousands of attempts and is still written by one conditional request.
 /// The JSON is a stored document of its own (<see cref="HistoryDocumentV1"/>), read by the
 /// reader of the row's <c>Format</c> (<see cref="HistoryDocuments"/>).
 /// </summary>
-public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
+public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids) : IAttemptStore
 {
     /// <summary>The format rows are written in.</summary>
     public const string Format = HistoryDocuments.CurrentFormat;
+    /// <summary>The property naming the key id of the scheme that made the row's learner id.</summary>
+    public const string LearnerIdKeyProperty = "LearnerIdKey";
     internal const int ChunkBytes = 64 * 1024;
     /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
     internal const int MaxChunks = 15;
@@ -39,7 +42,7 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
 
     public async Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
     {
-        var entity = Write(key, history);
+        var entity = Write(key, history, ids.CurrentKeyId);
         try
         {
             var response = etag is null
@@ -55,16 +58,16 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
         }
     }
 
-    public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerHash, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken)
     {
-        var hash = learnerHash;
         var result = new List<LearnerCourseHistory>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {hash}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {learnerId}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             result.Add(Read(entity));
         return result;
     }
 
-    internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history)
+    /// <param name="learnerIdKey">The key id of the scheme that made <paramref name="key"/>'s learner id.</param>
+    internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history, string learnerIdKey)
     {
         var bytes = Compress(HistoryDocuments.Serialize(history));
         var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
@@ -80,6 +83,7 @@ public sealed class TableAttemptStore(TableServiceClient tables) : IAttemptStore
             ["Chunks"] = chunks,
             ["Launches"] = history.Launches.Length,
             ["Completions"] = history.Completions.Length,
+            [LearnerIdKeyProperty] = learnerIdKey,
         };
         for (var i = 0; i < chunks; i++)
             entity[ChunkName(i)] = bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - i * ChunkBytes)).ToArray();

@@ -9,9 +9,10 @@ namespace Go1Sync.Infrastructure.Storage;
 /// <summary>
 /// PartitionKey the UTC day of receipt (yyyyMMdd), so "since" is a key range and retention drops
 /// whole old partitions; RowKey the escaped delivery identity, so a redelivered event updates its
-/// record instead of adding one.
+/// record instead of adding one. A record holding a learner id says which key made it
+/// (<c>LearnerIdKey</c>), so the migration of learner ids knows which ids are old.
 /// </summary>
-public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time) : IDeliveryLog
+public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time, LearnerIds ids) : IDeliveryLog
 {
     private readonly TableClient _table = tables.GetTableClient(TableNames.Deliveries);
 
@@ -30,6 +31,7 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             ["EnrolmentId"] = receipt.EnrolmentId,
             ["AttemptId"] = receipt.AttemptId,
             ["LearnerHash"] = receipt.LearnerHash,
+            [TableAttemptStore.LearnerIdKeyProperty] = receipt.LearnerHash is null ? null : ids.CurrentKeyId,
             ["Detail"] = Truncate(receipt.Detail),
             ["Source"] = receipt.Source,
         };
@@ -42,7 +44,11 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
         var entity = new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
         // Null values are left out of a merge, so what the receipt already knew stays.
         if (enrolmentId is not null) entity["EnrolmentId"] = enrolmentId;
-        if (learnerHash is not null) entity["LearnerHash"] = learnerHash;
+        if (learnerHash is not null)
+        {
+            entity["LearnerHash"] = learnerHash;
+            entity[TableAttemptStore.LearnerIdKeyProperty] = ids.CurrentKeyId;
+        }
         if (outcome == DeliveryOutcomes.Duplicate)
         {
             // A redelivery must not hide what the first delivery did ("applied to attempt X").

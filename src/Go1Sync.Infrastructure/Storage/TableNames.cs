@@ -16,12 +16,12 @@ public static class TableNames
     public const string Parked = "Parked";
     /// <summary>Every webhook delivery and launch request, with its answer and processing outcome.</summary>
     public const string Deliveries = "Deliveries";
-    /// <summary>Go1 user ids by learner hash, and the sweep's own state.</summary>
+    /// <summary>Go1 user ids by learner id, and the sweep's own state.</summary>
     public const string Go1Users = "Go1Users";
     /// <summary>The reconciliation's watermark and lease, and backfill checkpoints.</summary>
     public const string Reconciliation = "Reconciliation";
 
-    /// <summary>Erased learners, by learner hash, with the erasure time and no email: later events for them are dropped.</summary>
+    /// <summary>Erased learners, by learner id (one partition), with the erasure time and no email: later events for them are dropped.</summary>
     public const string Tombstones = "Tombstones";
 
     public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation, Tombstones];

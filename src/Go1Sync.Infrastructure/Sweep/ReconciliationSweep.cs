@@ -42,11 +42,13 @@ public sealed class ReconciliationSweep(
     TimeProvider time,
     ProcessingMetrics metrics,
     ILogger<ReconciliationSweep> logger,
+    LearnerIds ids,
     IGo1Enrolments? go1 = null)
 {
     public const string StatePartition = "sweep";
     public const string StateRow = "state";
-    private const string UserPartition = "user";
+    /// <summary>Partition of the Go1 user cache rows, RowKey the learner id (with <c>LearnerIdKey</c>, the key that made it).</summary>
+    public const string UserPartition = "user";
     /// <summary>A learner Go1 does not know is asked about again after this long.</summary>
     private static readonly TimeSpan UnknownUserRetry = TimeSpan.FromDays(1);
 
@@ -158,8 +160,8 @@ public sealed class ReconciliationSweep(
     /// <summary>The Go1 user id of a learner, resolved once and kept (a miss is retried after a day).</summary>
     private async Task<string?> UserIdAsync(string email, CancellationToken cancellationToken)
     {
-        var hash = LearnerEmail.Hash(email);
-        var cached = await _users.GetEntityIfExistsAsync<TableEntity>(UserPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var learnerId = ids.Id(email);
+        var cached = await _users.GetEntityIfExistsAsync<TableEntity>(UserPartition, learnerId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (cached.HasValue && cached.Value is { } row)
         {
             var userId = row.GetString("UserId");
@@ -168,10 +170,11 @@ public sealed class ReconciliationSweep(
         }
 
         var resolved = await go1!.FindUserIdByEmailAsync(email, cancellationToken).ConfigureAwait(false);
-        await _users.UpsertEntityAsync(new TableEntity(UserPartition, hash)
+        await _users.UpsertEntityAsync(new TableEntity(UserPartition, learnerId)
         {
             ["UserId"] = resolved ?? "",
             ["ResolvedAt"] = time.GetUtcNow(),
+            [TableAttemptStore.LearnerIdKeyProperty] = ids.CurrentKeyId,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         if (resolved is null)
             logger.LogInformation("Go1 knows no user {Learner}; asking again in a day", LearnerEmail.Mask(email));

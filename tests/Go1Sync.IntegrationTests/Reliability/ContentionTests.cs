@@ -45,7 +45,7 @@ public sealed class ContentionTests(AzuriteFixture storage, ITestOutputHelper ou
         var drainTime = clock.Elapsed;
 
         var attempts = await host.AttemptsAsync(email, course);
-        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(email, course), CancellationToken.None);
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(host.Ids, email, course), CancellationToken.None);
         var history = Expected.Histories(host.Rules, [.. launches, .. completions], _ => 3000).Single().Value;
         var expected = host.Rules.Fold(history);
         var projected = new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [new LearnerCourse(email, course)] = attempts };

@@ -57,7 +57,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         var gate = new GatedProjection(host.Get<IAttemptProjection>());
         var slowInstance = new AttemptEventProcessor(
             host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
-            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance);
+            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance, host.Ids);
         var slow = slowInstance.ProcessAsync("msg-launch", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -109,7 +109,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         var gate = new GatedProjection(host.Get<IAttemptProjection>(), gateRepairs: true);
         var slowInstance = new AttemptEventProcessor(
             host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
-            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance);
+            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance, host.Ids);
         var slow = slowInstance.ProcessAsync("msg-redelivery", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 

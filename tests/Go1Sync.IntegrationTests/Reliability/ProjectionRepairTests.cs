@@ -110,7 +110,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
         await host.DrainAsync();
 
         // The row is lost after processing (a crash before the projection of a first delivery, an operator's mistake).
-        var key = LearnerCourseKey.For(email, course);
+        var key = LearnerCourseKey.For(host.Ids, email, course);
         var table = host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(Go1Sync.Infrastructure.Storage.TableNames.AttemptStats);
         var row = Assert.Single(await host.StatsRowsAsync(course));
         await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);

@@ -60,7 +60,8 @@ public sealed record CompletionSent(
 /// <summary>A (learner, course) aggregate: normalised email and course id.</summary>
 public readonly record struct LearnerCourse(string Email, string CourseId)
 {
-    public LearnerCourseKey Key => LearnerCourseKey.For(Email, CourseId);
+    /// <summary>Under the test host's ids: no Learners:IdKey, so the development key.</summary>
+    public LearnerCourseKey Key => LearnerCourseKey.For(LearnerIds.Development, Email, CourseId);
     public override string ToString() => $"{LearnerEmail.Mask(Email)} on {CourseId}";
 }
 

@@ -257,6 +257,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(app.Azurite, s =>
         {
             s["WEBSITE_SITE_NAME"] = "func-go1sync-test";
+            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:AllowUnsigned"] = "false";
             s["Launch:Secrets:0"] = "launch-secret-0123456789abcdef";
         }));
@@ -272,6 +273,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
             foreach (var (key, value) in Issuer.Settings()) s[key] = value;
             s["Auth:AllowUnauthenticated"] = "true";
             s["WEBSITE_INSTANCE_ID"] = "0123abcd";
+            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:AllowUnsigned"] = "false";
             s["Launch:Secrets:0"] = "launch-secret-0123456789abcdef";
         }));

@@ -142,6 +142,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
         {
             s["WEBSITE_INSTANCE_ID"] = "0123abcd";
+            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:Secrets:0"] = Secret; // even with a secret, the escape hatch must not be left on in Azure
             s["Auth:AllowUnauthenticated"] = "false";
             s["Auth:Authority"] = "https://login.microsoftonline.com/7d1b5c1e-0000-4000-8000-00000000a11d/v2.0";

@@ -1,0 +1,48 @@
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+using Go1Sync.Infrastructure.Learners;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Go1Sync.Cli.Commands;
+
+/// <summary>
+/// <c>migrate learner-ids</c>: moves every row keyed by an older learner id (legacy SHA-256, or
+/// <c>Learners__PreviousIdKey</c>) to the current <c>Learners__IdKey</c> (<see cref="LearnerIdMigration"/>).
+/// Safe to run while the app runs, and again after a failure; a second run changes nothing.
+/// </summary>
+internal sealed class MigrateCommand(TextWriter stdout, TextWriter stderr)
+{
+    public async Task<int> LearnerIdsAsync(string? storage, bool json, CancellationToken cancellationToken)
+    {
+        using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
+        LearnerIdMigrationReport report;
+        try
+        {
+            report = await host.Services.GetRequiredService<LearnerIdMigration>().MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ConcurrencyExhaustedException)
+        {
+            throw new CliException(ExitCodes.Failed, $"{ex.Message} The rows before it were migrated; running the migration again is safe.");
+        }
+
+        if (json)
+        {
+            Output.WriteJson(stdout, report);
+        }
+        else
+        {
+            stdout.WriteLine($"learner ids: key {report.CurrentKeyId}; {report.Learners} learners under older ids");
+            stdout.WriteLine($"aggregates: {report.AggregatesMoved} moved, {report.AggregatesMerged} of them merged into a row the new id already had");
+            stdout.WriteLine($"read side: {report.StatsRowsDeleted} old stats rows and {report.OpenRowsDeleted} old open-index rows removed (the moved aggregates were projected under their new ids)");
+            stdout.WriteLine($"deliveries: {report.DeliveriesRewritten} rewritten, {report.DeliveriesUnmapped} kept without a learner id (their old id named no aggregate)");
+            stdout.WriteLine($"Go1 user cache: {report.Go1UsersRekeyed} rekeyed, {report.Go1UsersDropped} dropped");
+            stdout.WriteLine(report.TombstonesUnderOldSchemes.Count == 0
+                ? "tombstones under old schemes: none"
+                : "tombstones under old schemes (cannot be rekeyed; still checked): " + string.Join(", ", report.TombstonesUnderOldSchemes.Select(t =>
+                    $"{t.Key}={t.Value}{(t.Key == LearnerIdKey.LegacyKeyId ? " (legacy SHA-256, checked while any exist)" : " (keep Learners__PreviousIdKey set to that key)")}")));
+            stdout.WriteLine(report.ChangedNothing ? "nothing left to migrate" : "done; running it again changes nothing");
+        }
+        await host.StopAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+}
