@@ -277,7 +277,7 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
         var drained = await DrainAsync(host);
         Assert.Equal((1, 1), (drained.Applied, drained.Parked));
         var parked = Assert.Single(await host.Get<IParkedStore>().ListAsync(ParkCategories.Unmatched, CancellationToken.None));
-        Assert.Equal(Go1CompletionQueue.EventId(DeliverySources.Reconcile, "enr-stranger", DateTimeOffset.Parse(FakeGo1Portal.Iso(stranger.EndDate!.Value), System.Globalization.CultureInfo.InvariantCulture)), parked.MessageId);
+        Assert.Equal(EventIds.Go1Sourced(DeliverySources.Reconcile, "enr-stranger", DateTimeOffset.Parse(FakeGo1Portal.Iso(stranger.EndDate!.Value), System.Globalization.CultureInfo.InvariantCulture)), parked.MessageId);
         Assert.Contains("only known learners", parked.Reason);
         Assert.Empty(await host.AttemptsAsync("learner1@example.com", "c-known"));
     }

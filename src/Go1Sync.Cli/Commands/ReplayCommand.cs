@@ -101,14 +101,14 @@ internal sealed class Replay(string fileName, TimeProvider time, AttemptEventPro
             case "launch":
                 var launch = LaunchIntake.Read(record, now);
                 if (!launch.IsValid) return Describe(launch.Errors);
-                envelope = EventEnvelope.ForLaunch(launch.Value!, $"replay:launch:{launch.Value!.AttemptId}:{Instants.Format(launch.Value.LaunchedAt)}", now);
+                envelope = EventEnvelope.ForLaunch(launch.Value!, EventIds.Replayed(EventIds.Launch(launch.Value!.AttemptId, launch.Value.LaunchedAt)), now);
                 receipt = Receipt(envelope, lineNumber, launch.Value.Email) with { AttemptId = launch.Value.AttemptId };
                 Touched.Add((LearnerEmail.Normalize(launch.Value.Email), launch.Value.CourseId));
                 break;
             case "completion":
                 var completion = ReplayCompletionIntake.Read(record, now);
                 if (!completion.IsValid) return Describe(completion.Errors);
-                envelope = EventEnvelope.ForCompletion(completion.Value!, $"replay:completion:{completion.Value!.EnrolmentId}:{Instants.Format(completion.Value.CompletedAt!.Value)}", now);
+                envelope = EventEnvelope.ForCompletion(completion.Value!, EventIds.ReplayedCompletion(completion.Value!.EnrolmentId, completion.Value.CompletedAt!.Value), now);
                 receipt = Receipt(envelope, lineNumber, completion.Value.Email!) with { EnrolmentId = completion.Value.EnrolmentId };
                 Touched.Add((LearnerEmail.Normalize(completion.Value.Email!), completion.Value.CourseId!));
                 break;

@@ -3,17 +3,30 @@ using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Core.Processing;
 
-/// <summary>What to answer an HTTP caller: the status and a JSON-serialisable body.</summary>
-public sealed record IntakeAnswer(int Status, object Body);
+/// <summary>
+/// What became of an event handed to intake. The caller's boundary decides what that means for its
+/// caller (the Functions app: 202 with the event id and kind, or 503 problem+json with Retry-After).
+/// </summary>
+public abstract record IntakeOutcome
+{
+    private IntakeOutcome() { }
+
+    /// <summary>Queued and logged: the sender may forget it.</summary>
+    public sealed record Queued(string EventId, string Kind) : IntakeOutcome;
+
+    /// <summary>The queue or the delivery log could not store it: nothing was accepted, the sender must retry.</summary>
+    public sealed record StorageUnavailable : IntakeOutcome;
+}
 
 /// <summary>
-/// The last step of every write endpoint: queue the event, then log the delivery; answer 202 only
-/// when both are stored, 503 (retry later) otherwise. Refused and ignored requests are logged too,
+/// The last step of every write endpoint: queue the event, then log the delivery;
+/// <see cref="IntakeOutcome.Queued"/> only when both are stored, <see cref="IntakeOutcome.StorageUnavailable"/>
+/// (retry later) otherwise. Refused and ignored requests are logged too,
 /// so "did Go1 call us?" always has an answer.
 /// </summary>
 public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, ProcessingMetrics metrics, ILogger<EventIntake> logger)
 {
-    public async Task<IntakeAnswer> AcceptAsync(EventEnvelope envelope, DeliveryReceipt receipt, CancellationToken cancellationToken)
+    public async Task<IntakeOutcome> AcceptAsync(EventEnvelope envelope, DeliveryReceipt receipt, CancellationToken cancellationToken)
     {
         try
         {
@@ -26,10 +39,10 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
             // and a retry of an event that did get queued is a duplicate, which applies once.
             logger.LogError(ex, "Could not store {EventKind} event {EventId}; answered 503 so the sender retries", envelope.Kind, LogValue.Of(envelope.Id));
             Count(envelope.Kind, 503);
-            return new IntakeAnswer(503, new { title = "Storage unavailable", status = 503, detail = "The event could not be stored; nothing was accepted. Retry later." });
+            return new IntakeOutcome.StorageUnavailable();
         }
         Count(envelope.Kind, 202);
-        return new IntakeAnswer(202, new { eventId = envelope.Id, kind = envelope.Kind });
+        return new IntakeOutcome.Queued(envelope.Id, envelope.Kind);
     }
 
     /// <summary>Logs a request we answered without queueing (refused, or an ignored event type).</summary>

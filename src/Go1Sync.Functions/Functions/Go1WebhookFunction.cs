@@ -46,12 +46,12 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
         if (value.Completion is not { } completion)
         {
             logger.LogInformation("Acknowledged Go1 {EventType} delivery {DeliveryId} without queueing it", LogValue.Of(value.EventType), LogValue.Of(value.DeliveryId));
-            await intake.RecordUnqueuedAsync(new DeliveryReceipt($"go1:{value.DeliveryId ?? Guid.NewGuid().ToString("N")}", DeliveryOutcomes.Ignored, value.EventType, now, signature, 200,
+            await intake.RecordUnqueuedAsync(new DeliveryReceipt(EventIds.IgnoredWebhook(value.DeliveryId), DeliveryOutcomes.Ignored, value.EventType, now, signature, 200,
                 Detail: dropped), cancellationToken);
             return new JsonResponse(StatusCodes.Status200OK, new { ignored = value.EventType });
         }
 
-        var id = $"go1:{value.DeliveryId ?? completion.EnrolmentId}";
+        var id = EventIds.Webhook(value.DeliveryId, completion.EnrolmentId);
         if (dropped is not null)
             logger.LogWarning("Go1 delivery {DeliveryId} of enrolment {EnrolmentId} had malformed optional fields {DroppedFields}; they were left out and {RefetchFields} will be fetched from Go1",
                 LogValue.Of(id), LogValue.Of(completion.EnrolmentId), LogValue.Of(value.Dropped.Keys.Order(StringComparer.Ordinal)), LogValue.Of(completion.Refetch ?? []));
@@ -62,7 +62,7 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
 
     private async Task<IActionResult> RefuseAsync(IActionResult refusal, string signature, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await intake.RecordUnqueuedAsync(new DeliveryReceipt(HttpIntake.RefusedId(now), "webhook", null, now, signature,
+        await intake.RecordUnqueuedAsync(new DeliveryReceipt(EventIds.Refused(now), "webhook", null, now, signature,
             HttpIntake.StatusOf(refusal), Detail: HttpIntake.FieldsOf(refusal)), cancellationToken);
         return refusal;
     }

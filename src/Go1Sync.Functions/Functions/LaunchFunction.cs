@@ -45,14 +45,14 @@ public sealed class LaunchFunction(EventIntake intake, IOptions<LaunchOptions> o
         if (refusal is not null) return await RefuseAsync(refusal, signature, now, cancellationToken);
 
         var value = launch!.Value!;
-        var id = $"launch:{value.AttemptId}:{Instants.Format(value.LaunchedAt)}";
+        var id = EventIds.Launch(value.AttemptId, value.LaunchedAt);
         var receipt = new DeliveryReceipt(id, "launch", null, now, signature, 0, AttemptId: value.AttemptId, LearnerHash: ids.IdOfValid(value.Email));
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForLaunch(value, id, now), receipt, cancellationToken));
     }
 
     private async Task<IActionResult> RefuseAsync(IActionResult refusal, string signature, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await intake.RecordUnqueuedAsync(new DeliveryReceipt(HttpIntake.RefusedId(now), "launch", null, now, signature,
+        await intake.RecordUnqueuedAsync(new DeliveryReceipt(EventIds.Refused(now), "launch", null, now, signature,
             HttpIntake.StatusOf(refusal), Detail: HttpIntake.FieldsOf(refusal)), cancellationToken);
         return refusal;
     }

@@ -54,15 +54,16 @@ public static class HttpIntake
     public static IActionResult Invalid(FieldErrors errors) =>
         JsonResponse.Problem(400, "Invalid request", "One or more fields are missing or wrong; nothing was queued.", errors.ToDictionary());
 
-    /// <summary>The HTTP shape of an intake answer: 503 is problem+json with Retry-After.</summary>
-    public static IActionResult ToResult(IntakeAnswer answer)
+    /// <summary>
+    /// The HTTP shape of an intake outcome: queued is 202 with the event's id and kind; storage
+    /// unavailable is 503 problem+json with Retry-After, so the sender retries.
+    /// </summary>
+    public static IActionResult ToResult(IntakeOutcome outcome) => outcome switch
     {
-        if (answer.Status != StatusCodes.Status503ServiceUnavailable) return new JsonResponse(answer.Status, answer.Body);
-        return Unavailable();
-    }
-
-    /// <summary>Identity for a request that was not queued: unique, and sortable by time within its day.</summary>
-    public static string RefusedId(DateTimeOffset now) => $"refused:{now.UtcTicks:D19}:{Guid.NewGuid():N}";
+        IntakeOutcome.Queued queued => new JsonResponse(StatusCodes.Status202Accepted, new { eventId = queued.EventId, kind = queued.Kind }),
+        IntakeOutcome.StorageUnavailable => Unavailable(),
+        _ => throw new InvalidOperationException($"Unexpected intake outcome {outcome.GetType().Name}."),
+    };
 
     /// <summary>The status an answer will carry, for the delivery log.</summary>
     public static int StatusOf(IActionResult result) => result is JsonResponse json ? json.StatusCode : 500;

@@ -11,10 +11,6 @@ namespace Go1Sync.Infrastructure.Reconciliation;
 /// </summary>
 public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliveries, TimeProvider time, Core.Learners.LearnerIds ids)
 {
-    /// <summary>Stable for one completion, so a completion queued twice (overlapping runs) keeps one delivery record.</summary>
-    public static string EventId(string source, string enrolmentId, DateTimeOffset? completedAt) =>
-        $"{source}:{enrolmentId}:{(completedAt is { } at ? Instants.Format(at) : "no-end-date")}";
-
     /// <param name="email">The learner's email when already resolved (then the processor asks Go1 for nothing but a missing duration).</param>
     /// <param name="source">A <see cref="DeliverySources"/> value.</param>
     public async Task<string> QueueAsync(Go1Enrolment enrolment, string? email, string source, CancellationToken cancellationToken)
@@ -32,7 +28,7 @@ public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliverie
             StartedAt = enrolment.StartDate,
             CompletedAt = enrolment.EndDate,
         };
-        var id = EventId(source, enrolment.Id, enrolment.EndDate);
+        var id = EventIds.Go1Sourced(source, enrolment.Id, enrolment.EndDate);
         var now = time.GetUtcNow();
         await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, now), cancellationToken).ConfigureAwait(false);
         await deliveries.RecordReceiptAsync(new DeliveryReceipt(id, EventKinds.Completion, Go1WebhookIntake.CompletionEventType, now, "n/a", 0,
