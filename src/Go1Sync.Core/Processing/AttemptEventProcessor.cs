@@ -25,26 +25,22 @@ public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> C
 public sealed class ConcurrencyExhaustedException(string message) : Exception(message);
 
 /// <summary>
-/// Applies one queued event: read the aggregate, apply the rules, write it back only if nobody
-/// else did in between (re-read and re-apply otherwise), then bring the projections in line.
+/// The dispatcher of queued events: reads and validates the envelope and its payload, hands the event
+/// to its use case (<see cref="ApplyLaunch"/>, <see cref="ApplyCompletion"/>; both change the history
+/// through the one <see cref="HistoryWriter"/>), and records the metrics and the delivery outcome.
 /// Transient failures throw so that the queue retries; messages that can never apply are parked.
 /// A queued message is trusted no more than a request: its envelope and payload are validated
 /// again with intake's own readers (<see cref="LaunchIntake"/>, <see cref="CompletionMessageIntake"/>),
 /// and one that breaks a rule is parked as invalid with the rule it breaks.
 /// </summary>
 public sealed class AttemptEventProcessor(
-    IAttemptStore store,
-    IAttemptProjection projection,
-    ICompletionEnricher enricher,
-    IParkedStore parked,
-    AttemptRules rules,
-    ProcessingOptions options,
-    TimeProvider time,
-    ProcessingMetrics metrics,
+    ApplyLaunch launches,
+    ApplyCompletion completions,
+    Parking parking,
     IDeliveryLog deliveries,
-    ILogger<AttemptEventProcessor> logger,
-    LearnerIds ids,
-    ILearnerTombstones? tombstones = null)
+    ProcessingMetrics metrics,
+    TimeProvider time,
+    ILogger<AttemptEventProcessor> logger)
 {
     /// <param name="deliveryCount">How many times the queue has handed out this message (1 on the first delivery).</param>
     public async Task<ProcessingOutcome> ProcessAsync(string messageId, string body, CancellationToken cancellationToken, long deliveryCount = 1)
@@ -56,7 +52,7 @@ public sealed class AttemptEventProcessor(
             var (outcome, kind, read) = await ProcessCoreAsync(messageId, body, cancellationToken).ConfigureAwait(false);
             envelope = read;
             // Only known kinds become metric tags: a forged kind must not mint new time series.
-            var tags = new KeyValuePair<string, object?>[] { new("kind", kind is EventKinds.Launch or EventKinds.Completion ? kind : "unknown"), new("outcome", outcome.Kind.ToString()) };
+            var tags = new KeyValuePair<string, object?>[] { new("kind", EventKinds.TagOf(kind)), new("outcome", outcome.Kind.ToString()) };
             metrics.Processed.Add(1, tags);
             metrics.Duration.Record(time.GetElapsedTime(started).TotalMilliseconds, tags);
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
@@ -154,7 +150,7 @@ public sealed class AttemptEventProcessor(
                 var launch = read.Value!;
                 using (logger.BeginScope(new Dictionary<string, object?> { ["AttemptId"] = LogValue.Of(launch.AttemptId) }))
                 {
-                    return await ApplyAsync(envelope, body, launch.Email, launch.CourseId, h => rules.Accept(h, launch.ToLaunch()), null, launch.AttemptId, null, cancellationToken).ConfigureAwait(false);
+                    return await launches.ExecuteAsync(envelope, body, launch, cancellationToken).ConfigureAwait(false);
                 }
 
             case EventKinds.Completion:
@@ -164,7 +160,7 @@ public sealed class AttemptEventProcessor(
                 var message = completionRead.Value!;
                 using (logger.BeginScope(new Dictionary<string, object?> { ["EnrolmentId"] = LogValue.Of(message.EnrolmentId) }))
                 {
-                    return await ApplyCompletionAsync(envelope, message, body, cancellationToken).ConfigureAwait(false);
+                    return await completions.ExecuteAsync(envelope, body, message, cancellationToken).ConfigureAwait(false);
                 }
 
             default:
@@ -172,143 +168,8 @@ public sealed class AttemptEventProcessor(
         }
     }
 
-    private async Task<ProcessingOutcome> ApplyCompletionAsync(EventEnvelope envelope, CompletionMessage message, string body, CancellationToken cancellationToken)
-    {
-        var enrichment = await enricher.EnrichAsync(message, cancellationToken).ConfigureAwait(false);
-        switch (enrichment)
-        {
-            case Enrichment.NoEffect noEffect:
-                logger.LogInformation("Completion of enrolment {EnrolmentId} has no effect: {Reason}", LogValue.Of(message.EnrolmentId), LogValue.Of(noEffect.Reason));
-                return ProcessingOutcome.NoEffect(noEffect.Reason);
-            case Enrichment.Unmatched unmatched:
-                return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, unmatched.Reason, cancellationToken).ConfigureAwait(false);
-            case Enrichment.Ready ready:
-                var completion = ready.Completion;
-                Func<LearnerCourseHistory, string?>? refuse = options.OnlyKnownLearners
-                    ? h => h.Launches.IsEmpty ? "only known learners count and this learner never launched the course from the LMS" : null
-                    : null;
-                return await ApplyAsync(envelope, body, completion.Email, completion.CourseId, h => rules.Accept(h, completion, ready.DurationMinutes),
-                    completion.EnrolmentId, null, refuse, cancellationToken).ConfigureAwait(false);
-            default:
-                throw new InvalidOperationException($"Unexpected enrichment {enrichment.GetType().Name}.");
-        }
-    }
-
-    /// <param name="refuse">A reason to park the event instead of applying it, decided on the stored history (null: apply).</param>
-    private async Task<ProcessingOutcome> ApplyAsync(
-        EventEnvelope envelope,
-        string body,
-        string email,
-        string courseId,
-        Func<LearnerCourseHistory, Acceptance> accept,
-        string? enrolmentId,
-        string? attemptId,
-        Func<LearnerCourseHistory, string?>? refuse,
-        CancellationToken cancellationToken)
-    {
-        var key = LearnerCourseKey.For(ids, email, courseId);
-        // An erased learner stays erased: the event is dropped before anything is read or written
-        // (not parked either, since a parked body would hold the email again).
-        if (tombstones is not null && await tombstones.IsErasedAsync(email, cancellationToken).ConfigureAwait(false))
-        {
-            metrics.Erased.Add(1, new KeyValuePair<string, object?>("kind", envelope.Kind is EventKinds.Launch or EventKinds.Completion ? envelope.Kind : "unknown"));
-            logger.LogInformation("Dropped {EventKind} of an erased learner on course {CourseId}", LogValue.Of(envelope.Kind), LogValue.Of(courseId));
-            return ProcessingOutcome.Erased() with { EnrolmentId = enrolmentId };
-        }
-        for (var conflicts = 0; ; conflicts++)
-        {
-            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            var history = stored?.History ?? LearnerCourseHistory.Empty(email, courseId);
-            if (refuse?.Invoke(history) is { } reason)
-                return await ParkAsync(ParkCategories.Unmatched, envelope.Id, body, reason, cancellationToken).ConfigureAwait(false) with { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
-
-            var before = rules.Fold(history);
-            var acceptance = accept(history);
-            var after = acceptance.IsNew ? rules.Fold(acceptance.History) : before;
-            if (acceptance.IsNew && BeyondTheCap(before, after, history, acceptance.History) is { } beyond)
-                return await ParkAsync(ParkCategories.Invalid, envelope.Id, body, beyond, cancellationToken).ConfigureAwait(false) with { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
-
-            if (!acceptance.IsNew)
-            {
-                // Seen before: the first delivery may have stopped after the aggregate write, so
-                // rewriting the projections here is what repairs them; then converge, in case a
-                // newer version was projected while this repair wrote the older one.
-                var touched = before.Where(a => a.AttemptId == attemptId || (enrolmentId is not null && a.Go1EnrolmentId == enrolmentId)).Select(a => a.AttemptId).ToList();
-                await projection.RepairAsync(key, before, touched, cancellationToken).ConfigureAwait(false);
-                if (stored is not null)
-                    await ConvergeAsync(key, before, stored.ETag, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
-                    LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(enrolmentId));
-                return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
-            }
-
-            var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
-            if (etag is not null)
-            {
-                await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
-                await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
-                var unchanged = before.ToHashSet();
-                var changed = after.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
-                logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
-                    LogValue.Of(envelope.Kind), LearnerEmail.Mask(email), LogValue.Of(courseId), LogValue.Of(changed), conflicts, LogValue.Of(enrolmentId));
-                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = enrolmentId };
-            }
-
-            metrics.Conflicts.Add(1);
-            if (conflicts >= options.MaxConflictRetries)
-                throw new ConcurrencyExhaustedException(
-                    $"Event {LogValue.Of(envelope.Id)} lost the write race {conflicts + 1} times on course {LogValue.Of(courseId)}; the queue will retry it.");
-
-            // Spread the retries of concurrent writers so they do not collide again in lockstep.
-            var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
-            await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Why an event may not grow a history any further (<see cref="ProcessingOptions.MaxAttemptsPerLearnerCourse"/>),
-    /// or null. Only an event that adds an attempt (or a completion) is held back: one that completes or
-    /// continues an attempt the learner has still applies, even to a history above a since lowered cap.
-    /// </summary>
-    private string? BeyondTheCap(IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, LearnerCourseHistory was, LearnerCourseHistory next)
-    {
-        var cap = options.MaxAttemptsPerLearnerCourse;
-        if (after.Count > cap && after.Count > before.Count)
-            return $"the learner already has {before.Count} attempts on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
-        if (next.Completions.Length > cap && next.Completions.Length > was.Completions.Length)
-            return $"the learner already has {was.Completions.Length} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
-        return null;
-    }
-
-    /// <summary>
-    /// Another instance may have written a newer version of the aggregate, and its projection,
-    /// while ours was on the way: our rows could then have overwritten newer ones. After writing,
-    /// check that the aggregate is still the version we projected; if not, bring the rows from
-    /// what we wrote to the latest version. The last writer to finish always checks last, so the
-    /// read side ends at the latest version whatever the interleaving.
-    /// </summary>
-    private async Task ConvergeAsync(LearnerCourseKey key, IReadOnlyList<Attempt> written, string writtenETag, CancellationToken cancellationToken)
-    {
-        for (var round = 0; round < MaxConvergenceRounds; round++)
-        {
-            var current = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.ETag == writtenETag) return;
-            var latest = rules.Fold(current.History);
-            await projection.UpdateAsync(key, written, latest, cancellationToken).ConfigureAwait(false);
-            written = latest;
-            writtenETag = current.ETag;
-        }
-        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", LogValue.Of(key.CourseKey), MaxConvergenceRounds);
-    }
-
-    private const int MaxConvergenceRounds = 5;
-
-    private async Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken)
-    {
-        await parked.ParkAsync(new ParkedMessage(category, messageId, reason, body, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Parked message {MessageId} as {Category}: {Reason}", LogValue.Of(messageId), category, LogValue.Of(reason));
-        return ProcessingOutcome.Parked(reason);
-    }
+    private Task<ProcessingOutcome> ParkAsync(string category, string messageId, string body, string reason, CancellationToken cancellationToken) =>
+        parking.ParkAsync(category, messageId, body, reason, cancellationToken);
 
     /// <summary>The rules a payload breaks, as intake words them: field names, never values, so the reason is safe to log.</summary>
     private static string Describe(FieldErrors errors) =>

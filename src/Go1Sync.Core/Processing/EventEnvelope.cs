@@ -38,6 +38,9 @@ public static class EventKinds
 {
     public const string Launch = "launch";
     public const string Completion = "completion";
+
+    /// <summary>The kind as a metric tag: only known kinds, so a forged kind does not mint new time series.</summary>
+    public static string TagOf(string? kind) => kind is Launch or Completion ? kind : "unknown";
 }
 
 /// <summary>A launch as queued: validated at intake, and again by the processor with the same <see cref="Intake.LaunchIntake"/>.</summary>

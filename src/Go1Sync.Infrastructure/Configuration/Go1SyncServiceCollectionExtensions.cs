@@ -73,6 +73,10 @@ public static class Go1SyncServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IGo1Directory>()));
         services.AddSingleton<ProcessingMetrics>();
+        services.AddSingleton<Parking>();
+        services.AddSingleton<HistoryWriter>();
+        services.AddSingleton<ApplyLaunch>();
+        services.AddSingleton<ApplyCompletion>();
         services.AddSingleton<AttemptEventProcessor>();
         services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
         services.AddSingleton<Reconciliation.Go1CompletionQueue>();

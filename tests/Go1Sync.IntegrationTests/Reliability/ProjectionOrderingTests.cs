@@ -55,9 +55,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         // projection (a GC pause, a slow connection: anything between two awaits). The processor is
         // the product's own class with the product's projection; only a gate sits in between.
         var gate = new GatedProjection(host.Get<IAttemptProjection>());
-        var slowInstance = new AttemptEventProcessor(
-            host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
-            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance, host.Ids);
+        var slowInstance = ProcessorWith(host, gate);
         var slow = slowInstance.ProcessAsync("msg-launch", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -107,9 +105,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         // Instance 1 gets a redelivery of the launch: a duplicate, so it repairs the read side from
         // the version it read, but slowly.
         var gate = new GatedProjection(host.Get<IAttemptProjection>(), gateRepairs: true);
-        var slowInstance = new AttemptEventProcessor(
-            host.Get<IAttemptStore>(), gate, host.Get<ICompletionEnricher>(), host.Get<IParkedStore>(), host.Rules,
-            host.Get<ProcessingOptions>(), host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), host.Get<IDeliveryLog>(), NullLogger<AttemptEventProcessor>.Instance, host.Ids);
+        var slowInstance = ProcessorWith(host, gate);
         var slow = slowInstance.ProcessAsync("msg-redelivery", launch.Envelope(DateTimeOffset.UtcNow).ToJson(), CancellationToken.None);
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -154,5 +150,17 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
             _entered.TrySetResult();
             await _release.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         }
+    }
+
+    /// <summary>The product's processor, as the host wires it, over another projection (and no tombstones).</summary>
+    private static AttemptEventProcessor ProcessorWith(Go1SyncTestHost host, IAttemptProjection projection)
+    {
+        var parking = host.Get<Parking>();
+        var writer = new HistoryWriter(host.Get<IAttemptStore>(), projection, host.Rules, host.Get<ProcessingOptions>(), parking, host.Ids,
+            host.Get<TimeProvider>(), host.Get<ProcessingMetrics>(), NullLogger<HistoryWriter>.Instance);
+        return new AttemptEventProcessor(
+            new ApplyLaunch(writer, host.Rules),
+            new ApplyCompletion(host.Get<ICompletionEnricher>(), writer, host.Rules, host.Get<ProcessingOptions>(), parking, NullLogger<ApplyCompletion>.Instance),
+            parking, host.Get<IDeliveryLog>(), host.Get<ProcessingMetrics>(), host.Get<TimeProvider>(), NullLogger<AttemptEventProcessor>.Instance);
     }
 }
