@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
+using Go1Sync.Core.Sweep;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -12,32 +13,19 @@ namespace Go1Sync.Infrastructure.Storage;
 /// <summary>One row of the open-attempt index, as the sweep reads it.</summary>
 public sealed record OpenAttemptRow(string RowKey, string LearnerHash, string CourseId, string AttemptId, int Checks);
 
-/// <summary>What the sweep is to do with a due row, given the attempt the aggregate holds now.</summary>
-public enum OpenAttemptReview
-{
-    /// <summary>The row has no reason to be (attempt gone, closed, re-keyed, legacy-closed or abandoned): delete it.</summary>
-    Remove,
-    /// <summary>The attempt had activity the row missed and is not stale yet: move the row to its fresh due time.</summary>
-    NotStaleYet,
-    /// <summary>Worth asking Go1 about; afterwards <see cref="OpenAttemptIndex.BackOffAsync"/>.</summary>
-    Stale,
-}
-
 /// <summary>
-/// The open-attempt index (table <c>OpenAttempts</c>), owned here alone: its keys, the due time
-/// of a row and the sweep's back-off. The projection tells it about activity
-/// (<see cref="TrackAsync"/>, <see cref="UntrackAsync"/>); the sweep reads the due rows and
-/// reports what it did (<see cref="DueAsync"/>, <see cref="Review"/>, <see cref="BackOffAsync"/>).
-/// <para>
-/// The policy: a row is due <c>Sweep__StaleAfter</c> after its attempt's last activity. Each
-/// question to Go1 that finds nothing backs it off (30 min, 1 h, 2 h, ... up to
-/// <c>Sweep__MaxBackoff</c>) and counts in <c>Checks</c>. Activity written by the projection
-/// (a launch or continue, or a redelivery restoring the row) starts over: due again after
-/// <c>StaleAfter</c>, no checks.
-/// </para>
+/// The open-attempt index (table <c>OpenAttempts</c>), owned here alone: its keys and rows, storing
+/// the due time and back-off that <see cref="SweepPolicy"/> (Core, no I/O) decides. The projection
+/// tells it about activity (<see cref="TrackAsync"/>, <see cref="UntrackAsync"/>); the sweep reads
+/// the due rows and reports what it did (<see cref="DueAsync"/>, <see cref="Review"/>,
+/// <see cref="DeferAsync"/>, <see cref="BackOffAsync"/>).
 /// </summary>
 public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOptions> options, AttemptRules rules)
 {
+    private readonly SweepPolicy _policy = new(Settings(options.Value), rules);
+
+    public static SweepSettings Settings(SweepOptions options) => new(options.StaleAfter, options.MaxBackoff, options.GiveUpAfter);
+
     public const string Partition = "open";
     private const int MaxBatch = 100;
 
@@ -56,16 +44,11 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     public static string RowPrefix(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>When an attempt with no further activity is worth asking Go1 about.</summary>
-    public DateTimeOffset DueAt(Attempt attempt) => attempt.LastActivityAt + options.Value.StaleAfter;
+    /// <summary>When an attempt with no further activity is worth asking Go1 about (<see cref="SweepPolicy.DueAt"/>).</summary>
+    public DateTimeOffset DueAt(Attempt attempt) => _policy.DueAt(attempt);
 
-    /// <summary>Doubling from StaleAfter, capped at MaxBackoff: an attempt abandoned for a month is not asked about every 5 minutes.</summary>
-    public static TimeSpan Backoff(SweepOptions settings, int checks)
-    {
-        var factor = Math.Pow(2, Math.Min(checks - 1, 30));
-        var ticks = Math.Min(settings.StaleAfter.Ticks * factor, settings.MaxBackoff.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
-    }
+    /// <summary>The back-off after <paramref name="checks"/> questions (<see cref="SweepPolicy.Backoff"/>).</summary>
+    public static TimeSpan Backoff(SweepOptions settings, int checks) => SweepPolicy.Backoff(Settings(settings), checks);
 
     /// <summary>
     /// Rows for these open attempts of one learner and course, due at their fresh due time with
@@ -113,30 +96,20 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
         return due;
     }
 
-    /// <summary>What a due row deserves, given its attempt in the aggregate now (null: no such attempt).</summary>
-    public OpenAttemptReview Review(LearnerCourseKey key, OpenAttemptRow row, Attempt? attempt, DateTimeOffset now)
-    {
-        // Rows of attempts that are gone, closed, moved, legacy-closed (a continue re-indexes
-        // those) or abandoned for longer than Sweep__GiveUpAfter.
-        if (attempt is null || attempt.Status != AttemptStatus.Open || RowKey(key, attempt) != row.RowKey
-            || rules.IsLegacyClosed(attempt, now) || now - attempt.LastActivityAt > options.Value.GiveUpAfter)
-            return OpenAttemptReview.Remove;
-        return DueAt(attempt) > now ? OpenAttemptReview.NotStaleYet : OpenAttemptReview.Stale;
-    }
+    /// <summary>What a due row deserves, given its attempt in the aggregate now (null: no such attempt): the policy's decision on the row's data.</summary>
+    public SweepDecision Review(LearnerCourseKey key, OpenAttemptRow row, Attempt? attempt, DateTimeOffset now) =>
+        _policy.Review(attempt, attempt is not null && RowKey(key, attempt) == row.RowKey, now);
 
     public async Task RemoveAsync(OpenAttemptRow row, CancellationToken cancellationToken) =>
         await _table.DeleteEntityAsync(Partition, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>A row that missed its attempt's activity: due at the fresh due time, no checks.</summary>
-    public Task CatchUpAsync(OpenAttemptRow row, Attempt attempt, CancellationToken cancellationToken) =>
-        DeferAsync(row, DueAt(attempt), checks: 0, cancellationToken);
+    /// <summary>Stores a <see cref="SweepAction.Defer"/> decision: the row's next due time and checks.</summary>
+    public Task DeferAsync(OpenAttemptRow row, SweepDecision decision, CancellationToken cancellationToken) =>
+        DeferAsync(row, decision.NextCheckAt ?? throw new ArgumentException("Only a deferral has a next check.", nameof(decision)), decision.Checks, cancellationToken);
 
     /// <summary>Go1 was asked about the row's attempt and had nothing new: one more check, asked again after the back-off.</summary>
-    public Task BackOffAsync(OpenAttemptRow row, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var checks = row.Checks + 1;
-        return DeferAsync(row, now + Backoff(options.Value, checks), checks, cancellationToken);
-    }
+    public Task BackOffAsync(OpenAttemptRow row, DateTimeOffset now, CancellationToken cancellationToken) =>
+        DeferAsync(row, _policy.AfterAsking(row.Checks, now), cancellationToken);
 
     private async Task DeferAsync(OpenAttemptRow row, DateTimeOffset nextCheckAt, int checks, CancellationToken cancellationToken)
     {

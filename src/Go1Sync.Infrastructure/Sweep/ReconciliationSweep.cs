@@ -3,6 +3,7 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
+using Go1Sync.Core.Sweep;
 using Go1Sync.Infrastructure.Go1;
 using Go1Sync.Infrastructure.Reconciliation;
 using Go1Sync.Infrastructure.Storage;
@@ -97,19 +98,22 @@ public sealed class ReconciliationSweep(
                 {
                     examined++;
                     var attempt = attempts.FirstOrDefault(a => a.AttemptId == row.AttemptId);
-                    switch (index.Review(key, row, attempt, now))
+                    var decision = index.Review(key, row, attempt, now);
+                    switch (decision.Action)
                     {
-                        case OpenAttemptReview.Remove:
+                        case SweepAction.Remove or SweepAction.GiveUp:
                             await index.RemoveAsync(row, cancellationToken).ConfigureAwait(false);
                             removed++;
                             break;
-                        case OpenAttemptReview.NotStaleYet:
-                            await index.CatchUpAsync(row, attempt!, cancellationToken).ConfigureAwait(false);
+                        case SweepAction.Defer:
+                            await index.DeferAsync(row, decision, cancellationToken).ConfigureAwait(false);
                             deferred++;
                             break;
-                        default:
+                        case SweepAction.AskGo1:
                             stale.Add(row);
                             break;
+                        default:
+                            throw new InvalidOperationException($"Unexpected sweep action {decision.Action}.");
                     }
                 }
                 if (stale.Count == 0 || go1 is null) continue;
