@@ -1,0 +1,168 @@
+using System.Diagnostics.Metrics;
+using Go1Sync.Core.Attempts;
+using Go1Sync.Core.Learners;
+using Go1Sync.Core.Processing;
+
+namespace Go1Sync.Application.Tests;
+
+/// <summary>The aggregate store in memory: ETags are counters; <see cref="ConflictsToInject"/> makes the next saves lose the race.</summary>
+internal sealed class InMemoryAttemptStore : IAttemptStore
+{
+    private readonly Dictionary<LearnerCourseKey, StoredHistory> _rows = new();
+    private int _version;
+
+    public int ConflictsToInject { get; set; }
+    public int Reads { get; private set; }
+    public int Saves { get; private set; }
+
+    public StoredHistory? this[LearnerCourseKey key] => _rows.GetValueOrDefault(key);
+
+    public Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        Reads++;
+        return Task.FromResult(_rows.GetValueOrDefault(key));
+    }
+
+    public Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
+    {
+        if (ConflictsToInject > 0)
+        {
+            ConflictsToInject--;
+            return Task.FromResult<string?>(null);
+        }
+        var current = _rows.GetValueOrDefault(key);
+        if (current?.ETag != etag) return Task.FromResult<string?>(null);
+        Saves++;
+        var next = $"v{++_version}";
+        _rows[key] = new StoredHistory(history, next);
+        return Task.FromResult<string?>(next);
+    }
+
+    public Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LearnerCourseHistory>>(_rows.Where(r => r.Key.LearnerHash == learnerId).Select(r => r.Value.History).ToList());
+}
+
+/// <summary>Remembers what the projection was asked to write.</summary>
+internal sealed class RecordingProjection : IAttemptProjection
+{
+    public List<IReadOnlyList<Attempt>> Updates { get; } = [];
+    public List<(IReadOnlyList<Attempt> Attempts, IReadOnlyCollection<string> Touched)> Repairs { get; } = [];
+
+    public Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
+    {
+        Updates.Add(after);
+        return Task.CompletedTask;
+    }
+
+    public Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
+    {
+        Repairs.Add((attempts, touched));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Answers every completion with one enrichment, and counts the questions.</summary>
+internal sealed class FakeEnricher(Func<CompletionMessage, Enrichment> answer) : ICompletionEnricher
+{
+    public int Calls { get; private set; }
+
+    public Task<Enrichment> EnrichAsync(CompletionMessage message, CancellationToken cancellationToken)
+    {
+        Calls++;
+        return Task.FromResult(answer(message));
+    }
+}
+
+internal sealed class InMemoryParkedStore : IParkedStore
+{
+    public List<ParkedMessage> Messages { get; } = [];
+
+    public Task ParkAsync(ParkedMessage message, CancellationToken cancellationToken)
+    {
+        Messages.Add(message);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ParkedMessage>> ListAsync(string? category, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ParkedMessage>>(Messages.Where(m => category is null || m.Category == category).ToList());
+
+    public Task<int> CountAsync(CancellationToken cancellationToken) => Task.FromResult(Messages.Count);
+
+    public Task RemoveAsync(string category, string messageId, CancellationToken cancellationToken)
+    {
+        Messages.RemoveAll(m => m.Category == category && m.MessageId == messageId);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<(string Category, string MessageId)>> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var purged = Messages.Where(m => m.ParkedAt < before).Select(m => (m.Category, m.MessageId)).ToList();
+        Messages.RemoveAll(m => m.ParkedAt < before);
+        return Task.FromResult<IReadOnlyList<(string Category, string MessageId)>>(purged);
+    }
+}
+
+/// <summary>The delivery log in memory; <see cref="Failure"/> makes every write throw it.</summary>
+internal sealed class RecordingDeliveryLog : IDeliveryLog
+{
+    public List<DeliveryReceipt> Receipts { get; } = [];
+    public List<(string Identity, string Outcome, string? Detail, string? EnrolmentId, string? LearnerHash)> Outcomes { get; } = [];
+    public Exception? Failure { get; set; }
+
+    public Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+    {
+        if (Failure is not null) throw Failure;
+        Receipts.Add(receipt);
+        return Task.CompletedTask;
+    }
+
+    public Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken)
+    {
+        if (Failure is not null) throw Failure;
+        Outcomes.Add((identity, outcome, detail, enrolmentId, learnerHash));
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("The use cases never look deliveries up.");
+
+    public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("The use cases never purge the log.");
+}
+
+internal sealed class FakeTombstones(params string[] erased) : ILearnerTombstones
+{
+    public Task<bool> IsErasedAsync(string email, CancellationToken cancellationToken) =>
+        Task.FromResult(erased.Contains(LearnerEmail.Normalize(email)));
+}
+
+/// <summary>The queue in memory; <see cref="Failure"/> makes enqueueing throw it.</summary>
+internal sealed class FakeQueue : IEventQueue
+{
+    public List<EventEnvelope> Queued { get; } = [];
+    public Exception? Failure { get; set; }
+
+    public Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (Failure is not null) throw Failure;
+        Queued.Add(envelope);
+        return Task.CompletedTask;
+    }
+}
+
+internal sealed class TestMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(options);
+        _meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        foreach (var meter in _meters) meter.Dispose();
+    }
+}
