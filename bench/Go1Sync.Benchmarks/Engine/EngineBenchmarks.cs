@@ -31,7 +31,7 @@ public class EngineBenchmarks
             throw new InvalidOperationException($"The aggregate does not hold {Attempts} attempts.");
     }
 
-    /// <summary>Per completion, as AttemptEventProcessor.ApplyAsync: Fold(before), Accept, Fold(after).</summary>
+    /// <summary>Per completion, as HistoryWriter.WriteAsync: Fold(before), Accept, Fold(after).</summary>
     [Benchmark]
     public IReadOnlyList<Attempt> ApplyCompletion()
     {
