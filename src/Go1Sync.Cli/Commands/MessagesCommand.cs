@@ -1,6 +1,3 @@
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Go1Sync.Cli.Commands;
 
 /// <summary><c>poison list|replay</c> and <c>parked list|replay</c>: the same operations as the ops endpoints.</summary>

@@ -1,12 +1,5 @@
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Erasure;
-using Go1Sync.Infrastructure.Security;
 using Go1Sync.Infrastructure.Storage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Go1Sync.Functions.Functions;
 

@@ -1,14 +1,6 @@
 using System.Globalization;
-using Go1Sync.Core.Intake;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
-using Go1Sync.Functions.Http;
-using Go1Sync.Infrastructure.Security;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Go1Sync.Functions.Functions;
 

@@ -1,10 +1,3 @@
-using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Security;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-
 namespace Go1Sync.Functions.Http;
 
 /// <summary>

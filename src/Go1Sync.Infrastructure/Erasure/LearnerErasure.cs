@@ -1,10 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Erasure;
 

@@ -1,13 +1,6 @@
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Go1Sync.Infrastructure.Erasure;
-using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Sweep;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Learners;
 
