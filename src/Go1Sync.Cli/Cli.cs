@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Go1Sync.Cli.Commands;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Cli;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Go1Sync.Core.Attempts;
 
 namespace Go1Sync.Cli;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Reporting;
 
 namespace Go1Sync.Cli;

@@ -1,7 +1,5 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
-using Go1Sync.Functions.Http;
-using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;

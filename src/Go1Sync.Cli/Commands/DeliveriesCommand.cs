@@ -1,7 +1,3 @@
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Go1Sync.Cli.Commands;
 
 /// <summary>"What happened to this completion?" from the delivery log: receipt, signature, answer, outcome.</summary>

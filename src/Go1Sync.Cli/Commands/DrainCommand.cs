@@ -1,6 +1,3 @@
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Go1Sync.Cli.Commands;
 
 /// <summary>

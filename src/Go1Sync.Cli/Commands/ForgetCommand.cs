@@ -1,6 +1,4 @@
-using Go1Sync.Core.Learners;
 using Go1Sync.Infrastructure.Erasure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Cli.Commands;
 

@@ -1,6 +1,3 @@
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Go1Sync.Cli.Commands;
 
 /// <summary><c>poison list|replay</c> and <c>parked list|replay</c>: the same operations as the ops endpoints.</summary>
@@ -12,28 +9,22 @@ internal sealed class MessagesCommand(TextWriter stdout, TextWriter stderr)
     {
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var operations = host.Services.GetRequiredService<MessageOperations>();
-        var exitCode = ExitCodes.Ok;
-        switch ((where, action))
+        var exitCode = (where, action) switch
         {
-            case ("poison", "list"):
-                exitCode = await WriteAsync(where, id, category, await operations.ListPoisonAsync(MaxMessages, cancellationToken), json);
-                break;
-            case ("poison", "replay"):
-                exitCode = await ReplayedAsync(where, id, category, await operations.ReplayPoisonAsync(id, MaxMessages, cancellationToken));
-                break;
-            case ("parked", "list"):
-                exitCode = await WriteAsync(where, id, category, await operations.ListParkedAsync(category, cancellationToken), json);
-                break;
-            case ("parked", "replay"):
-                exitCode = await ReplayedAsync(where, id, category, await operations.ReplayParkedAsync(category, id, cancellationToken));
-                break;
-            default:
-                await stderr.WriteLineAsync($"error: '{action}' is not an action of {where} (list, replay).");
-                exitCode = ExitCodes.BadInput;
-                break;
-        }
+            ("poison", "list") => await WriteAsync(where, id, category, await operations.ListPoisonAsync(MaxMessages, cancellationToken), json),
+            ("poison", "replay") => await ReplayedAsync(where, id, category, await operations.ReplayPoisonAsync(id, MaxMessages, cancellationToken)),
+            ("parked", "list") => await WriteAsync(where, id, category, await operations.ListParkedAsync(category, cancellationToken), json),
+            ("parked", "replay") => await ReplayedAsync(where, id, category, await operations.ReplayParkedAsync(category, id, cancellationToken)),
+            _ => await UnknownActionAsync(where, action),
+        };
         await host.StopAsync(cancellationToken);
         return exitCode;
+    }
+
+    private async Task<int> UnknownActionAsync(string where, string action)
+    {
+        await stderr.WriteLineAsync($"error: '{action}' is not an action of {where} (list, replay).");
+        return ExitCodes.BadInput;
     }
 
     /// <summary>Replaying a message id that is not there is an error: a typo must not look like success.</summary>

@@ -1,7 +1,4 @@
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Learners;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Go1Sync.Infrastructure.Reconciliation;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Go1Sync.Cli.Commands;

@@ -1,9 +1,5 @@
 using System.Text.Json;
-using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Intake;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Go1Sync.Cli.Commands;

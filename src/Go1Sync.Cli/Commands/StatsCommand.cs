@@ -1,6 +1,4 @@
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Cli.Commands;
 

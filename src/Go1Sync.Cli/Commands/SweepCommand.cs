@@ -1,5 +1,4 @@
 using Go1Sync.Infrastructure.Sweep;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Cli.Commands;
 

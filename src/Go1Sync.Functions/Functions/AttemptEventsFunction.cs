@@ -1,7 +1,4 @@
 using Azure.Storage.Queues.Models;
-using Go1Sync.Core.Processing;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 

@@ -1,12 +1,4 @@
 using Azure;
-using Go1Sync.Core.Intake;
-using Go1Sync.Core.Processing;
-using Go1Sync.Functions.Http;
-using Go1Sync.Infrastructure.Security;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 

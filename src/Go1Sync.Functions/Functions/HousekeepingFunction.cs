@@ -1,6 +1,4 @@
 using Go1Sync.Infrastructure.Storage;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 

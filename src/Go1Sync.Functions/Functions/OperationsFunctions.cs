@@ -1,12 +1,5 @@
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Erasure;
-using Go1Sync.Infrastructure.Security;
 using Go1Sync.Infrastructure.Storage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Go1Sync.Functions.Functions;
 
@@ -23,9 +16,11 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
     [Function("ListDeliveries")]
     public async Task<IActionResult> ListDeliveries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ops/deliveries")] HttpRequest request,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await authorizer.AnswerAsync(request, AppRoles.OperationsAdmin, () => ListDeliveriesAsync(request, cancellationToken), cancellationToken);
+
+    private async Task<IActionResult> ListDeliveriesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
         if (request.Query.ContainsKey("email")) return LearnerLookup.EmailInUrl("email", DeliveriesLookupRoute);
         var learner = request.Query["learner"].FirstOrDefault();
         if (learner is not null && LearnerLookup.RefuseUnlessHash(learner, "learner", DeliveriesLookupRoute) is { } invalid) return invalid;
@@ -40,19 +35,17 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
     [Function("LookupDeliveries")]
     public async Task<IActionResult> LookupDeliveries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/deliveries/lookup")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
-        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
-        if (body.Error is not null) return body.Error;
-        var errors = new Go1Sync.Core.Intake.FieldErrors();
-        var sinceText = Text(body.Value, "since", errors);
-        var enrolment = Text(body.Value, "enrolment", errors);
-        var since = Since(sinceText, errors);
-        if (errors.Any) return LearnerLookup.Invalid(errors);
-        var query = new DeliveryQuery(since, enrolment, ids.Id(body.Email));
-        return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
-    }
+        CancellationToken cancellationToken) =>
+        await authorizer.AnswerLookupAsync(request, AppRoles.OperationsAdmin, async body =>
+        {
+            var errors = new Go1Sync.Core.Intake.FieldErrors();
+            var sinceText = Text(body.Value, "since", errors);
+            var enrolment = Text(body.Value, "enrolment", errors);
+            var since = Since(sinceText, errors);
+            if (errors.Any) return LearnerLookup.Invalid(errors);
+            var query = new DeliveryQuery(since, enrolment, ids.Id(body.Email));
+            return new JsonResponse(200, await deliveries.FindAsync(query, cancellationToken));
+        }, cancellationToken);
 
     /// <summary>An optional string field of a look-up body.</summary>
     private static string? Text(System.Text.Json.JsonElement body, string name, Go1Sync.Core.Intake.FieldErrors errors)
@@ -100,13 +93,9 @@ public sealed class OperationsFunctions(MessageOperations operations, IDeliveryL
     [Function("ForgetLearner")]
     public async Task<IActionResult> ForgetLearner(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "ops/forget")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        if (await Refuse(request, cancellationToken) is { } refusal) return refusal;
-        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
-        if (body.Error is not null) return body.Error;
-        return new JsonResponse(200, await erasure.EraseAsync(body.Email, cancellationToken));
-    }
+        CancellationToken cancellationToken) =>
+        await authorizer.AnswerLookupAsync(request, AppRoles.OperationsAdmin,
+            async body => new JsonResponse(200, await erasure.EraseAsync(body.Email, cancellationToken)), cancellationToken);
 
     private Task<IActionResult?> Refuse(HttpRequest request, CancellationToken cancellationToken) =>
         authorizer.RefuseAsync(request, AppRoles.OperationsAdmin, cancellationToken);

@@ -1,6 +1,4 @@
 using Go1Sync.Infrastructure.Reconciliation;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 
@@ -9,13 +7,14 @@ namespace Go1Sync.Functions.Functions;
 /// every 15 minutes by default, never on start-up). A run the host missed or that failed is simply
 /// followed by the next one, which reads from the same watermark.
 /// </summary>
-public sealed class ReconcileFunction(Go1Reconciliation reconciliation, ILogger<ReconcileFunction> logger)
+public sealed class ReconcileFunction(Go1Reconciliation reconciliation, ILogger<ReconcileFunction> logger) : ScheduledFunction(logger, "reconciliation")
 {
     [Function("Reconcile")]
-    public async Task Run([TimerTrigger("%ReconcileSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken)
+    public Task Run([TimerTrigger("%ReconcileSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+        RunScheduledAsync(timer, cancellationToken);
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        if (timer.IsPastDue)
-            logger.LogWarning("The reconciliation is running late: a scheduled run was missed");
         if (!reconciliation.IsConfigured)
         {
             logger.LogWarning("Reconciliation skipped: no Go1 API is configured (Go1__ClientId, Go1__ClientSecret), so completions depend on webhooks alone");

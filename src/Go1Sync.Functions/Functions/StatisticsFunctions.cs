@@ -1,14 +1,6 @@
 using System.Globalization;
-using Go1Sync.Core.Intake;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
-using Go1Sync.Functions.Http;
-using Go1Sync.Infrastructure.Security;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Go1Sync.Functions.Functions;
 
@@ -22,9 +14,11 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
     public async Task<IActionResult> CourseAttempts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/attempts")] HttpRequest request,
         string courseId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await AsReader(request, () => CourseAttemptsAsync(request, courseId, cancellationToken), cancellationToken);
+
+    private async Task<IActionResult> CourseAttemptsAsync(HttpRequest request, string courseId, CancellationToken cancellationToken)
     {
-        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
         var errors = new FieldErrors();
         var range = new AttemptRange(Instant(request, "from", errors), Instant(request, "to", errors));
         var status = Status(request, errors);
@@ -52,12 +46,8 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
     public async Task<IActionResult> CourseSummary(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
         string courseId,
-        CancellationToken cancellationToken)
-    {
-        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
-        var (_, summary) = await statistics.CourseAsync(courseId, time.GetUtcNow(), cancellationToken);
-        return new JsonResponse(200, summary);
-    }
+        CancellationToken cancellationToken) =>
+        await AsReader(request, async () => new JsonResponse(200, (await statistics.CourseAsync(courseId, time.GetUtcNow(), cancellationToken)).Summary), cancellationToken);
 
     public const string LearnerLookupRoute = "/api/learners/lookup";
 
@@ -66,25 +56,28 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
     public async Task<IActionResult> LearnerAttempts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learner}/attempts")] HttpRequest request,
         string learner,
-        CancellationToken cancellationToken)
-    {
-        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
-        var hash = Uri.UnescapeDataString(learner).Trim();
-        if (LearnerLookup.RefuseUnlessHash(hash, "learner", LearnerLookupRoute) is { } invalid) return invalid;
-        return new JsonResponse(200, await statistics.LearnerAsync(hash, time.GetUtcNow(), cancellationToken));
-    }
+        CancellationToken cancellationToken) =>
+        await AsReader(request, () => LearnerByIdAsync(learner, cancellationToken), cancellationToken);
 
     /// <summary>The same answer as <see cref="LearnerAttempts"/>, for a learner named by email in the body <c>{"email": "..."}</c>.</summary>
     [Function("LookupLearnerAttempts")]
     public async Task<IActionResult> LookupLearnerAttempts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners/lookup")] HttpRequest request,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await authorizer.AnswerLookupAsync(request, AppRoles.StatisticsRead, body => LearnerAsync(body.Email, cancellationToken), cancellationToken);
+
+    private Task<IActionResult> AsReader(HttpRequest request, Func<Task<IActionResult>> answer, CancellationToken cancellationToken) =>
+        authorizer.AnswerAsync(request, AppRoles.StatisticsRead, answer, cancellationToken);
+
+    private async Task<IActionResult> LearnerByIdAsync(string learner, CancellationToken cancellationToken)
     {
-        if (await authorizer.RefuseAsync(request, AppRoles.StatisticsRead, cancellationToken) is { } refusal) return refusal;
-        var body = await LearnerLookup.ReadAsync(request, cancellationToken);
-        if (body.Error is not null) return body.Error;
-        return new JsonResponse(200, await statistics.LearnerAsync(body.Email, time.GetUtcNow(), cancellationToken));
+        var hash = Uri.UnescapeDataString(learner).Trim();
+        return LearnerLookup.RefuseUnlessHash(hash, "learner", LearnerLookupRoute) ?? await LearnerAsync(hash, cancellationToken);
     }
+
+    /// <summary>A learner's attempts, named by learner id (GET) or email (look-up): the statistics accept either.</summary>
+    private async Task<IActionResult> LearnerAsync(string learner, CancellationToken cancellationToken) =>
+        new JsonResponse(200, await statistics.LearnerAsync(learner, time.GetUtcNow(), cancellationToken));
 
     private static DateTimeOffset? Instant(HttpRequest request, string name, FieldErrors errors) =>
         InstantText.ReadOptional(request.Query[name].FirstOrDefault(), name, errors);

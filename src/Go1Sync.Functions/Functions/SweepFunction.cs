@@ -1,6 +1,4 @@
 using Go1Sync.Infrastructure.Sweep;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Functions;
 
@@ -9,13 +7,11 @@ namespace Go1Sync.Functions.Functions;
 /// instance runs at a time (the host's timer lock); a failed run is not retried, the next one
 /// simply picks up the same due rows.
 /// </summary>
-public sealed class SweepFunction(ReconciliationSweep sweep, ILogger<SweepFunction> logger)
+public sealed class SweepFunction(ReconciliationSweep sweep, ILogger<SweepFunction> logger) : ScheduledFunction(logger, "sweep")
 {
     [Function("Sweep")]
-    public async Task Run([TimerTrigger("%SweepSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        if (timer.IsPastDue)
-            logger.LogWarning("The sweep is running late: a scheduled run was missed");
-        await sweep.RunOnceAsync(cancellationToken);
-    }
+    public Task Run([TimerTrigger("%SweepSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+        RunScheduledAsync(timer, cancellationToken);
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => sweep.RunOnceAsync(cancellationToken);
 }

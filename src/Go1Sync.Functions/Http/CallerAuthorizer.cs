@@ -1,10 +1,3 @@
-using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Security;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-
 namespace Go1Sync.Functions.Http;
 
 /// <summary>
@@ -18,6 +11,21 @@ namespace Go1Sync.Functions.Http;
 /// </summary>
 public sealed class CallerAuthorizer(IOptions<AuthOptions> options, EntraTokenValidator validator, ILogger<CallerAuthorizer> logger)
 {
+    /// <summary>Every protected endpoint's first step: the caller's refusal (401/403/503), or else the endpoint's answer.</summary>
+    public async Task<IActionResult> AnswerAsync(HttpRequest request, string role, Func<Task<IActionResult>> answer, CancellationToken cancellationToken) =>
+        await RefuseAsync(request, role, cancellationToken).ConfigureAwait(false) ?? await answer().ConfigureAwait(false);
+
+    /// <summary>
+    /// A look-up by email (<see cref="LearnerLookup"/>): the caller's refusal, or the body's 400,
+    /// or else the answer for the learner the body names.
+    /// </summary>
+    public Task<IActionResult> AnswerLookupAsync(HttpRequest request, string role, Func<LearnerLookup.Body, Task<IActionResult>> answer, CancellationToken cancellationToken) =>
+        AnswerAsync(request, role, async () =>
+        {
+            var body = await LearnerLookup.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+            return body.Error ?? await answer(body).ConfigureAwait(false);
+        }, cancellationToken);
+
     /// <summary>Null when the caller may go on; otherwise the answer to give.</summary>
     public async Task<IActionResult?> RefuseAsync(HttpRequest request, string role, CancellationToken cancellationToken)
     {

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Reporting;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Go1Sync.Functions.Http;
 

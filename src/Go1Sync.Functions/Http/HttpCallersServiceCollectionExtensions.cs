@@ -1,8 +1,5 @@
-using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Http;
 

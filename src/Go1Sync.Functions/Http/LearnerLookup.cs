@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Go1Sync.Core.Intake;
-using Go1Sync.Core.Learners;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Go1Sync.Functions.Http;
 

@@ -1,5 +1,4 @@
 using Go1Sync.Core.Security;
-using Microsoft.AspNetCore.Http;
 
 namespace Go1Sync.Functions.Http;
 

@@ -1,7 +1,4 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Configuration;
 

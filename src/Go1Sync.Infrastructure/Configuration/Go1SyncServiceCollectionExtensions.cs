@@ -1,12 +1,7 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Go1;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Configuration;
 

@@ -1,4 +1,3 @@
-using Go1Sync.Core.Processing;
 using OpenTelemetry.Metrics;
 
 namespace Go1Sync.Infrastructure.Configuration;

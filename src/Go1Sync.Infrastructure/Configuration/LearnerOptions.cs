@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Go1Sync.Core.Learners;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Configuration;
 

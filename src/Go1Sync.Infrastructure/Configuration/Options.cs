@@ -43,34 +43,45 @@ public sealed class SweepOptions
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(90);
 }
 
-/// <summary>Settings section <c>DeliveryLog</c>.</summary>
-public sealed class DeliveryLogOptions
+/// <summary>
+/// How long one place that holds personal data keeps it (settings <c>&lt;Section&gt;__RetentionDays</c>);
+/// the daily Housekeeping function deletes what is older. Each place has its own section and default.
+/// </summary>
+public abstract class RetentionOptions(string section, int defaultDays) : IValidatableObject
+{
+    public const int MaxRetentionDays = 3650;
+
+    public int RetentionDays { get; set; } = defaultDays;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetentionDays is < 1 or > MaxRetentionDays)
+            yield return new ValidationResult($"The setting {section}__RetentionDays must be between 1 and {MaxRetentionDays}.", [nameof(RetentionDays)]);
+    }
+}
+
+/// <summary>Settings section <c>DeliveryLog</c>: days a delivery record is kept (default 30).</summary>
+public sealed class DeliveryLogOptions() : RetentionOptions(Section, 30)
 {
     public const string Section = "DeliveryLog";
-
-    /// <summary>Days a delivery record is kept; the daily Housekeeping function deletes older ones.</summary>
-    [Range(1, 3650, ErrorMessage = "The setting DeliveryLog__RetentionDays must be between 1 and 3650.")]
-    public int RetentionDays { get; set; } = 30;
 }
 
-/// <summary>Settings section <c>Parked</c>: parked messages hold the learner's email in their body.</summary>
-public sealed class ParkedOptions
+/// <summary>
+/// Settings section <c>Parked</c>: parked messages hold the learner's email in their body. Days a
+/// parked message is kept after it was (last) parked (default 90).
+/// </summary>
+public sealed class ParkedOptions() : RetentionOptions(Section, 90)
 {
     public const string Section = "Parked";
-
-    /// <summary>Days a parked message is kept after it was (last) parked; the daily Housekeeping function deletes older ones.</summary>
-    [Range(1, 3650, ErrorMessage = "The setting Parked__RetentionDays must be between 1 and 3650.")]
-    public int RetentionDays { get; set; } = 90;
 }
 
-/// <summary>Settings section <c>Poison</c>: messages in <c>&lt;AttemptEventsQueue&gt;-poison</c> hold the learner's email too.</summary>
-public sealed class PoisonOptions
+/// <summary>
+/// Settings section <c>Poison</c>: messages in <c>&lt;AttemptEventsQueue&gt;-poison</c> hold the learner's
+/// email too. Days a poison message is kept after it entered the poison queue (default 30).
+/// </summary>
+public sealed class PoisonOptions() : RetentionOptions(Section, 30)
 {
     public const string Section = "Poison";
-
-    /// <summary>Days a poison message is kept after it entered the poison queue; the daily Housekeeping function deletes older ones.</summary>
-    [Range(1, 3650, ErrorMessage = "The setting Poison__RetentionDays must be between 1 and 3650.")]
-    public int RetentionDays { get; set; } = 30;
 }
 
 /// <summary>Settings section <c>Health</c>: when the health endpoint says unhealthy.</summary>

@@ -1,7 +1,5 @@
 using Azure.Core;
 using Azure.Identity;
-using Azure.Storage.Queues;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

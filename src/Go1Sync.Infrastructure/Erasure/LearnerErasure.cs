@@ -1,10 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Erasure;
 
@@ -41,13 +35,8 @@ public sealed class LearnerErasure(
 {
     /// <summary>Poison messages one erasure reads at most (the queue's whole content in practice).</summary>
     public const int MaxPoison = 5_000;
-    private const int MaxBatch = 100;
 
-    private readonly TableClient _attempts = tables.GetTableClient(TableNames.Attempts);
-    private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
-    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
-    private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
-    private readonly TableClient _deliveries = tables.GetTableClient(TableNames.Deliveries);
+    private readonly LearnerTables _tables = new(tables);
 
     public async Task<ErasureReport> EraseAsync(string email, CancellationToken cancellationToken)
     {
@@ -63,16 +52,16 @@ public sealed class LearnerErasure(
         {
             // The aggregates name the courses whose partitions hold the learner's stats rows: read them first, delete them last.
             var courseKeys = new List<string>();
-            await foreach (var row in _attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in _tables.Attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
                 courseKeys.Add(row.RowKey);
             foreach (var courseKey in courseKeys)
             {
                 var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {id + "_"} and RowKey lt {id + "`"}");
-                stats += await DeleteAsync(_stats, filter, cancellationToken).ConfigureAwait(false);
+                stats += await TableBatches.DeleteAsync(_tables.Stats, filter, cancellationToken).ConfigureAwait(false);
             }
-            open += await DeleteAsync(_open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
-            users += await DeleteAsync(_users, TableClient.CreateQueryFilter($"PartitionKey eq {Sweep.ReconciliationSweep.UserPartition} and RowKey eq {id}"), cancellationToken).ConfigureAwait(false);
-            deliveries += await DeleteAsync(_deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+            open += await TableBatches.DeleteAsync(_tables.Open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+            users += await TableBatches.DeleteAsync(_tables.Users, TableClient.CreateQueryFilter($"PartitionKey eq {Sweep.ReconciliationSweep.UserPartition} and RowKey eq {id}"), cancellationToken).ConfigureAwait(false);
+            deliveries += await TableBatches.DeleteAsync(_tables.Deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
         }
 
         var parkedCount = 0;
@@ -86,7 +75,7 @@ public sealed class LearnerErasure(
 
         var attempts = 0;
         foreach (var id in ids)
-            attempts += await DeleteAsync(_attempts, TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken).ConfigureAwait(false);
+            attempts += await TableBatches.DeleteAsync(_tables.Attempts, TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken).ConfigureAwait(false);
 
         var report = new ErasureReport(erasedAt, attempts, stats, open, users, deliveries, parkedCount, poison.Count);
         logger.LogInformation(
@@ -134,16 +123,4 @@ public sealed class LearnerErasure(
     }
 
     private static bool IsAddressChar(char c) => char.IsLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@';
-
-    /// <summary>Deletes every row the filter finds (keys only read), in batches per partition; returns how many.</summary>
-    private static async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)
-    {
-        var rows = new List<(string PartitionKey, string RowKey)>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            rows.Add((row.PartitionKey, row.RowKey));
-        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
-            foreach (var batch in partition.Chunk(MaxBatch))
-                await table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
-        return rows.Count;
-    }
 }

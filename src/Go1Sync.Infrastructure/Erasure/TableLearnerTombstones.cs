@@ -1,9 +1,4 @@
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Erasure;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Infrastructure.Go1;
 

@@ -2,9 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Go1;
 

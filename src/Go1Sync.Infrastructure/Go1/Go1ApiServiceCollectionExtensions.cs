@@ -1,11 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net.Http.Headers;
-using Go1Sync.Core.Processing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Go1;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Infrastructure.Go1;
 

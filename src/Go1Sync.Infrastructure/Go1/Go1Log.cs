@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Go1Sync.Infrastructure.Go1;
 
 /// <summary>

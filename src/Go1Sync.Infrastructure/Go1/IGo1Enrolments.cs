@@ -1,5 +1,3 @@
-using Go1Sync.Core.Processing;
-
 namespace Go1Sync.Infrastructure.Go1;
 
 /// <summary>One page of Go1's enrolment list: the window's <c>total</c> (as Go1 counts it) and its hits.</summary>

@@ -1,10 +1,5 @@
 using System.Diagnostics.Metrics;
-using Azure.Storage.Queues;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Health;
 

@@ -1,9 +1,4 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Health;
 

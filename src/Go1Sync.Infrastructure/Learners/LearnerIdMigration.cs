@@ -1,13 +1,6 @@
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Go1Sync.Infrastructure.Erasure;
-using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Sweep;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Learners;
 
@@ -75,13 +68,8 @@ public sealed class LearnerIdMigration(
     }
 
     private const int MaxProjectionRounds = 5;
-    private const int MaxBatch = 100;
 
-    private readonly TableClient _attempts = tables.GetTableClient(TableNames.Attempts);
-    private readonly TableClient _stats = tables.GetTableClient(TableNames.AttemptStats);
-    private readonly TableClient _open = tables.GetTableClient(TableNames.OpenAttempts);
-    private readonly TableClient _deliveries = tables.GetTableClient(TableNames.Deliveries);
-    private readonly TableClient _users = tables.GetTableClient(TableNames.Go1Users);
+    private readonly LearnerTables _tables = new(tables);
 
     private sealed record OldAggregate(string LearnerId, string CourseKey, string Email);
 
@@ -94,7 +82,7 @@ public sealed class LearnerIdMigration(
         // The rows to move and the map of old ids to new, from the aggregates' Email column.
         var old = new List<OldAggregate>();
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in _attempts.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Email", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _tables.Attempts.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Email", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var scheme = row.GetString(TableAttemptStore.LearnerIdKeyProperty) ?? LearnerIdKey.LegacyKeyId;
             if (scheme == current) continue;
@@ -116,7 +104,7 @@ public sealed class LearnerIdMigration(
 
         // The open index, read once: the rows of old ids say which attempts the sweep was following.
         var openRows = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
-        await foreach (var row in _open.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition}"),
+        await foreach (var row in _tables.Open.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition}"),
             select: ["PartitionKey", "RowKey", "LearnerHash", "CourseId", "AttemptId"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.GetString("LearnerHash") is { } learner && map.ContainsKey(learner))
@@ -137,7 +125,7 @@ public sealed class LearnerIdMigration(
         var movedCourses = old.Select(a => (a.LearnerId, a.CourseKey)).ToHashSet();
         foreach (var row in openRows.SelectMany(g => g.Value.Where(r => !movedCourses.Contains((g.Key, KeyEncoding.Escape(r.GetString("CourseId") ?? ""))))))
         {
-            await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            await _tables.Open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
             openDeleted++;
         }
 
@@ -186,15 +174,15 @@ public sealed class LearnerIdMigration(
             await ProjectAsync(newKey, touched, cancellationToken).ConfigureAwait(false);
             await afterStep(Steps.Projected).ConfigureAwait(false);
 
-            var statsDeleted = await DeleteAsync(_stats, TableClient.CreateQueryFilter(
+            var statsDeleted = await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
                 $"PartitionKey eq {aggregate.CourseKey} and RowKey ge {aggregate.LearnerId + "_"} and RowKey lt {aggregate.LearnerId + "`"}"), cancellationToken).ConfigureAwait(false);
             foreach (var row in courseOpenRows)
-                await _open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                await _tables.Open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
             await afterStep(Steps.OldProjectionsDeleted).ConfigureAwait(false);
 
             try
             {
-                await _attempts.DeleteEntityAsync(oldKey.LearnerHash, oldKey.CourseKey, new ETag(source.ETag), cancellationToken).ConfigureAwait(false);
+                await _tables.Attempts.DeleteEntityAsync(oldKey.LearnerHash, oldKey.CourseKey, new ETag(source.ETag), cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < processing.MaxConflictRetries)
             {
@@ -257,7 +245,7 @@ public sealed class LearnerIdMigration(
     private async Task<(int Rewritten, int Unmapped)> RewriteDeliveriesAsync(IReadOnlyDictionary<string, string> map, string current, CancellationToken cancellationToken)
     {
         var stale = new List<TableEntity>();
-        await foreach (var row in _deliveries.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "LearnerHash", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _tables.Deliveries.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "LearnerHash", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
             if (row.GetString("LearnerHash") is not null && row.GetString(TableAttemptStore.LearnerIdKeyProperty) != current)
                 stale.Add(row);
 
@@ -268,7 +256,7 @@ public sealed class LearnerIdMigration(
             {
                 try
                 {
-                    await _deliveries.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey)
+                    await _tables.Deliveries.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey)
                     {
                         ["LearnerHash"] = newId,
                         [TableAttemptStore.LearnerIdKeyProperty] = current,
@@ -293,13 +281,13 @@ public sealed class LearnerIdMigration(
     {
         for (var conflicts = 0; ; conflicts++)
         {
-            var read = await _deliveries.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var read = await _tables.Deliveries.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!read.HasValue || read.Value is not { } entity || entity.GetString("LearnerHash") is null) return false;
             entity.Remove("LearnerHash");
             entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
             try
             {
-                await _deliveries.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                await _tables.Deliveries.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && conflicts < processing.MaxConflictRetries)
@@ -313,7 +301,7 @@ public sealed class LearnerIdMigration(
     private async Task<(int Rekeyed, int Dropped)> RekeyGo1UsersAsync(IReadOnlyDictionary<string, string> map, string current, CancellationToken cancellationToken)
     {
         var stale = new List<TableEntity>();
-        await foreach (var row in _users.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ReconciliationSweep.UserPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _tables.Users.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ReconciliationSweep.UserPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             if (row.GetString(TableAttemptStore.LearnerIdKeyProperty) != current)
                 stale.Add(row);
 
@@ -330,7 +318,7 @@ public sealed class LearnerIdMigration(
                 };
                 try
                 {
-                    await _users.AddEntityAsync(moved, cancellationToken).ConfigureAwait(false);
+                    await _tables.Users.AddEntityAsync(moved, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RequestFailedException ex) when (ex.Status == 409)
                 {
@@ -342,20 +330,8 @@ public sealed class LearnerIdMigration(
             {
                 dropped++;
             }
-            await _users.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            await _tables.Users.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
         }
         return (rekeyed, dropped);
-    }
-
-    /// <summary>Deletes every row the filter finds (keys only read), in batches; returns how many.</summary>
-    private static async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)
-    {
-        var rows = new List<(string PartitionKey, string RowKey)>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            rows.Add((row.PartitionKey, row.RowKey));
-        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
-            foreach (var batch in partition.Chunk(MaxBatch))
-                await table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
-        return rows.Count;
     }
 }

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Go1;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Reconciliation;
 

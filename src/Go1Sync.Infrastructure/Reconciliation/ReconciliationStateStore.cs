@@ -1,8 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Infrastructure.Storage;
-
 namespace Go1Sync.Infrastructure.Reconciliation;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;

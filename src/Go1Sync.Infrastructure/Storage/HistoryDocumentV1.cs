@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Go1Sync.Core.Attempts;
 
 namespace Go1Sync.Infrastructure.Storage;
 

@@ -1,5 +1,3 @@
-using Go1Sync.Core.Attempts;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>

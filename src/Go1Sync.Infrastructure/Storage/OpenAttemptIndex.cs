@@ -1,12 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
 using Go1Sync.Core.Sweep;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Storage;
 

@@ -1,10 +1,5 @@
-using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Storage;
 

@@ -1,8 +1,3 @@
-using Azure.Storage.Queues;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Options;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Configuration;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>What one retention run deleted.</summary>

@@ -1,8 +1,4 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Storage;
 

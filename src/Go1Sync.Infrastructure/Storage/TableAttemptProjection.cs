@@ -1,9 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>

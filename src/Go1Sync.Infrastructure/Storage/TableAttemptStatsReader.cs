@@ -1,7 +1,4 @@
 using System.Runtime.CompilerServices;
-using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Infrastructure.Storage;
 

@@ -1,7 +1,3 @@
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>Course durations: one partition, RowKey the escaped course id.</summary>

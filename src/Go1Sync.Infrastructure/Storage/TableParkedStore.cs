@@ -1,8 +1,4 @@
 using System.Text;
-using Azure;
-using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Infrastructure.Storage;
 
