@@ -10,7 +10,7 @@ using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.ContractTests;
 
 /// <summary>
 /// The exact bytes every boundary writes for fixed inputs: queued envelopes, the stored history

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Go1Sync.Core.Processing;
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>Every malformed request gets a clear 4xx in problem+json naming the field, and nothing is queued or written.</summary>
 public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
@@ -69,9 +68,9 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var answer = endpoint switch
         {
-            "launch" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.LaunchFunction>().Run(r, CancellationToken.None), body, contentType),
-            "course" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.CourseFunction>().Create(r, CancellationToken.None), body, contentType),
-            _ => await Go1SyncTestHost.InvokeAsync(r => host.Function<Functions.Functions.Go1WebhookFunction>().Run(r, CancellationToken.None), body, contentType),
+            "launch" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Go1Sync.Functions.Functions.LaunchFunction>().Run(r, CancellationToken.None), body, contentType),
+            "course" => await Go1SyncTestHost.InvokeAsync(r => host.Function<Go1Sync.Functions.Functions.CourseFunction>().Create(r, CancellationToken.None), body, contentType),
+            _ => await Go1SyncTestHost.InvokeAsync(r => host.Function<Go1Sync.Functions.Functions.Go1WebhookFunction>().Run(r, CancellationToken.None), body, contentType),
         };
 
         Assert.Equal(expectedStatus, answer.Status);

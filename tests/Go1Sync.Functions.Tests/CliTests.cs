@@ -6,10 +6,9 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Logging;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>The operators' CLI against real storage, through its real command parser.</summary>
 public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

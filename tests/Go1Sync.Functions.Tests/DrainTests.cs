@@ -1,12 +1,10 @@
 using System.Text.Json;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
-using Go1Sync.IntegrationTests.Go1Api;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary><c>go1sync drain</c>: the queue processed without the Functions host, with the trigger's rules.</summary>
 public sealed class DrainTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

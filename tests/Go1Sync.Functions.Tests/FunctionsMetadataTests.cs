@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>The functions.metadata the build writes is what the Functions host reads: it must say what we mean.</summary>
 public sealed class FunctionsMetadataTests

@@ -3,12 +3,11 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>
 /// One strict reader of instants for every input, and one message (<see cref="Instants.Invalid"/>)

@@ -5,14 +5,13 @@ using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Health;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Go1Sync.Infrastructure.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>What operators rely on: health, the delivery log, metrics and correlated logs.</summary>
 public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

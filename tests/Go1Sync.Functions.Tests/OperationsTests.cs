@@ -7,11 +7,10 @@ using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>Nothing is lost: poison and parked messages can be listed and replayed, and apply exactly once.</summary>
 public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
@@ -75,7 +74,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.Poison.SendMessageAsync(EventEnvelope.ForLaunch(
             new LaunchMessage("ops-c", "ops-http@example.com", "ops-course-3", Platform.Web, DateTimeOffset.Parse("2025-07-03T08:00:00Z")), "ops-c-id", DateTimeOffset.UtcNow).ToJson());
-        var functions = host.Function<Functions.Functions.OperationsFunctions>();
+        var functions = host.Function<Go1Sync.Functions.Functions.OperationsFunctions>();
 
         var list = await Go1SyncTestHost.InvokeAsync(r => functions.ListPoison(r, CancellationToken.None), "");
         Assert.Equal(200, list.Status);
@@ -133,10 +132,10 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     [Fact]
     public async Task LogLines_WithValuesFromGo1AndTheQueueHoldingCrLf_StayOneLineEach()
     {
-        using var go1 = new Go1Api.Go1Stub();
+        using var go1 = new Go1Stub();
         go1.GivenToken();
         go1.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/enrollments/enr-crlf").UsingGet())
-            .RespondWith(Go1Api.Go1Stub.Json(new System.Text.Json.Nodes.JsonObject
+            .RespondWith(Go1Stub.Json(new System.Text.Json.Nodes.JsonObject
             {
                 ["id"] = "enr-crlf", ["status"] = "in-progress\r\n[Critical] FORGED by go1", ["lo_id"] = "crlf-course", ["user_account_id"] = "u-crlf",
             }.ToJsonString()));

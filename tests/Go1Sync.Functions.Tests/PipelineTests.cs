@@ -4,9 +4,8 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>HTTP function -> real queue -> queue function -> real tables, on Azurite.</summary>
 public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>
 /// Configuration kept in step: every option the app binds is in local.settings.sample.json (and the

@@ -3,9 +3,8 @@ using System.Text.RegularExpressions;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>The read API against a course of 1,200 attempts on Azurite: paging, filters, CSV, summary, learner view.</summary>
 public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) : IClassFixture<StatisticsApiTests.SeededCourse>

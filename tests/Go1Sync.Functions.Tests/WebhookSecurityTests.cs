@@ -1,9 +1,8 @@
 using System.Text;
 using Go1Sync.Core.Security;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>The webhook is a public URL: only deliveries signed with a configured secret, recently, are queued.</summary>
 public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

@@ -4,13 +4,11 @@ using System.Text.Json.Nodes;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Go1Sync.IntegrationTests.Fixtures;
-using Go1Sync.IntegrationTests.Go1Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WireMock.RequestBuilders;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Functions.Tests;
 
 /// <summary>
 /// A signed completion is never refused for its optional fields: a malformed one is left out of the

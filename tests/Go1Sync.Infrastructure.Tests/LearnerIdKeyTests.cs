@@ -6,13 +6,12 @@ using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Erasure;
 using Go1Sync.Infrastructure.Learners;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// The learner-id key settings at start: the development key locally (with a warning), refused
@@ -20,7 +19,7 @@ namespace Go1Sync.IntegrationTests;
 /// </summary>
 public sealed class LearnerIdKeySettingsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
-    public static string NewKey(int bytes = 32) => Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes));
+    public static string NewKey(int bytes = 32) => LearnerIdKeys.New(bytes);
 
     /// <summary>What an Azure deployment sets besides the learner-id key, so that only that key is at fault.</summary>
     private static void InAzure(Dictionary<string, string?> s)

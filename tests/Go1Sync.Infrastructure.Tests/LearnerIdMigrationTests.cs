@@ -7,9 +7,8 @@ using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Learners;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// <c>go1sync migrate learner-ids</c> on Azurite: rows written in the format before keyed ids

@@ -4,7 +4,7 @@ using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Storage;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// Rows exactly as the code before keyed learner ids wrote them: every learner id the unsalted

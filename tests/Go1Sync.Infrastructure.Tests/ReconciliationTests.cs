@@ -4,11 +4,10 @@ using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Reconciliation;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
-using Go1Sync.IntegrationTests.Go1Api;
+using Go1Sync.Infrastructure.Tests.Go1Api;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// Every Go1 completion reaches the statistics with every webhook dropped: the reconciliation and the

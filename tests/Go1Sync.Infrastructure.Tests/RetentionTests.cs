@@ -1,13 +1,12 @@
 using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Storage;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// Personal data is erased when its purpose ends: parked and poison messages (whose bodies hold

@@ -1,6 +1,5 @@
-using Go1Sync.IntegrationTests.Fixtures;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>Counted costs (exact request counts, not timings): what one event costs in storage transactions.</summary>
 public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>

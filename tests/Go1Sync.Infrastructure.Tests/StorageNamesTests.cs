@@ -4,7 +4,7 @@ using System.Text.Json;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Storage;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// infra/storage-names.json is the one list of storage names: infra/main.bicep creates exactly what

@@ -5,13 +5,11 @@ using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Sweep;
-using Go1Sync.IntegrationTests.Fixtures;
-using Go1Sync.IntegrationTests.Go1Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>Go1 over real HTTP (WireMock on loopback) with Azurite: thin webhooks made whole, lost ones recovered by the sweep.</summary>
 /// <remarks>

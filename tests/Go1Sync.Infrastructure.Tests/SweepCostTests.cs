@@ -2,12 +2,10 @@ using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Sweep;
-using Go1Sync.IntegrationTests.Fixtures;
-using Go1Sync.IntegrationTests.Go1Api;
 using WireMock.RequestBuilders;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests;
+namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>The sweep's cost follows the number of due open attempts, not the size of the tables (counted, not timed).</summary>
 public sealed class SweepCostTests(AzuriteFixture storage, ITestOutputHelper output) : IClassFixture<AzuriteFixture>, IDisposable

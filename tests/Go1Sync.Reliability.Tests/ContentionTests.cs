@@ -2,10 +2,9 @@ using System.Diagnostics;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
-using Go1Sync.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>Many writers on one (learner, course) aggregate: ETags settle it, nothing is lost.</summary>
 public sealed class ContentionTests(AzuriteFixture storage, ITestOutputHelper output) : IClassFixture<AzuriteFixture>

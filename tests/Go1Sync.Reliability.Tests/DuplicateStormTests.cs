@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Go1Sync.Core.Attempts;
-using Go1Sync.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>
 /// At-least-once delivery, exactly-once effect: every event is sent three times, in a shuffled

@@ -1,11 +1,10 @@
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>
 /// "Delivery order never matters" for the read side too: the AttemptStats and OpenAttempts rows

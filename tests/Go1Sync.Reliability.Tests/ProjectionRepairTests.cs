@@ -1,10 +1,9 @@
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
-using Go1Sync.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>
 /// A crash between the aggregate write and the projection write. The product's promise (README,

@@ -7,7 +7,7 @@ using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Storage;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>
 /// One event as a sender (the LMS or Go1) sends it. The reliability tests send these through the

@@ -6,7 +6,7 @@ using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Storage;
 using Xunit.Abstractions;
 
-namespace Go1Sync.IntegrationTests.Reliability;
+namespace Go1Sync.Reliability.Tests;
 
 /// <summary>
 /// Storage goes away in the middle of a run and comes back (Jepsen-style total-queue check):

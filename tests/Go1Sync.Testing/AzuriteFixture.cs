@@ -1,6 +1,6 @@
-using Go1Sync.Testing;
+using Xunit;
 
-namespace Go1Sync.IntegrationTests.Fixtures;
+namespace Go1Sync.Testing;
 
 /// <summary>One in-memory Azurite per test class; tests inside a class isolate by queue name and ids.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime

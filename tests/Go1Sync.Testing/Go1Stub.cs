@@ -8,7 +8,7 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Testing;
 
 /// <summary>
 /// A fake Go1 (API and token endpoint) on a loopback port, and the client built the way the product

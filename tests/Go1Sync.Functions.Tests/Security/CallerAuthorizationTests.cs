@@ -1,14 +1,13 @@
 using System.Text.Json;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Security;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
-namespace Go1Sync.IntegrationTests.Security;
+namespace Go1Sync.Functions.Tests.Security;
 
 /// <summary>
 /// Readers and operators present Microsoft Entra ID tokens, which the app validates against the
@@ -257,7 +256,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(app.Azurite, s =>
         {
             s["WEBSITE_SITE_NAME"] = "func-go1sync-test";
-            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
+            s["Learners:IdKey"] = LearnerIdKeys.New(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:AllowUnsigned"] = "false";
             s["Launch:Secrets:0"] = "launch-secret-0123456789abcdef";
         }));
@@ -273,7 +272,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
             foreach (var (key, value) in Issuer.Settings()) s[key] = value;
             s["Auth:AllowUnauthenticated"] = "true";
             s["WEBSITE_INSTANCE_ID"] = "0123abcd";
-            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
+            s["Learners:IdKey"] = LearnerIdKeys.New(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:AllowUnsigned"] = "false";
             s["Launch:Secrets:0"] = "launch-secret-0123456789abcdef";
         }));

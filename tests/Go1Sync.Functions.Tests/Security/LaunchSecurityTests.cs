@@ -2,10 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Go1Sync.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Options;
 
-namespace Go1Sync.IntegrationTests.Security;
+namespace Go1Sync.Functions.Tests.Security;
 
 /// <summary>
 /// LMS launches are a public, anonymous endpoint: only launches signed with a launch secret
@@ -142,7 +141,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
         {
             s["WEBSITE_INSTANCE_ID"] = "0123abcd";
-            s["Learners:IdKey"] = LearnerIdKeySettingsTests.NewKey(); // in Azure the learner-id key is required too: only the hatch is at fault
+            s["Learners:IdKey"] = LearnerIdKeys.New(); // in Azure the learner-id key is required too: only the hatch is at fault
             s["Launch:Secrets:0"] = Secret; // even with a secret, the escape hatch must not be left on in Azure
             s["Auth:AllowUnauthenticated"] = "false";
             s["Auth:Authority"] = "https://login.microsoftonline.com/7d1b5c1e-0000-4000-8000-00000000a11d/v2.0";

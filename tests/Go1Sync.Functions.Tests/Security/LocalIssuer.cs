@@ -6,7 +6,7 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 
-namespace Go1Sync.IntegrationTests.Security;
+namespace Go1Sync.Functions.Tests.Security;
 
 /// <summary>
 /// A token issuer shaped like an Entra ID tenant, over real HTTP on loopback (WireMock): OIDC

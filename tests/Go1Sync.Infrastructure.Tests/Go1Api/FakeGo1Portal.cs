@@ -8,7 +8,7 @@ using WireMock.ResponseBuilders;
 using WireMock.Types;
 using WireMock.Util;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Infrastructure.Tests.Go1Api;
 
 /// <summary>One enrolment in the fake portal. <see cref="Listed"/> false: not in the list's reporting index yet (Go1's lag).</summary>
 public sealed record PortalEnrolment(

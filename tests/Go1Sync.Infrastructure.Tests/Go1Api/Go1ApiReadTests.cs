@@ -3,7 +3,7 @@ using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Infrastructure.Tests.Go1Api;
 
 public sealed class Go1ApiReadTests : IDisposable
 {

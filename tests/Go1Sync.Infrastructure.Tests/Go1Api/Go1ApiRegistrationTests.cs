@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Infrastructure.Tests.Go1Api;
 
 public sealed class Go1ApiRegistrationTests : IDisposable
 {

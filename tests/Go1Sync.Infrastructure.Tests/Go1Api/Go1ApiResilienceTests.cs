@@ -6,7 +6,7 @@ using Polly.Timeout;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Infrastructure.Tests.Go1Api;
 
 /// <summary>The standard resilience handler as AddGo1Api configures it, against real slow and failing answers.</summary>
 public sealed class Go1ApiResilienceTests : IDisposable

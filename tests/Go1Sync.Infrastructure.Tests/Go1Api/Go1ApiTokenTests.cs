@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 
-namespace Go1Sync.IntegrationTests.Go1Api;
+namespace Go1Sync.Infrastructure.Tests.Go1Api;
 
 public sealed class Go1ApiTokenTests : IDisposable
 {
