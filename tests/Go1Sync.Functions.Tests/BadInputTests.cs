@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Go1Sync.Core.Processing;
-
 namespace Go1Sync.Functions.Tests;
 
 /// <summary>Every malformed request gets a clear 4xx in problem+json naming the field, and nothing is queued or written.</summary>

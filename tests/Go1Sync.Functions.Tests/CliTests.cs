@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Tests;

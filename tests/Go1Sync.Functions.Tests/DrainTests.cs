@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 

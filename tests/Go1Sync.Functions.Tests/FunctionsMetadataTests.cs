@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Go1Sync.Functions.Tests;
 
 /// <summary>The functions.metadata the build writes is what the Functions host reads: it must say what we mean.</summary>

@@ -1,10 +1,6 @@
-using System.Text.Json;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests;

@@ -1,11 +1,6 @@
-using System.Text.Json;
 using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Health;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Go1Sync.Infrastructure.Configuration;
 using OpenTelemetry;

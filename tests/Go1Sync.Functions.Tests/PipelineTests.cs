@@ -1,9 +1,5 @@
 using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Functions.Tests;
 

@@ -1,11 +1,8 @@
 using System.Reflection;
-using System.Text.Json;
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests;

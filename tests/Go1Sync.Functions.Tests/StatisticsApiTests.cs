@@ -1,7 +1,4 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 
 namespace Go1Sync.Functions.Tests;

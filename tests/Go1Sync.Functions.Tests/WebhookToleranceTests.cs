@@ -1,10 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WireMock.RequestBuilders;
 

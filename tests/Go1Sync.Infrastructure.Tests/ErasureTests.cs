@@ -1,13 +1,7 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Erasure;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Tests;

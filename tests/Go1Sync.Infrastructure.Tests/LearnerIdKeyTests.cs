@@ -1,13 +1,9 @@
 using System.Security.Cryptography;
 using Azure.Data.Tables;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Erasure;
 using Go1Sync.Infrastructure.Learners;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,12 +1,7 @@
-using System.Text.Json;
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Learners;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Infrastructure.Tests;
 

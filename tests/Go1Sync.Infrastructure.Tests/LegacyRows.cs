@@ -1,8 +1,4 @@
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Infrastructure.Tests;
 

@@ -1,9 +1,6 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Reconciliation;
-using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Tests.Go1Api;
 using Xunit.Abstractions;
 

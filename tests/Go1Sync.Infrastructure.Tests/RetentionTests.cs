@@ -1,7 +1,4 @@
-using Go1Sync.Core.Processing;
 using Go1Sync.Functions.Functions;
-using Go1Sync.Infrastructure.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

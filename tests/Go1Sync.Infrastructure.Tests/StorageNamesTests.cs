@@ -1,8 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
-using System.Text.Json;
 using Go1Sync.Infrastructure.Configuration;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Infrastructure.Tests;
 

@@ -1,11 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Sweep;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 

@@ -1,6 +1,3 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Sweep;
 using WireMock.RequestBuilders;
 using Xunit.Abstractions;

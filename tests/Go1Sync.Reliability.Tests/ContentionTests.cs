@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Xunit.Abstractions;
 
 namespace Go1Sync.Reliability.Tests;
 

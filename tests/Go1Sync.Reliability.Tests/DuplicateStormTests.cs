@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Go1Sync.Core.Attempts;
-using Xunit.Abstractions;
 
 namespace Go1Sync.Reliability.Tests;
 

@@ -1,8 +1,4 @@
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit.Abstractions;
 
 namespace Go1Sync.Reliability.Tests;
 

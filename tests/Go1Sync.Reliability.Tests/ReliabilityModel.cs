@@ -2,10 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
-using Go1Sync.Core.Attempts;
-using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.Reliability.Tests;
 

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Azure.Storage.Queues.Models;
-using Go1Sync.Core.Attempts;
 using Go1Sync.Functions.Functions;
-using Go1Sync.Infrastructure.Storage;
-using Xunit.Abstractions;
 
 namespace Go1Sync.Reliability.Tests;
 

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Security;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;

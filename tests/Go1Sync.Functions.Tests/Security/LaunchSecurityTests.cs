@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Json;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Security;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,4 @@
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Go1;
-using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 
 namespace Go1Sync.Infrastructure.Tests.Go1Api;

@@ -1,7 +1,5 @@
-using Go1Sync.Core.Processing;
 using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Go1Sync.Core.Processing;
-using Microsoft.Extensions.DependencyInjection;
 using Polly.Timeout;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

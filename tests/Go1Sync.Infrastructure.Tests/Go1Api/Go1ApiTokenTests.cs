@@ -1,6 +1,4 @@
 using System.Net;
-using Go1Sync.Core.Processing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 
