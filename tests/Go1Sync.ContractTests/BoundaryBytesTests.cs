@@ -4,10 +4,8 @@ using System.Text;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
 using Go1Sync.Functions.Http;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Go1Sync.ContractTests;

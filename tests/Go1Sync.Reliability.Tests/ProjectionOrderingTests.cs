@@ -19,10 +19,8 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         var @continue = first with { LaunchedAt = ProjectionRepairTests.At("2025-02-05T11:00:00Z") };
 
         // The continue is delivered (and processed) first, the first launch second.
-        await @continue.PostAsync(host);
-        await host.DrainAsync();
-        await first.PostAsync(host);
-        await host.DrainAsync();
+        await @continue.DeliverAsync(host);
+        await first.DeliverAsync(host);
 
         var attempt = Assert.Single(await host.AttemptsAsync(email, course));
         Assert.Equal((first.LaunchedAt, @continue.LaunchedAt), (attempt.FirstActivityAt, attempt.LastActivityAt));
@@ -76,8 +74,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
             $"open index rows: {(await ProjectionRepairTests.OpenRowsAsync(host, course)).Count}; differences {differences.Count}");
 
         // A later unrelated event on the aggregate does not repair it either (only changed attempts are written).
-        await new LaunchSent("rc-b", email, course, Platform.Web, ProjectionRepairTests.At("2025-02-06T12:00:00Z")).PostAsync(host);
-        await host.DrainAsync();
+        await new LaunchSent("rc-b", email, course, Platform.Web, ProjectionRepairTests.At("2025-02-06T12:00:00Z")).DeliverAsync(host);
         var afterLater = await StateCheck.ProjectionDifferencesAsync(host,
             new Dictionary<LearnerCourse, IReadOnlyList<Attempt>> { [launch.Aggregate] = await host.AttemptsAsync(email, course) });
         output.WriteLine($"after a later, unrelated launch on the same aggregate: differences {afterLater.Count}");
@@ -96,8 +93,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         const string email = "repairrace@example.com";
         var launch = new LaunchSent("rr-a", email, course, Platform.Web, ProjectionRepairTests.At("2025-02-07T09:00:00Z"));
         var completion = new CompletionSent("enr-rr", email, course, ProjectionRepairTests.At("2025-02-07T10:00:00Z"), Passed: true, Score: 70);
-        await launch.PostAsync(host);
-        await host.DrainAsync();
+        await launch.DeliverAsync(host);
 
         // Instance 1 gets a redelivery of the launch: a duplicate, so it repairs the read side from
         // the version it read, but slowly.
@@ -109,8 +105,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
         // Meanwhile instance 2 completes the attempt from start to end.
-        await completion.PostAsync(host);
-        await host.DrainAsync();
+        await completion.DeliverAsync(host);
 
         // Instance 1's repair writes rr-a as open again, then sees the newer version and converges.
         gate.Release();

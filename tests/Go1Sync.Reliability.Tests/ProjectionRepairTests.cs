@@ -41,8 +41,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
         const string email = "crash2@example.com";
         Assert.Equal(200, (await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":120}""")).Status);
         await new LaunchSent("cd-a", email, course, Platform.Web, At("2025-02-03T09:00:00Z")).PostAsync(host);
-        await new LaunchSent("cd-b", email, course, Platform.Web, At("2025-02-03T10:00:00Z")).PostAsync(host);
-        await host.DrainAsync();
+        await new LaunchSent("cd-b", email, course, Platform.Web, At("2025-02-03T10:00:00Z")).DeliverAsync(host);
         Assert.Equal(2, (await OpenRowsAsync(host, course)).Count);
 
         var completion = new CompletionSent("enr-cd", email, course, At("2025-02-03T10:30:00Z"), Passed: true, Score: 80);
@@ -73,8 +72,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
         const string email = "crash3@example.com";
         Assert.Equal(200, (await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":120}""")).Status);
         // The completion arrives first: a go1-direct attempt, projected.
-        await new CompletionSent("enr-cx", email, course, At("2025-02-03T11:00:00Z"), Passed: true).PostAsync(host);
-        await host.DrainAsync();
+        await new CompletionSent("enr-cx", email, course, At("2025-02-03T11:00:00Z"), Passed: true).DeliverAsync(host);
         Assert.Equal(["go1-enr-cx"], (await host.StatsRowsAsync(course)).Select(r => r.GetString("AttemptId")));
 
         // Its launch then crashes between the aggregate write and the projection.
@@ -100,8 +98,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
         var course = Names.Unique("lost-row");
         const string email = "lostrow@example.com";
         var first = new LaunchSent("lr-a", email, course, Platform.Web, At("2025-02-04T09:00:00Z"));
-        await first.PostAsync(host);
-        await host.DrainAsync();
+        await first.DeliverAsync(host);
 
         // The row is lost after processing (a crash before the projection of a first delivery, an operator's mistake).
         var key = LearnerCourseKey.For(host.Ids, email, course);
@@ -111,14 +108,12 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
 
         // An unrelated later event on the same aggregate: UpdateAsync writes only the attempts that
         // changed, so the product does not promise to restore lr-a here; the figure is printed only.
-        await new LaunchSent("lr-b", email, course, Platform.Web, At("2025-02-04T10:00:00Z")).PostAsync(host);
-        await host.DrainAsync();
+        await new LaunchSent("lr-b", email, course, Platform.Web, At("2025-02-04T10:00:00Z")).DeliverAsync(host);
         var afterUnrelated = (await host.StatsRowsAsync(course)).Select(r => r.GetString("AttemptId")).Order().ToList();
         output.WriteLine($"stats rows after an unrelated event on the same aggregate: [{string.Join(", ", afterUnrelated)}] (lr-a restored: {afterUnrelated.Contains("lr-a")})");
 
         // What the product promises: the next delivery of the same event repairs.
-        await first.PostAsync(host);
-        await host.DrainAsync();
+        await first.DeliverAsync(host);
         var differences = await ReadSideDifferencesAsync(host, first.Aggregate);
         output.WriteLine($"stats rows after the same launch again: [{string.Join(", ", (await host.StatsRowsAsync(course)).Select(r => r.GetString("AttemptId")).Order())}]; differences {differences.Count}");
         Assert.True(differences.Count == 0, StateCheck.Report(differences));

@@ -19,6 +19,13 @@ public abstract record SentEvent(string Email, string CourseId)
     public abstract string Id { get; }
     public LearnerCourse Aggregate => new(LearnerEmail.Normalize(Email), CourseId);
     public abstract Task<HttpAnswer> PostAsync(Go1SyncTestHost host);
+
+    /// <summary>Sends the event over HTTP and lets the queue function apply everything queued.</summary>
+    public async Task DeliverAsync(Go1SyncTestHost host)
+    {
+        await PostAsync(host);
+        await host.DrainAsync();
+    }
 }
 
 public sealed record LaunchSent(string AttemptId, string Email, string CourseId, Platform Platform, DateTimeOffset LaunchedAt) : SentEvent(Email, CourseId)
