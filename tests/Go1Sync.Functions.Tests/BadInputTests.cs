@@ -144,7 +144,7 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
 
     [Theory]
     [MemberData(nameof(ForgedMessages))]
-    public async Task QueuedMessage_BreakingAnIntakeRule_IsParkedAsInvalidNamingTheField_NeverAppliedNorPoisoned(string kind, string payload, string field)
+    public async Task QueuedMessage_BreakingAnIntakeRule_IsParkedAsInvalidNamingTheFieldNeverAppliedNorPoisoned(string kind, string payload, string field)
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var unique = Guid.NewGuid().ToString("N")[..8];
@@ -165,7 +165,7 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task QueuedMessage_ReceivedInTheFuture_IsParkedAsInvalid_NeverApplied()
+    public async Task QueuedMessage_ReceivedInTheFuture_IsParkedAsInvalidNeverApplied()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.Queue.SendMessageAsync(Envelope("launch", "forged-received", GoodLaunchMessage.Replace("q-course", "q-course-received", StringComparison.Ordinal), "2099-01-01T00:00:00Z"));
@@ -179,7 +179,7 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task QueuedCompletion_CarryingItsOwnDurationMinutes_IsTimedWithTheCataloguesDuration_NotTheMessages()
+    public async Task QueuedCompletion_CarryingItsOwnDurationMinutes_IsTimedWithTheCataloguesDurationNotTheMessages()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string course = "q-course-duration";

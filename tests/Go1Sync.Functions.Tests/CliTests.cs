@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Tests;
 
@@ -208,7 +207,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
-    public async Task Forget_Json_ErasesTheReplayedLearnerAndPrintsCountsPerPlace_ThenAReplayOfThemIsDropped()
+    public async Task Forget_Json_ErasesTheReplayedLearnerAndPrintsCountsPerPlaceThenAReplayOfThemIsDropped()
     {
         var file = await WriteLinesAsync(
             """{"type":"launch","attemptId":"fg-a1","email":"Forget.Me@example.com","courseId":"fg-course","platform":"web","launchedAt":"2025-03-01T08:00:00Z"}""");

@@ -1,7 +1,5 @@
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Configuration;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests;
 
@@ -54,7 +52,7 @@ public sealed class InstantInputTests(AzuriteFixture storage) : IClassFixture<Az
     }
 
     [Fact]
-    public async Task Launch_LaunchedAtWithoutOffset_Is400NamingLaunchedAt_AndNothingIsQueued()
+    public async Task Launch_LaunchedAtWithoutOffset_Is400NamingLaunchedAtAndNothingIsQueued()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var answer = await host.PostLaunchAsync($$"""{"attemptId":"io-a1","email":"ada@example.com","courseId":"io-c1","platform":"web","launchedAt":"{{NoOffset}}"}""");
@@ -113,7 +111,7 @@ public sealed class InstantInputTests(AzuriteFixture storage) : IClassFixture<Az
     // --- Queued messages ---
 
     [Fact]
-    public async Task QueuedEnvelope_ReceivedAtWithoutOffset_IsParkedNamingReceivedAt_NeverApplied()
+    public async Task QueuedEnvelope_ReceivedAtWithoutOffset_IsParkedNamingReceivedAtNeverApplied()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var launch = EventEnvelope.ForLaunch(new LaunchMessage("io-q1", "queued@example.com", "io-queued", Platform.Web, DateTimeOffset.UtcNow.AddHours(-1)), "io-forged", DateTimeOffset.UtcNow);

@@ -1,7 +1,5 @@
 using Azure.Data.Tables;
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Health;
-using Microsoft.Extensions.Logging;
 using Go1Sync.Infrastructure.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -48,7 +46,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task HealthAnswer_WithStorageDown_NamesTheFailingCheckWithoutExceptionText_AndTheLogHasTheException()
+    public async Task HealthAnswer_WithStorageDown_NamesTheFailingCheckWithoutExceptionTextAndTheLogHasTheException()
     {
         var capture = new CapturingLoggerProvider();
         var own = await Azurite.StartInMemoryAsync();
@@ -91,7 +89,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task DeliveryLog_AnswersWhatHappened_ForAppliedDuplicateParkedRefusedAndFailedDeliveries_WithoutEmails()
+    public async Task DeliveryLog_AnswersWhatHappened_ForAppliedDuplicateParkedRefusedAndFailedDeliveriesWithoutEmails()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:OnlyKnownLearners"] = "true");
         const string email = "Where.Is.My@Completion.example";

@@ -1,8 +1,6 @@
 using System.Text;
 using Azure.Data.Tables;
 using Go1Sync.Core.Security;
-using Go1Sync.Functions.Functions;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Functions.Tests;
 
@@ -41,7 +39,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task UnmatchedCompletion_IsParked_ThenReplayedOnceTheLearnerHasLaunched_AndCompletesThatAttempt()
+    public async Task UnmatchedCompletion_IsParked_ThenReplayedOnceTheLearnerHasLaunchedAndCompletesThatAttempt()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:OnlyKnownLearners"] = "true");
         const string email = "unknown-yet@example.com";
@@ -181,7 +179,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task LookupDeliveries_EmailInTheBody_ListsThatLearnersDeliveriesSince_AsTheGetByHashDoes()
+    public async Task LookupDeliveries_EmailInTheBody_ListsThatLearnersDeliveriesSinceAsTheGetByHashDoes()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "Where.Is@Example.com";

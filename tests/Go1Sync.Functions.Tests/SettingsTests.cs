@@ -3,7 +3,6 @@ using Go1Sync.Functions.Http;
 using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Go1Sync.Functions.Functions;
 
 namespace Go1Sync.Functions.Tests;
 
@@ -52,7 +51,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     private StatisticsFunctions Functions => seeded.Host.Function<StatisticsFunctions>();
 
     [Fact]
-    public async Task CourseAttempts_ComeInPagesOfAtMost500_LinkedByTheNextHeader_UntilAllAreRead()
+    public async Task CourseAttempts_ComeInPagesOfAtMost500_LinkedByTheNextHeaderUntilAllAreRead()
     {
         var ids = new List<string>();
         var query = "";
@@ -215,7 +214,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task LearnerAttempts_ByHash_ArePointReadFromTheLearnersPartition_NotAScan()
+    public async Task LearnerAttempts_ByHash_ArePointReadFromTheLearnersPartitionNotAScan()
     {
         var host = seeded.Host;
         host.Transactions.Reset();
@@ -231,7 +230,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     [InlineData("Learner007@Example.com")]
     [InlineData("Learner007%40Example.com")]
     [InlineData(" learner007@example.com ")]
-    public async Task LearnerAttempts_EmailInThePath_Is400NamingLearnerAndPointingToThePost_ReadingNothing(string path)
+    public async Task LearnerAttempts_EmailInThePath_Is400NamingLearnerAndPointingToThePostReadingNothing(string path)
     {
         var host = seeded.Host;
         host.Transactions.Reset();
@@ -249,7 +248,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task LookupLearnerAttempts_EmailInTheBody_GivesTheGetByHashAnswer_FromOnePartitionQuery()
+    public async Task LookupLearnerAttempts_EmailInTheBody_GivesTheGetByHashAnswerFromOnePartitionQuery()
     {
         var host = seeded.Host;
         var byHash = await Go1SyncTestHost.GetAsync(r => Functions.LearnerAttempts(r, host.Ids.Id("learner007@example.com"), CancellationToken.None));

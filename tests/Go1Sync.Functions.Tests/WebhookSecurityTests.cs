@@ -1,6 +1,5 @@
 using System.Text;
 using Go1Sync.Core.Security;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Go1Sync.Core.Security;
-using Microsoft.Extensions.Logging;
 using WireMock.RequestBuilders;
 
 namespace Go1Sync.Functions.Tests;
@@ -134,7 +133,7 @@ public sealed class WebhookToleranceTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
-    public async Task SignedCompletionWithAMalformedScore_WithoutAGo1Api_IsAcceptedThenParkedAsUnmatchedNamingTheScore_NeverAppliedWithoutIt()
+    public async Task SignedCompletionWithAMalformedScore_WithoutAGo1Api_IsAcceptedThenParkedAsUnmatchedNamingTheScoreNeverAppliedWithoutIt()
     {
         await using var host = await HostAsync(withGo1: false);
         var data = Payload("no-go1");

@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Erasure;
-using Microsoft.Extensions.Logging;
 
 namespace Go1Sync.Infrastructure.Tests;
 
@@ -71,7 +69,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     }
 
     [Fact]
-    public async Task Forget_LearnerWrittenEverywhere_LeavesNoTraceOfEmailOrHashInAnyTableOrQueue_AndCountsEachPlace()
+    public async Task Forget_LearnerWrittenEverywhere_LeavesNoTraceOfEmailOrHashInAnyTableOrQueueAndCountsEachPlace()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "bob@erasure.example.com";
@@ -95,7 +93,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     }
 
     [Fact]
-    public async Task LateCompletion_AfterForget_IsDroppedCountedAndLoggedAsErased_NotApplied()
+    public async Task LateCompletion_AfterForget_IsDroppedCountedAndLoggedAsErasedNotApplied()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "late@erasure.example.com";
@@ -126,7 +124,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     }
 
     [Fact]
-    public async Task OpsForget_EmailInTheBody_ErasesAnswersCountsPerPlace_AndNeverLogsTheEmail()
+    public async Task OpsForget_EmailInTheBody_ErasesAnswersCountsPerPlaceAndNeverLogsTheEmail()
     {
         var capture = new CapturingLoggerProvider();
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, services: s => s.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));

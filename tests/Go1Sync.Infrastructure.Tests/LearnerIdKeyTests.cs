@@ -4,8 +4,6 @@ using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Erasure;
 using Go1Sync.Infrastructure.Learners;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Infrastructure.Tests;
 
@@ -37,7 +35,7 @@ public sealed class LearnerIdKeySettingsTests(AzuriteFixture storage) : IClassFi
     }
 
     [Fact]
-    public async Task Startup_InAzureWithALearnersIdKey_Starts_AndMakesIdsWithIt()
+    public async Task Startup_InAzureWithALearnersIdKey_StartsAndMakesIdsWithIt()
     {
         var key = NewKey();
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s =>
@@ -64,7 +62,7 @@ public sealed class LearnerIdKeySettingsTests(AzuriteFixture storage) : IClassFi
     [InlineData("Learners:IdKey", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/LearnerIdKey)", "Learners__IdKey")]
     [InlineData("Learners:PreviousIdKey", "c2hvcnQta2V5LW9mLTIzLWJ5dGVzLi4u", "Learners__PreviousIdKey")]
     [InlineData("Learners:PreviousIdKey", "%%%", "Learners__PreviousIdKey")]
-    public async Task Startup_InvalidLearnerIdKey_FailsNamingTheSetting_WithoutRepeatingTheValue(string key, string value, string named)
+    public async Task Startup_InvalidLearnerIdKey_FailsNamingTheSettingWithoutRepeatingTheValue(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
@@ -136,7 +134,7 @@ public sealed class LearnerIdKeySettingsTests(AzuriteFixture storage) : IClassFi
 public sealed class LegacyTombstoneTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task LegacyTombstone_AfterTheKeyChange_TheLearnersEventsStayDropped_InOneStorageRequest_AndTheMigrationCountsIt()
+    public async Task LegacyTombstone_AfterTheKeyChange_TheLearnersEventsStayDroppedInOneStorageRequestAndTheMigrationCountsIt()
     {
         const string email = "erased.long.ago@example.com";
         var tables = new TableServiceClient(storage.Azurite.ConnectionString);
@@ -176,7 +174,7 @@ public sealed class LegacyTombstoneTests(AzuriteFixture storage) : IClassFixture
 public sealed class LearnerIdRotationTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task Rotation_RowsUnderThePreviousKey_MoveToTheNewKeyWithTheEventsAppliedMeanwhile_AndAnErasedLearnerStaysErased()
+    public async Task Rotation_RowsUnderThePreviousKey_MoveToTheNewKeyWithTheEventsAppliedMeanwhileAndAnErasedLearnerStaysErased()
     {
         var oldKey = LearnerIdKeySettingsTests.NewKey();
         var newKey = LearnerIdKeySettingsTests.NewKey(48);

@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Go1Sync.Core.Reporting;
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Learners;
 
 namespace Go1Sync.Infrastructure.Tests;
@@ -56,7 +55,7 @@ public sealed class LearnerIdMigrationTests(AzuriteFixture storage) : IClassFixt
         }));
 
     [Fact]
-    public async Task Migrate_LegacyRowsOfALearnerOnTwoCoursesAndANewEventUnderTheNewId_ReadApiShowsTheWholeHistoryPlusTheNewEvent_NoOldIdLeft_SecondRunChangesNothing()
+    public async Task Migrate_LegacyRowsOfALearnerOnTwoCoursesAndANewEventUnderTheNewId_ReadApiShowsTheWholeHistoryPlusTheNewEventNoOldIdLeftSecondRunChangesNothing()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "Migrant@Example.com";
@@ -179,7 +178,7 @@ public sealed class LearnerIdMigrationTests(AzuriteFixture storage) : IClassFixt
     }
 
     [Fact]
-    public async Task CliMigrateLearnerIds_LegacyRow_MovesItAndPrintsTheSummary_SecondRunSaysNothingLeft()
+    public async Task CliMigrateLearnerIds_LegacyRow_MovesItAndPrintsTheSummarySecondRunSaysNothingLeft()
     {
         await using (var host = await Go1SyncTestHost.StartAsync(storage.Azurite))
         {

@@ -1,5 +1,4 @@
 using Go1Sync.Core.Reporting;
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Reconciliation;
 using Go1Sync.Infrastructure.Tests.Go1Api;
 using Xunit.Abstractions;

@@ -1,6 +1,3 @@
-using Go1Sync.Functions.Functions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Go1Sync.Infrastructure.Tests;
@@ -17,7 +14,7 @@ public sealed class RetentionTests(AzuriteFixture shared) : IClassFixture<Azurit
         new(category, id, "test reason", $$"""{"email":"{{id}}@example.com"}""", at);
 
     [Fact]
-    public async Task ParkedMessages_ParkedLongerAgoThanParkedRetentionDays_AreDeletedAndCounted_RecentOnesStay()
+    public async Task ParkedMessages_ParkedLongerAgoThanParkedRetentionDays_AreDeletedAndCountedRecentOnesStay()
     {
         await using var azurite = await Azurite.StartInMemoryAsync();
         await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Parked:RetentionDays"] = "90");
@@ -36,7 +33,7 @@ public sealed class RetentionTests(AzuriteFixture shared) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task PoisonMessages_OlderThanPoisonRetentionDays_AreDeletedCountedAndLoggedByIdOnly_RecentOnesStayVisible()
+    public async Task PoisonMessages_OlderThanPoisonRetentionDays_AreDeletedCountedAndLoggedByIdOnlyRecentOnesStayVisible()
     {
         await using var azurite = await Azurite.StartInMemoryAsync();
         var capture = new CapturingLoggerProvider();

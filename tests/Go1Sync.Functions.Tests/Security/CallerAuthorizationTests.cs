@@ -1,7 +1,4 @@
-using Go1Sync.Functions.Functions;
 using Go1Sync.Infrastructure.Security;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
@@ -177,7 +174,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     }
 
     [Fact]
-    public async Task OpsApi_TokenWithOnlyTheReadRole_Gets403_AndReplaysNothing()
+    public async Task OpsApi_TokenWithOnlyTheReadRole_Gets403AndReplaysNothing()
     {
         var answer = await CallAsync("ReplayPoison", LocalIssuer.Bearer(Issuer.Token(ReadRole)));
         AssertProblem(answer, 403);
@@ -185,7 +182,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     }
 
     [Fact]
-    public async Task CourseWrite_TokenWithOnlyTheReadRole_Gets403_AndWritesNothing()
+    public async Task CourseWrite_TokenWithOnlyTheReadRole_Gets403AndWritesNothing()
     {
         const string course = "auth-course-untouched";
         var answer = await app.Host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":90}""", LocalIssuer.Bearer(Issuer.Token(ReadRole)));
@@ -194,7 +191,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     }
 
     [Fact]
-    public async Task Audience_SetAsTheDefaultApplicationIdUri_AcceptsTheClientIdThatV2TokensCarry_AndTheUriItself()
+    public async Task Audience_SetAsTheDefaultApplicationIdUri_AcceptsTheClientIdThatV2TokensCarryAndTheUriItself()
     {
         Assert.Equal(200, (await SummaryAsync(app.Host, LocalIssuer.Bearer(Issuer.Token(ReadRole, audience: LocalIssuer.ClientId)))).Status);
         Assert.Equal(200, (await SummaryAsync(app.Host, LocalIssuer.Bearer(Issuer.Token(ReadRole, audience: LocalIssuer.Audience)))).Status);
@@ -249,7 +246,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     }
 
     [Fact]
-    public async Task AllowUnauthenticated_InAzure_TheAppRefusesToStart_NamingTheSetting()
+    public async Task AllowUnauthenticated_InAzure_TheAppRefusesToStartNamingTheSetting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(app.Azurite, s =>
         {

@@ -1,6 +1,5 @@
 using System.Text;
 using Go1Sync.Core.Security;
-using Microsoft.Extensions.Options;
 
 namespace Go1Sync.Functions.Tests.Security;
 
@@ -134,7 +133,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
     }
 
     [Fact]
-    public async Task AllowUnsignedLaunches_InAzure_TheAppRefusesToStart_NamingTheSetting()
+    public async Task AllowUnsignedLaunches_InAzure_TheAppRefusesToStartNamingTheSetting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
         {

@@ -20,7 +20,7 @@ public sealed class Go1ApiReadTests : IDisposable
     public void Dispose() => _go1.Dispose();
 
     [Fact]
-    public async Task An_enrolment_with_numeric_ids_keeps_their_digits_and_its_dates_come_back_in_utc()
+    public async Task GetEnrolment_NumericIds_KeepsTheirDigitsAndReturnsDatesInUtc()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/98765432109876543210").UsingGet()).RespondWith(Go1Stub.Json("""
             {"id":98765432109876543210,"user_account_id":42,"lo_id":7001,"parent_enrollment_id":0,
@@ -37,7 +37,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task An_enrolment_with_string_ids_and_no_dates_yet_is_read_with_nulls()
+    public async Task GetEnrolment_StringIdsAndNoDatesYet_IsReadWithNulls()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/e-1").UsingGet()).RespondWith(Go1Stub.Json("""
             {"id":"e-1","user_account_id":"u-2","lo_id":"lo-3","status":"in-progress","pass":false,"result":null,"start_date":null}
@@ -49,7 +49,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unknown_enrolment_user_or_learning_object_answered_404_is_null()
+    public async Task Get_UnknownEnrolmentUserOrLearningObjectAnswered404_IsNull()
     {
         _go1.Server.Given(Request.Create().UsingGet()).AtPriority(100).RespondWith(Go1Stub.Json("""{"message":"Not found"}""", 404));
 
@@ -60,7 +60,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task Ids_are_escaped_into_one_path_segment()
+    public async Task Ids_WithPathCharacters_AreEscapedIntoOnePathSegment()
     {
         _go1.Server.Given(Request.Create().UsingGet()).AtPriority(100).RespondWith(Go1Stub.Json("{}", 404));
 
@@ -73,7 +73,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task A_users_email_is_read_from_email_or_else_mail()
+    public async Task GetUser_EmailOrElseMail_IsReadAsTheEmail()
     {
         _go1.Server.Given(Request.Create().WithPath("/users/1").UsingGet()).RespondWith(Go1Stub.Json("""{"id":1,"email":"ada@example.com","first_name":"Ada"}"""));
         _go1.Server.Given(Request.Create().WithPath("/users/2").UsingGet()).RespondWith(Go1Stub.Json("""{"id":2,"mail":"grace@example.com"}"""));
@@ -85,7 +85,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task A_learning_objects_duration_is_relevance_duration_in_minutes_and_missing_null_or_zero_is_null()
+    public async Task GetLearningObject_RelevanceDuration_IsMinutesAndMissingNullOrZeroIsNull()
     {
         _go1.Server.Given(Request.Create().WithPath("/learning-objects/1").UsingGet()).RespondWith(Go1Stub.Json("""{"id":1,"title":"Fire safety","relevance":{"duration":45}}"""));
         _go1.Server.Given(Request.Create().WithPath("/learning-objects/2").UsingGet()).RespondWith(Go1Stub.Json("""{"id":2,"relevance":{}}"""));
@@ -99,7 +99,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task A_user_is_found_by_email_as_the_first_hits_id_or_null_without_hits()
+    public async Task FindUserByEmail_Hits_IsTheFirstHitsIdOrNullWithoutHits()
     {
         _go1.Server.Given(Request.Create().WithPath("/users").UsingGet().WithParam("email", "ada+go1@example.com"))
             .RespondWith(Go1Stub.Json("""{"total":2,"hits":[{"id":501,"email":"ada+go1@example.com"},{"id":502}]}"""));
@@ -112,7 +112,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task Completed_enrolments_are_listed_for_a_user_and_learning_object_from_hits()
+    public async Task ListCompletedEnrolments_ForAUserAndLearningObject_AreReadFromHits()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments").UsingGet()
                 .WithParam("user_account_id", "42").WithParam("lo_ids", "7001").WithParam("status", "completed").WithParam("limit", "50"))
@@ -131,7 +131,7 @@ public sealed class Go1ApiReadTests : IDisposable
     }
 
     [Fact]
-    public async Task Any_other_failure_status_throws_an_HttpRequestException_with_the_status()
+    public async Task Get_AnyOtherFailureStatus_ThrowsAnHttpRequestExceptionWithTheStatus()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 403));
 

@@ -2,7 +2,6 @@ using Go1Sync.Infrastructure.Go1;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 
 namespace Go1Sync.Infrastructure.Tests.Go1Api;
@@ -18,7 +17,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     [InlineData("/relative")]
     [InlineData("http://gateway.go1.com")]
     [InlineData("ftp://gateway.go1.com")]
-    public async Task A_configured_client_with_an_invalid_BaseUrl_fails_at_start_naming_Go1__BaseUrl(string baseUrl)
+    public async Task Start_ConfiguredClientWithAnInvalidBaseUrl_FailsNamingGo1BaseUrl(string baseUrl)
     {
         var settings = _go1.Settings();
         settings["Go1:BaseUrl"] = baseUrl;
@@ -34,7 +33,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     }
 
     [Fact]
-    public void Http_is_accepted_for_a_loopback_address_only()
+    public void Go1Url_Http_IsAcceptedForALoopbackAddressOnly()
     {
         Assert.True(Go1Options.IsAllowedUrl("http://127.0.0.1:8080"));
         Assert.True(Go1Options.IsAllowedUrl("http://localhost:8080/"));
@@ -85,7 +84,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_valid_configuration_starts()
+    public async Task Start_ValidConfiguration_Starts()
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(_go1.Settings());
@@ -101,7 +100,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     [InlineData("", "")]
     [InlineData("client", "")]
     [InlineData("", "secret")]
-    public async Task Without_client_credentials_no_IGo1Directory_is_registered_and_the_rest_is_not_checked(string clientId, string clientSecret)
+    public async Task AddGo1Api_WithoutClientCredentials_RegistersNoGo1DirectoryAndChecksNothingElse(string clientId, string clientSecret)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -122,7 +121,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     }
 
     [Fact]
-    public async Task Calling_AddGo1Api_twice_does_not_stack_a_second_resilience_pipeline()
+    public async Task AddGo1Api_CalledTwice_DoesNotStackASecondResiliencePipeline()
     {
         _go1.GivenToken();
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 500));
@@ -137,7 +136,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     }
 
     [Fact]
-    public void The_options_text_never_shows_the_client_secret()
+    public void OptionsText_WithAClientSecret_NeverShowsIt()
     {
         var options = new Go1Options { ClientId = Go1Stub.ClientId, ClientSecret = Go1Stub.ClientSecret };
 
@@ -146,7 +145,7 @@ public sealed class Go1ApiRegistrationTests : IDisposable
     }
 
     [Fact]
-    public async Task Logs_at_every_level_never_contain_the_client_secret_an_access_token_or_an_email_in_clear()
+    public async Task Logs_AtEveryLevel_NeverContainTheClientSecretAnAccessTokenOrAnEmailInClear()
     {
         const string email = "ada.lovelace@example.com";
         const string otherEmail = "grace.hopper@example.org";

@@ -17,7 +17,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     public void Dispose() => _go1.Dispose();
 
     [Fact]
-    public async Task A_429_with_Retry_After_1_is_retried_after_waiting_that_second_and_then_succeeds()
+    public async Task Call_429WithRetryAfter1_IsRetriedAfterThatSecondAndSucceeds()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).InScenario("rate").WillSetStateTo("limited once")
             .RespondWith(Go1Stub.Json("""{"message":"slow down"}""", 429).WithHeader("Retry-After", "1"));
@@ -36,7 +36,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_500_then_a_success_succeeds_after_one_retry()
+    public async Task Call_500ThenASuccess_SucceedsAfterOneRetry()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).InScenario("flaky").WillSetStateTo("failed once")
             .RespondWith(Go1Stub.Json("""{"message":"oops"}""", 500));
@@ -49,7 +49,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_persistent_500_is_retried_three_times_then_thrown_not_swallowed()
+    public async Task Call_Persistent500_IsRetriedThreeTimesThenThrownNotSwallowed()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 500));
         var directory = _go1.Services().GetRequiredService<IGo1Directory>();
@@ -61,7 +61,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task An_attempt_slower_than_Go1__Timeout_is_abandoned_and_retried()
+    public async Task Call_AttemptSlowerThanGo1Timeout_IsAbandonedAndRetried()
     {
         var attempts = 0;
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet())
@@ -82,7 +82,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_dependency_that_never_answers_in_time_fails_with_a_timeout_within_four_times_Go1__Timeout()
+    public async Task Call_DependencyNeverAnsweringInTime_FailsWithATimeoutWithinFourTimesGo1Timeout()
     {
         var attempts = 0;
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet())

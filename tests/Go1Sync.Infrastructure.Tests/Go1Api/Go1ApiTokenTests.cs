@@ -12,7 +12,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     public void Dispose() => _go1.Dispose();
 
     [Fact]
-    public async Task The_token_is_fetched_once_with_the_client_credentials_form_and_reused_by_many_and_concurrent_calls()
+    public async Task Token_ManyAndConcurrentCalls_IsFetchedOnceWithTheClientCredentialsFormAndReused()
     {
         _go1.GivenToken();
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json(Enrolment));
@@ -33,7 +33,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_api_request_carries_the_bearer_token_and_the_Api_Version_header()
+    public async Task ApiRequest_Any_CarriesTheBearerTokenAndTheApiVersionHeader()
     {
         _go1.GivenToken("token-abc");
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()
@@ -57,7 +57,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task The_token_is_kept_until_a_minute_before_it_expires_then_refreshed()
+    public async Task Token_UntilAMinuteBeforeItExpires_IsKeptThenRefreshed()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
         _go1.GivenToken(expiresIn: 3600);
@@ -76,7 +76,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task A_revoked_token_answered_401_once_is_refreshed_once_and_the_call_retried_with_the_new_token()
+    public async Task Token_RevokedAnswered401Once_IsRefreshedOnceAndTheCallRetriedWithTheNewToken()
     {
         _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost()).InScenario("tokens").WillSetStateTo("first issued")
             .RespondWith(Go1Stub.Json("""{"access_token":"token-old","expires_in":3600}"""));
@@ -101,7 +101,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_401_after_the_refresh_throws_instead_of_looping()
+    public async Task Token_Second401AfterTheRefresh_ThrowsInsteadOfLooping()
     {
         _go1.GivenToken();
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).RespondWith(Go1Stub.Json("{}", 401));
@@ -115,7 +115,7 @@ public sealed class Go1ApiTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task A_refused_token_request_throws_with_its_status_and_names_the_settings()
+    public async Task TokenRequest_Refused_ThrowsWithItsStatusAndNamesTheSettings()
     {
         _go1.Server.Given(Request.Create().WithPath(Go1Stub.TokenPath).UsingPost())
             .RespondWith(Go1Stub.Json("""{"error":"invalid_client"}""", 401));
