@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Go1Sync.Functions.Functions;
-using Go1Sync.Infrastructure.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

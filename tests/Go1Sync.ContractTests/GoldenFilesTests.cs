@@ -1,4 +1,3 @@
-using Go1Sync.ContractTests.Support;
 using Xunit.Sdk;
 
 namespace Go1Sync.ContractTests;

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using Go1Sync.ContractTests.Support;
 using Go1Sync.Core.Intake;
-using Go1Sync.Core.Processing;
 
 namespace Go1Sync.ContractTests;
 

@@ -1,4 +1,3 @@
-using Go1Sync.ContractTests.Support;
 using Go1Sync.Functions.Functions;
 
 namespace Go1Sync.ContractTests;

@@ -1,10 +1,6 @@
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Go1Sync.ContractTests.Support;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 
 namespace Go1Sync.ContractTests;
 

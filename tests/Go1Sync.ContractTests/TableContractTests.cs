@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Go1Sync.ContractTests.Support;
-using Go1Sync.Core.Processing;
-using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Infrastructure.Erasure;
 
 namespace Go1Sync.ContractTests;

@@ -8,7 +8,7 @@ public sealed class ArticleExampleTests
     private const int FiveHours = 300;
 
     [Fact]
-    public void Example1_FiveHourCourse_DoneAt1330_RecordsFourAndAHalfHoursOnOldestOpenAttempt()
+    public void Example1_FiveHourCourse_DoneAt1330RecordsFourAndAHalfHoursOnOldestOpenAttempt()
     {
         var learner = new Learner();
         learner.Launch("oldest", At.Cet(12, 22, 9));
@@ -30,7 +30,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void Example2_FiveHourCourse_DoneAt1430_CapsTimeSpentAtFiveHoursOnOldestOpenAttempt()
+    public void Example2_FiveHourCourse_DoneAt1430CapsTimeSpentAtFiveHoursOnOldestOpenAttempt()
     {
         var learner = new Learner();
         learner.Launch("oldest", At.Cet(12, 22, 9));
@@ -47,7 +47,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void LegacyExample_StartedAndCompletedOn10December_InThreeHours_RecordsZeroOnOldestAttempt_OtherPreCutoverAttemptsUnchanged()
+    public void LegacyExample_StartedAndCompletedOn10December_InThreeHoursRecordsZeroOnOldestAttemptOtherPreCutoverAttemptsUnchanged()
     {
         var learner = new Learner();
         learner.Launch("oldest", At.Cet(12, 10, 9));

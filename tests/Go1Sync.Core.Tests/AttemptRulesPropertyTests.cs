@@ -57,7 +57,7 @@ public sealed class AttemptRulesPropertyTests
     }
 
     [Fact]
-    public void Property_InTimeOrder_EachEventChangesAtMostOneAttempt_AndNoneDisappears()
+    public void Property_InTimeOrder_EachEventChangesAtMostOneAttemptAndNoneDisappears()
     {
         ForAll(c =>
         {
@@ -81,7 +81,7 @@ public sealed class AttemptRulesPropertyTests
     }
 
     [Fact]
-    public void Property_ProgressIsAlways0_50Or100InReports_And50Or100InStoredAttempts()
+    public void Property_ProgressIsAlways0_50Or100InReportsAnd50Or100InStoredAttempts()
     {
         ForAll(c =>
         {
@@ -110,7 +110,7 @@ public sealed class AttemptRulesPropertyTests
     }
 
     [Fact]
-    public void Property_TimeSpentIsNeverNegative_NeverAboveAKnownDuration_AndZeroForLegacyCompletions()
+    public void Property_TimeSpentIsNeverNegative_NeverAboveAKnownDurationAndZeroForLegacyCompletions()
     {
         ForAll(c =>
         {

@@ -244,7 +244,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void Go1Direct_WithoutStartedAt_StartsAtTheCompletion_WithZeroTimeSpent()
+    public void Go1Direct_WithoutStartedAt_StartsAtTheCompletionWithZeroTimeSpent()
     {
         var learner = new Learner();
         learner.Complete("enr-1", At.Cet(12, 22, 14), FiveHours);

@@ -28,7 +28,7 @@ public sealed class CompletionEnricherTests
     };
 
     [Fact]
-    public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1Call_AndTheDurationComesFromTheCatalogue()
+    public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1CallAndTheDurationComesFromTheCatalogue()
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 300, "Course", Now);
 
@@ -265,7 +265,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task DroppedStatus_IsCheckedAgainstGo1_WhichSaysNotCompleted_NoEffect()
+    public async Task DroppedStatus_IsCheckedAgainstGo1_WhichSaysNotCompletedNoEffect()
     {
         _go1.Enrolments["enr-1"] = new Go1Enrolment("enr-1", "user-1", "lo-1", "in-progress", null, null, At.Cet(12, 22, 9), null);
 

@@ -40,7 +40,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void WebContinueExactlyAtTheWebCutover_ReopensTheAttempt_OneMsBefore_DoesNot()
+    public void WebContinueExactlyAtTheWebCutover_ReopensTheAttempt_OneMsBeforeDoesNot()
     {
         var reopened = new Learner();
         reopened.Launch("a", At.Cet(12, 10, 9), Platform.Web);
@@ -83,7 +83,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void MobileLaunchedOn22December_NotCompleted_IsLegacyClosedAsOf27December_AWebLaunchTheSameDayIsNot()
+    public void MobileLaunchedOn22December_NotCompleted_IsLegacyClosedAsOf27DecemberAWebLaunchTheSameDayIsNot()
     {
         var learner = new Learner();
         learner.Launch("mobile", At.Cet(12, 22, 9), Platform.Mobile);

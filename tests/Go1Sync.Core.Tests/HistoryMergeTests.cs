@@ -28,7 +28,7 @@ public sealed class HistoryMergeTests
     private static Completion C(string id, DateTimeOffset at) => new(id, Email, Course, at, true, 90);
 
     [Fact]
-    public void Merge_TwoHistoriesSharingEvents_HoldsEachEventOnce_AndFoldsAsEveryEventAppliedInOneHistory()
+    public void Merge_TwoHistoriesSharingEvents_HoldsEachEventOnceAndFoldsAsEveryEventAppliedInOneHistory()
     {
         object[] old = [L("a", At.Cet(12, 22, 9)), C("enr-1", At.Cet(12, 22, 10)), L("b", At.Cet(12, 23, 9))];
         object[] recent = [L("b", At.Cet(12, 23, 9)), L("c", At.Cet(12, 24, 9)), C("enr-2", At.Cet(12, 24, 11))];

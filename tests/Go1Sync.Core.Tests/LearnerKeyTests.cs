@@ -65,7 +65,7 @@ public sealed class LearnerKeyTests
     [Theory]
     [InlineData("learner@example.com")]
     [InlineData("  Learner@Example.COM ")]
-    public void LearnerId_OfAnEmail_IsTheHmacSha256OfTheNormalisedEmailWithTheKey_NotItsSha256(string email)
+    public void LearnerId_OfAnEmail_IsTheHmacSha256OfTheNormalisedEmailWithTheKeyNotItsSha256(string email)
     {
         var key = RandomNumberGenerator.GetBytes(32);
         var ids = new LearnerIds(new LearnerIdKey(key));
@@ -81,7 +81,7 @@ public sealed class LearnerKeyTests
     [InlineData("  learner@example.com")]
     [InlineData("learner@example.com \t")]
     [InlineData("\u00A0LEARNER@EXAMPLE.COM\r\n")]
-    public void LearnerId_TwoKeys_DifferForOneEmail_AndEachIsTheSameForItsCaseAndSpaceVariants(string variant)
+    public void LearnerId_TwoKeys_DifferForOneEmailAndEachIsTheSameForItsCaseAndSpaceVariants(string variant)
     {
         var one = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(32)));
         var two = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(48)));
@@ -93,7 +93,7 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void LearnerIdKey_KeyId_IsTheFirst8HexDigitsOfTheKeysSha256_AndTheDevelopmentKeyIsThePublishedOne()
+    public void LearnerIdKey_KeyId_IsTheFirst8HexDigitsOfTheKeysSha256AndTheDevelopmentKeyIsThePublishedOne()
     {
         var key = RandomNumberGenerator.GetBytes(32);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(key))[..8], new LearnerIdKey(key).KeyId);
@@ -111,7 +111,7 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void LearnerIds_IdUnderAKeyId_IsThatSchemesId_AndNullForAKeyItDoesNotHold()
+    public void LearnerIds_IdUnderAKeyId_IsThatSchemesIdAndNullForAKeyItDoesNotHold()
     {
         var previous = new LearnerIdKey(RandomNumberGenerator.GetBytes(32));
         var ids = new LearnerIds(new LearnerIdKey(RandomNumberGenerator.GetBytes(32)), previous);

@@ -25,7 +25,7 @@ public sealed class LearnerIdKeyTemplateTests(CompiledInfrastructure infra) : IC
     }
 
     [Fact]
-    public void LearnerIdKeyParameter_Declared_IsARequiredSecureStringOfAtLeast44Base64Characters_WrittenOnlyToTheVault()
+    public void LearnerIdKeyParameter_Declared_IsARequiredSecureStringOfAtLeast44Base64CharactersWrittenOnlyToTheVault()
     {
         var parameter = infra.Main.Parameters.Single(p => p.Key == "learnerIdKey").Value!;
         Assert.Equal("securestring", parameter["type"]?.GetValue<string>());

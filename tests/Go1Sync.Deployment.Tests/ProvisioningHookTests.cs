@@ -128,7 +128,7 @@ public sealed class ProvisioningHookTests(CompiledInfrastructure infra) : IClass
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
-                WorkingDirectory = RepoPaths.RepoRoot,
+                WorkingDirectory = RepoPaths.Root,
             };
             startInfo.ArgumentList.Add(RepoPaths.InRepo("infra/hooks/postprovision.sh"));
             startInfo.Environment["PATH"] = $"{_dir}:{Environment.GetEnvironmentVariable("PATH")}";

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 
 namespace Go1Sync.ContractTests.Support;

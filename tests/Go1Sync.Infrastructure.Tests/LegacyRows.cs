@@ -1,0 +1,85 @@
+using Azure.Data.Tables;
+
+namespace Go1Sync.Infrastructure.Tests;
+
+/// <summary>
+/// Rows exactly as the code before keyed learner ids wrote them: every learner id the unsalted
+/// SHA-256 of the normalised email, and no <c>LearnerIdKey</c> property anywhere. The aggregate is
+/// the production row format without that property; the stats and open-index rows are written by
+/// the production projection (unchanged by keyed ids); the other rows are built property by
+/// property as the old <c>TableDeliveryLog</c>, sweep and tombstone store built them.
+/// </summary>
+internal static class LegacyRows
+{
+    public static string Id(string email) => LearnerEmail.LegacySha256(email);
+
+    public static LearnerCourseKey Key(string email, string courseId) => LearnerCourseKey.ForId(Id(email), courseId);
+
+    /// <summary>The aggregate row and its read side (stats rows, open-index rows of its open attempts).</summary>
+    public static async Task WriteAggregateAsync(Go1SyncTestHost host, LearnerCourseHistory history)
+    {
+        var key = Key(history.Email, history.CourseId);
+        var entity = TableAttemptStore.Write(key, history, LearnerIdKey.LegacyKeyId);
+        entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
+        await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(entity);
+        await host.Get<IAttemptProjection>().UpdateAsync(key, [], host.Rules.Fold(history), CancellationToken.None);
+    }
+
+    /// <summary>A delivery record as the old delivery log wrote a receipt (LearnerHash the SHA-256, nothing else about it).</summary>
+    public static Task WriteDeliveryAsync(Go1SyncTestHost host, string identity, DateTimeOffset receivedAt, string? email, string? attemptId = null, string? enrolmentId = null) =>
+        host.Get<TableServiceClient>().GetTableClient(TableNames.Deliveries).UpsertEntityAsync(
+            new TableEntity(TableDeliveryLog.Day(receivedAt), KeyEncoding.Escape(identity))
+            {
+                ["Identity"] = identity,
+                ["Kind"] = attemptId is null ? EventKinds.Completion : EventKinds.Launch,
+                ["ReceivedAt"] = receivedAt,
+                ["Signature"] = "valid",
+                ["HttpStatus"] = 202,
+                ["EnrolmentId"] = enrolmentId,
+                ["AttemptId"] = attemptId,
+                ["LearnerHash"] = email is null ? null : Id(email),
+                ["Source"] = DeliverySources.Http,
+                ["Outcome"] = DeliveryOutcomes.Applied,
+                ["ProcessedAt"] = receivedAt,
+            }, TableUpdateMode.Merge);
+
+    /// <summary>The sweep's Go1 user cache row.</summary>
+    public static Task WriteGo1UserAsync(Go1SyncTestHost host, string email, string userId) =>
+        host.Get<TableServiceClient>().GetTableClient(TableNames.Go1Users).UpsertEntityAsync(
+            new TableEntity("user", Id(email)) { ["UserId"] = userId, ["ResolvedAt"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace);
+
+    /// <summary>A tombstone as <c>go1sync forget</c> wrote it: PartitionKey the SHA-256, RowKey <c>erased</c>.</summary>
+    public static async Task WriteTombstoneAsync(TableServiceClient tables, string email)
+    {
+        await tables.CreateTableIfNotExistsAsync(TableNames.Tombstones);
+        await tables.GetTableClient(TableNames.Tombstones).UpsertEntityAsync(
+            new TableEntity(Id(email), "erased") { ["ErasedAt"] = DateTimeOffset.UtcNow.AddDays(-30) }, TableUpdateMode.Replace);
+    }
+
+    /// <summary>Every row of every table (keys and ETag), to show a run wrote nothing.</summary>
+    public static async Task<List<string>> SnapshotAsync(TableServiceClient tables)
+    {
+        var rows = new List<string>();
+        foreach (var name in TableNames.All)
+            await foreach (var row in tables.GetTableClient(name).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+                rows.Add($"{name} {row.PartitionKey}/{row.RowKey} {row.ETag}");
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    /// <summary>Every place (table, key, property) that holds one of the ids, in any table.</summary>
+    public static async Task<List<string>> PlacesHoldingAsync(TableServiceClient tables, params string[] ids)
+    {
+        var places = new List<string>();
+        foreach (var name in TableNames.All)
+            await foreach (var row in tables.GetTableClient(name).QueryAsync<TableEntity>())
+            {
+                if (ids.Any(id => row.PartitionKey.Contains(id, StringComparison.Ordinal) || row.RowKey.Contains(id, StringComparison.Ordinal)))
+                    places.Add($"{name} {row.PartitionKey}/{row.RowKey}");
+                foreach (var (property, value) in row)
+                    if (property is not ("PartitionKey" or "RowKey") && value is string s && ids.Any(id => s.Contains(id, StringComparison.Ordinal)))
+                        places.Add($"{name} {row.PartitionKey}/{row.RowKey} {property}");
+            }
+        return places;
+    }
+}

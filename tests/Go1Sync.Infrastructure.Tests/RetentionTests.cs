@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Go1Sync.Infrastructure.Tests;
+
+/// <summary>
+/// Personal data is erased when its purpose ends: parked and poison messages (whose bodies hold
+/// learners' emails) are deleted by the daily Housekeeping run after their own retention, on Azurite.
+/// Each test starts its own Azurite: the Parked table is shared by every host of one Azurite, and
+/// the counts must be the test's own (the settings checks share one).
+/// </summary>
+public sealed class RetentionTests(AzuriteFixture shared) : IClassFixture<AzuriteFixture>
+{
+    private static ParkedMessage Parked(string category, string id, DateTimeOffset at) =>
+        new(category, id, "test reason", $$"""{"email":"{{id}}@example.com"}""", at);
+
+    [Fact]
+    public async Task ParkedMessages_ParkedLongerAgoThanParkedRetentionDays_AreDeletedAndCountedRecentOnesStay()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Parked:RetentionDays"] = "90");
+        var store = host.Get<IParkedStore>();
+        var now = DateTimeOffset.UtcNow;
+        await store.ParkAsync(Parked(ParkCategories.Unmatched, "old-unmatched", now.AddDays(-120)), CancellationToken.None);
+        await store.ParkAsync(Parked(ParkCategories.Invalid, "old-invalid", now.AddDays(-91)), CancellationToken.None);
+        await store.ParkAsync(Parked(ParkCategories.Unmatched, "recent-unmatched", now.AddDays(-89)), CancellationToken.None);
+        await store.ParkAsync(Parked(ParkCategories.Invalid, "recent-invalid", now.AddHours(-1)), CancellationToken.None);
+
+        var report = await host.Get<Retention>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, report.Parked);
+        var left = await store.ListAsync(null, CancellationToken.None);
+        Assert.Equal(["recent-invalid", "recent-unmatched"], left.Select(p => p.MessageId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PoisonMessages_OlderThanPoisonRetentionDays_AreDeletedCountedAndLoggedByIdOnlyRecentOnesStayVisible()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var capture = new CapturingLoggerProvider();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Poison:RetentionDays"] = "30", services: s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace));
+        });
+        await host.Poison.CreateIfNotExistsAsync();
+        var oldReceipt = (await host.Poison.SendMessageAsync("""{"email":"old.poison@example.com"}""")).Value;
+        // Queue insertion times have a one-second resolution.
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        var recentReceipt = (await host.Poison.SendMessageAsync("""{"email":"recent.poison@example.com"}""")).Value;
+        Assert.True(recentReceipt.InsertionTime > oldReceipt.InsertionTime.AddSeconds(1));
+        // Thirty days after an instant between the two insertions.
+        clock.SetUtcNow(oldReceipt.InsertionTime.AddSeconds(1).AddDays(30));
+
+        var report = await host.Get<Retention>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Poison);
+        var left = (await host.Poison.PeekMessagesAsync(32)).Value;
+        Assert.Equal([recentReceipt.MessageId], left.Select(m => m.MessageId));
+        Assert.Contains(capture.Lines, l => l.Contains(oldReceipt.MessageId, StringComparison.Ordinal) && l.Contains("Deleted poison message", StringComparison.Ordinal));
+        Assert.DoesNotContain(capture.Lines, l => l.Contains("poison@example.com", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Housekeeping_DailyRun_AppliesEachStoresOwnRetentionSetting()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var start = DateTimeOffset.UtcNow;
+        var clock = new FakeTimeProvider(start);
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s =>
+        {
+            s["DeliveryLog:RetentionDays"] = "30";
+            s["Parked:RetentionDays"] = "10";
+            s["Poison:RetentionDays"] = "5";
+        }, services: s => s.AddSingleton<TimeProvider>(clock));
+        var store = host.Get<IParkedStore>();
+        await store.ParkAsync(Parked(ParkCategories.Unmatched, "parked-11-days", start.AddDays(-5)), CancellationToken.None);
+        await store.ParkAsync(Parked(ParkCategories.Unmatched, "parked-6-days", start), CancellationToken.None);
+        await host.Poison.CreateIfNotExistsAsync();
+        await host.Poison.SendMessageAsync("""{"email":"six.days@example.com"}""");
+        await host.Get<IDeliveryLog>().RecordReceiptAsync(new DeliveryReceipt("delivery-6-days", "launch", null, start, "n/a", 202), CancellationToken.None);
+        // Six days on: past the poison retention (5), within the parked (10) and delivery (30) ones.
+        clock.Advance(TimeSpan.FromDays(6));
+
+        await host.Function<HousekeepingFunction>().Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        Assert.Empty((await host.Poison.PeekMessagesAsync(32)).Value);
+        Assert.Equal(["parked-6-days"], (await store.ListAsync(null, CancellationToken.None)).Select(p => p.MessageId));
+        Assert.Contains(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(start.AddDays(-1)), CancellationToken.None), r => r.Identity == "delivery-6-days");
+    }
+
+    [Theory]
+    [InlineData("Parked:RetentionDays", "0", "Parked__RetentionDays")]
+    [InlineData("Parked:RetentionDays", "3651", "Parked__RetentionDays")]
+    [InlineData("Poison:RetentionDays", "0", "Poison__RetentionDays")]
+    [InlineData("Poison:RetentionDays", "3651", "Poison__RetentionDays")]
+    public async Task RetentionSetting_OutOfRange_FailsAtStartNamingTheSetting(string key, string value, string named)
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(shared.Azurite, s => s[key] = value));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+}
