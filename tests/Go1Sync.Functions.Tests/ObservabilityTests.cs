@@ -168,7 +168,9 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
         await host.PostCompletionAsync("c-enr", "corr@example.com", "c-course", "2025-09-03T09:00:00Z", passed: true);
         await host.DrainAsync();
 
-        var processorLines = capture.Lines.Where(l => l.Contains(typeof(AttemptEventProcessor).FullName!, StringComparison.Ordinal)).ToList();
+        // Processing logs from the dispatcher and the use cases and writer it calls: all of them must carry the event's scope.
+        string[] processing = [typeof(AttemptEventProcessor).FullName!, typeof(HistoryWriter).FullName!, typeof(ApplyCompletion).FullName!, typeof(Parking).FullName!];
+        var processorLines = capture.Lines.Where(l => processing.Any(category => l.Contains(category, StringComparison.Ordinal))).ToList();
         Assert.True(processorLines.Count >= 3, string.Join('\n', processorLines));
         Assert.All(processorLines, l => Assert.Matches("EventId=(launch:c-a|go1:evt-c-enr)", l));
         // Every line of a completion's path names its enrolment; every line of a launch's path its attempt.
