@@ -210,6 +210,9 @@ param parkedRetentionDays int = 90
 @maxValue(3650)
 param poisonRetentionDays int = 30
 
+@description('Summary__MaxAge: the oldest course summary the read API serves from an instance\'s cache (.NET TimeSpan, at most 01:00:00; 00:00:00 computes it on every call).')
+param summaryMaxAge string = '00:01:00'
+
 @description('Health__MaxQueueAge: the health endpoint reports unhealthy when the oldest queued message is older (.NET TimeSpan).')
 param healthMaxQueueAge string = '00:10:00'
 
@@ -488,6 +491,7 @@ var appSettings = [
   { name: 'DeliveryLog__RetentionDays', value: string(deliveryLogRetentionDays) }
   { name: 'Parked__RetentionDays', value: string(parkedRetentionDays) }
   { name: 'Poison__RetentionDays', value: string(poisonRetentionDays) }
+  { name: 'Summary__MaxAge', value: summaryMaxAge }
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
   { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }

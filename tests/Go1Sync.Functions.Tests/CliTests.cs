@@ -485,6 +485,16 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
+    public async Task Process_SummaryMaxAgeOverAnHour_OneLineNamingTheSettingAndExit3()
+    {
+        var (exit, _, errors) = await RunProcessAsync(
+            new Dictionary<string, string> { ["AzureWebJobsStorage"] = storage.Azurite.ConnectionString, ["Summary__MaxAge"] = "02:00:00" },
+            "stats", "--course", "go1-course-5h");
+        Assert.Equal(3, exit);
+        Assert.Equal(["error: The setting Summary__MaxAge must be between 00:00:00 and 01:00:00."], Lines(errors));
+    }
+
+    [Fact]
     public async Task Process_MalformedStorageInTheEnvironment_OneLineNamingAzureWebJobsStorageAndExit3()
     {
         var (exit, _, errors) = await RunProcessAsync(

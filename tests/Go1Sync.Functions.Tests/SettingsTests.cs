@@ -27,6 +27,7 @@ public sealed class SettingsTests
         { typeof(ParkedOptions), ParkedOptions.Section },
         { typeof(PoisonOptions), PoisonOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
+        { typeof(Go1Sync.Core.Reporting.SummaryOptions), Go1Sync.Core.Reporting.SummaryOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
         { typeof(LearnerOptions), LearnerOptions.Section },

@@ -214,6 +214,21 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
+    public async Task CourseSummary_AskedAgainWithinMaxAge_ServesTheSameComputationWithItsFreshness()
+    {
+        var first = await Go1SyncTestHost.GetAsync(r => Functions.CourseSummary(r, Course, CancellationToken.None));
+        seeded.Host.Transactions.Reset();
+        var second = await Go1SyncTestHost.GetAsync(r => Functions.CourseSummary(r, Course, CancellationToken.None));
+
+        Assert.Equal(0, seeded.Host.Transactions.TableReads);
+        Assert.Equal(JsonDocument.Parse(first.Body).RootElement.GetProperty("computedAt").GetString(),
+            JsonDocument.Parse(second.Body).RootElement.GetProperty("computedAt").GetString());
+        var maxAge = System.Text.RegularExpressions.Regex.Match(second.Headers.CacheControl.ToString(), "^private, max-age=(\\d+)$");
+        Assert.True(maxAge.Success, second.Headers.CacheControl.ToString());
+        Assert.InRange(int.Parse(maxAge.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+    }
+
+    [Fact]
     public async Task LearnerAttempts_ByHash_ArePointReadFromTheLearnersPartitionNotAScan()
     {
         var host = seeded.Host;

@@ -43,6 +43,15 @@ public sealed class CourseStatistics(IAttemptStatsReader reader, IAttemptStore s
         return (reports, CourseSummary.Compute(courseId, reports, asOf));
     }
 
+    /// <summary>The course's summary as of <paramref name="asOf"/>: one read of every attempt of the course, without keeping their order.</summary>
+    public async Task<CourseSummary> SummaryAsync(string courseId, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var reports = new List<AttemptReport>();
+        await foreach (var attempt in reader.ReadCourseAsync(courseId, new AttemptRange(), cancellationToken).ConfigureAwait(false))
+            reports.Add(rules.Report(attempt, asOf));
+        return CourseSummary.Compute(courseId, reports, asOf);
+    }
+
     /// <summary>
     /// Every attempt of one learner on every course, from the learner's partition of the source of
     /// truth. <paramref name="emailOrId"/> is the email or the learner id (<see cref="Learners.LearnerIds.Id"/>):

@@ -8,7 +8,7 @@ namespace Go1Sync.Functions.Functions;
 /// The statistics the way the LMS's own stats API gives them: pages of 500 with a Link header, a summary, CSV.
 /// Readers present an Entra ID token with the app role Statistics.Read (<see cref="CallerAuthorizer"/>).
 /// </summary>
-public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAuthorizer authorizer, TimeProvider time)
+public sealed class StatisticsFunctions(CourseStatistics statistics, CourseSummaries summaries, CallerAuthorizer authorizer, TimeProvider time)
 {
     [Function("CourseAttempts")]
     public async Task<IActionResult> CourseAttempts(
@@ -47,7 +47,16 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CallerAutho
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
         string courseId,
         CancellationToken cancellationToken) =>
-        await AsReader(request, async () => new JsonResponse(200, (await statistics.CourseAsync(courseId, time.GetUtcNow(), cancellationToken)).Summary), cancellationToken);
+        await AsReader(request, () => CourseSummaryAsync(courseId, cancellationToken), cancellationToken);
+
+    private async Task<IActionResult> CourseSummaryAsync(string courseId, CancellationToken cancellationToken)
+    {
+        var summary = await summaries.GetAsync(courseId, cancellationToken);
+        var fresh = summaries.FreshFor(summary, time.GetUtcNow());
+        var response = new JsonResponse(200, summary);
+        response.Headers["Cache-Control"] = $"private, max-age={(int)fresh.TotalSeconds}";
+        return response;
+    }
 
     public const string LearnerLookupRoute = "/api/learners/lookup";
 
