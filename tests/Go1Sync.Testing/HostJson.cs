@@ -9,6 +9,8 @@ public static class HostJson
 
     public static int MaxDequeueCount => Queues.GetProperty("maxDequeueCount").GetInt32();
     public static int BatchSize => Queues.GetProperty("batchSize").GetInt32();
+    /// <summary>The host fetches another batch when this few messages are still being processed.</summary>
+    public static int NewBatchThreshold => Queues.GetProperty("newBatchThreshold").GetInt32();
     public static string MessageEncoding => Queues.GetProperty("messageEncoding").GetString()!;
 
     private static JsonElement Load()
