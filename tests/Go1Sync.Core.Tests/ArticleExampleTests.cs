@@ -71,7 +71,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void Launch_CreatesAnOpenAttemptAtFiftyPercent()
+    public void Launch_FirstOfAnEnrolment_CreatesAnOpenAttemptAtFiftyPercent()
     {
         var learner = new Learner();
         var launchedAt = At.Cet(12, 22, 9);
@@ -115,7 +115,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void WebLegacyClosedAttempt_IsReopenedByAContinueAfterTheCutover()
+    public void WebLegacyClosedAttempt_ContinuedAfterTheCutover_IsReopened()
     {
         var learner = new Learner();
         learner.Launch("a1", At.Cet(12, 10, 9), Platform.Web);
@@ -149,7 +149,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void MobileLegacyClosedAttempt_IsReopenedByAContinueAfterTheMobileCutover()
+    public void MobileLegacyClosedAttempt_ContinuedAfterTheMobileCutover_IsReopened()
     {
         var learner = new Learner();
         learner.Launch("m1", At.Cet(12, 20, 9), Platform.Mobile);
@@ -164,7 +164,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void MobileLaunchContinuedBetweenTheCutovers_IsStillLegacyClosedAfterTheMobileCutover()
+    public void MobileLaunch_ContinuedBetweenTheCutovers_IsStillLegacyClosedAfterTheMobileCutover()
     {
         var learner = new Learner();
         learner.Launch("m1", At.Cet(12, 10, 9), Platform.Mobile);

@@ -8,7 +8,7 @@ public sealed class CutoverTests
     private const int FiveHours = 300;
 
     [Fact]
-    public void DefaultCutovers_AreTheArticleDates()
+    public void Cutovers_Default_AreTheArticleDates()
     {
         Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.Connector);
         Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.TimeSpent);
@@ -20,7 +20,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void WebLaunchExactlyAtTheWebCutover_IsNeverLegacyClosed()
+    public void WebLaunch_ExactlyAtTheWebCutover_IsNeverLegacyClosed()
     {
         var learner = new Learner();
         learner.Launch("a", At.WebCutover, Platform.Web);
@@ -30,7 +30,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void WebLaunchOneMsBeforeTheWebCutover_IsLegacyClosedFromTheCutoverOn()
+    public void WebLaunch_OneMsBeforeTheWebCutover_IsLegacyClosedFromTheCutoverOn()
     {
         var learner = new Learner();
         learner.Launch("a", At.WebCutover - At.OneMs, Platform.Web);
@@ -54,7 +54,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void UnknownPlatformLaunchOneMsBeforeTheWebCutover_UsesTheWebCutover()
+    public void UnknownPlatformLaunch_OneMsBeforeTheWebCutover_UsesTheWebCutover()
     {
         var learner = new Learner();
         learner.Launch("a", At.WebCutover - At.OneMs, Platform.Unknown);
@@ -63,7 +63,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void MobileLaunchExactlyAtTheMobileCutover_IsNeverLegacyClosed()
+    public void MobileLaunch_ExactlyAtTheMobileCutover_IsNeverLegacyClosed()
     {
         var learner = new Learner();
         learner.Launch("m", At.MobileCutover, Platform.Mobile);
@@ -73,7 +73,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void MobileLaunchOneMsBeforeTheMobileCutover_IsLegacyClosedFromTheMobileCutoverOn()
+    public void MobileLaunch_OneMsBeforeTheMobileCutover_IsLegacyClosedFromTheMobileCutoverOn()
     {
         var learner = new Learner();
         learner.Launch("m", At.MobileCutover - At.OneMs, Platform.Mobile);
@@ -121,7 +121,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void AttemptStartedExactlyAtTheTimeSpentCutover_GetsTheTimeSpent()
+    public void Attempt_StartedExactlyAtTheTimeSpentCutover_GetsTheTimeSpent()
     {
         var learner = new Learner();
         learner.Launch("a", At.ConnectorCutover, Platform.Web);
@@ -131,7 +131,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void AttemptStartedOneMsBeforeTheTimeSpentCutover_RecordsZero()
+    public void Attempt_StartedOneMsBeforeTheTimeSpentCutover_RecordsZero()
     {
         // A mobile attempt is not legacy-closed until the mobile cutover, so it is the target.
         var learner = new Learner();
@@ -155,7 +155,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void CompletionExactlyAtTheConnectorCutover_UsesTheCurrentConnector()
+    public void Completion_ExactlyAtTheConnectorCutover_UsesTheCurrentConnector()
     {
         var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
         learner.Complete("enr-1", At.ConnectorCutover, FiveHours);
@@ -166,7 +166,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void CompletionOneMsBeforeTheConnectorCutover_UsesTheLegacyConnector()
+    public void Completion_OneMsBeforeTheConnectorCutover_UsesTheLegacyConnector()
     {
         var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
         learner.Complete("enr-1", At.ConnectorCutover - At.OneMs, FiveHours);

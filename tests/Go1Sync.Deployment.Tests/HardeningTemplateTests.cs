@@ -186,7 +186,7 @@ public sealed class HardeningTemplateTests(CompiledInfrastructure infra) : IClas
     }
 
     [Fact]
-    public void ReadmeWebhookRegistration_GivesGo1AKeyOfTheWebhookFunctionOnly()
+    public void ReadmeWebhookRegistration_ForGo1_GivesAKeyOfTheWebhookFunctionOnly()
     {
         foreach (var readme in new[] { "README.md", "infra/README.md" })
         {

@@ -49,7 +49,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [Fact]
-    public async Task ReplayOfTheArticleExamples_PrintsTheAttemptsTheRulesSay()
+    public async Task Replay_TheArticleExamples_PrintsTheAttemptsTheRulesSay()
     {
         var (exit, output, errors) = await RunAsync("replay", "--events", Path.Combine(RepoPaths.Root, "samples", "article-examples.jsonl"), "--now", "2025-01-15T00:00:00Z", "--json");
 
@@ -67,7 +67,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
-    public async Task ReplayTwice_ChangesNothing()
+    public async Task Replay_Twice_ChangesNothing()
     {
         var file = Path.Combine(RepoPaths.Root, "samples", "article-examples.jsonl");
         var first = await RunAsync("replay", "--events", file, "--now", "2025-01-15T00:00:00Z", "--json");
@@ -99,7 +99,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
-    public async Task Stats_PrintsTheCourseSummary()
+    public async Task Stats_AfterAReplay_PrintsTheCourseSummary()
     {
         await RunAsync("replay", "--events", Path.Combine(RepoPaths.Root, "samples", "article-examples.jsonl"), "--now", "2025-01-15T00:00:00Z");
         var (exit, output, _) = await RunAsync("stats", "--course", "go1-course-5h", "--now", "2025-01-15T00:00:00Z", "--json");
@@ -115,7 +115,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
-    public async Task MissingEventsFile_IsAClearError()
+    public async Task Replay_MissingEventsFile_IsAClearError()
     {
         var (exit, _, errors) = await RunAsync("replay", "--events", "/nonexistent/events.jsonl");
         Assert.NotEqual(0, exit);
@@ -372,7 +372,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     [Fact]
-    public async Task SweepOnce_RunsOneSweep()
+    public async Task SweepOnce_Invoked_RunsOneSweep()
     {
         var (exit, output, errors) = await RunAsync("sweep", "--once", "--json");
         Assert.True(exit == 0, errors);

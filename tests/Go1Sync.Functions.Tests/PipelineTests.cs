@@ -98,7 +98,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task EmailsAndIdsWithCharactersTableKeysForbid_AreStoredAndReadBack()
+    public async Task EmailsAndIds_WithCharactersTableKeysForbid_AreStoredAndReadBack()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "o'brien/sales#eu?x@example.com";
@@ -117,7 +117,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task SameQueueMessageDeliveredFiveTimes_HasExactlyOneEffect()
+    public async Task QueueMessage_DeliveredFiveTimes_HasExactlyOneEffect()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");
@@ -204,7 +204,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task MessageThatKeepsFailing_IsRetriedThenMovedToPoisonAfterMaxDequeueCount()
+    public async Task Message_KeepsFailing_IsRetriedThenMovedToPoisonAfterMaxDequeueCount()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");
@@ -247,7 +247,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task LearnerWithAThousandAttemptsOnOneCourse_IsStillOneRowWrittenByOneConditionalRequest()
+    public async Task Learner_AThousandAttemptsOnOneCourse_IsStillOneRowWrittenByOneConditionalRequest()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");

@@ -40,7 +40,7 @@ public sealed class SettingsTests
 
     [Theory]
     [MemberData(nameof(BoundOptions))]
-    public void EveryBoundOption_IsInTheSampleSettings(Type options, string section)
+    public void BoundOption_Any_IsInTheSampleSettings(Type options, string section)
     {
         var keys = SampleKeys();
         foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
@@ -53,7 +53,7 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void TheListAbove_CoversEveryOptionsTypeAddGo1SyncAndAddGo1SyncHttpRegister()
+    public void BoundOptionsList_ComparedWithRegistrations_CoversEveryOptionsTypeAddGo1SyncAndAddGo1SyncHttpRegister()
     {
         var services = new ServiceCollection();
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()

@@ -60,7 +60,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     }
 
     [Fact]
-    public async Task DeliverySignedWithTheCurrentSecret_IsQueued()
+    public async Task Delivery_SignedWithTheCurrentSecret_IsQueued()
     {
         await using var host = await SignedHostAsync();
         var answer = await host.PostWebhookAsync(Body, Signed(WebhookSignature.Sign(Encoding.UTF8.GetBytes(Body), Secret, DateTimeOffset.UtcNow)));
@@ -77,7 +77,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     }
 
     [Fact]
-    public async Task HeaderWithSeveralV1Values_IsAcceptedWhenAnyOfThemMatches()
+    public async Task HeaderWithSeveralV1Values_AnyOfThemMatching_IsAccepted()
     {
         await using var host = await SignedHostAsync();
         var now = DateTimeOffset.UtcNow;
@@ -102,7 +102,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
     [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
     [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse")]
-    public async Task InvalidSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
+    public async Task Startup_InvalidWebhookSetting_FailsWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
         Assert.Contains(named, error.Message);
@@ -127,7 +127,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     }
 
     [Fact]
-    public async Task UnparsableSetting_FailsAtStartWithAMessageNamingIt()
+    public async Task Startup_UnparsableWebhookSetting_FailsWithAMessageNamingIt()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Cutovers:Connector"] = "next tuesday"));
         Assert.Contains("Cutovers:Connector", error.Message);

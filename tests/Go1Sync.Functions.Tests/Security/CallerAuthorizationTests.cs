@@ -213,7 +213,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     }
 
     [Fact]
-    public async Task LogsOfAdmittedAndRefusedCallers_NeverContainTheTokenOrAnEmail()
+    public async Task Logs_OfAdmittedAndRefusedCallers_NeverContainTheTokenOrAnEmail()
     {
         var token = Issuer.Token(ReadRole);
         var refused = Issuer.Token(ReadRole, audience: "api://someone-elses-api");
@@ -279,7 +279,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     [InlineData("Auth:Authority", "not a url", "Auth__Authority")]
     [InlineData("Auth:Authority", "https://login.microsoftonline.com/common/v2.0", "Auth__Authority")]
     [InlineData("Auth:Audience", "", "Auth__Audience")]
-    public async Task InvalidAuthSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
+    public async Task Startup_InvalidAuthSetting_FailsWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(app.Azurite, s =>
         {

@@ -104,7 +104,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
     }
 
     [Fact]
-    public async Task LaunchJustWithinTheDefaultMaxAge_IsQueued()
+    public async Task Launch_JustWithinTheDefaultMaxAge_IsQueued()
     {
         await using var host = await SignedHostAsync();
         var now = DateTimeOffset.UtcNow;
@@ -113,7 +113,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
     }
 
     [Fact]
-    public async Task LaunchOlderThanAConfiguredMaxAge_Gets400NamingLaunchedAt()
+    public async Task Launch_OlderThanAConfiguredMaxAge_Gets400NamingLaunchedAt()
     {
         await using var host = await SignedHostAsync(s => s["Launch:MaxAge"] = "1.00:00:00");
         var now = DateTimeOffset.UtcNow;
@@ -153,7 +153,7 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
     [InlineData("Launch:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/LaunchSecret0)", "unresolved Key Vault reference")]
     [InlineData("Launch:MaxAge", "00:30:00", "Launch__MaxAge")]
     [InlineData("Launch:MaxAge", "3651.00:00:00", "Launch__MaxAge")]
-    public async Task InvalidLaunchSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
+    public async Task Startup_InvalidLaunchSetting_FailsWithAMessageNamingIt(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
