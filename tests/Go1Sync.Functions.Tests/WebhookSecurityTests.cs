@@ -86,28 +86,6 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
         Assert.Equal(202, (await host.PostWebhookAsync(Body, Signed(header))).Status);
     }
 
-    [Fact]
-    public async Task WithoutASecret_TheAppRefusesToStart_NamingTheSetting()
-    {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Webhook:AllowUnsigned"] = "false"));
-        Assert.Contains("Webhook__Secrets__0", error.Message);
-    }
-
-    [Theory]
-    [InlineData("AttemptEventsQueue", "Bad_Queue", "AttemptEventsQueue")]
-    [InlineData("Sweep:StaleAfter", "00:00:05", "Sweep__StaleAfter")]
-    [InlineData("Processing:MaxConflictRetries", "0", "Processing__MaxConflictRetries")]
-    [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds")]
-    [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
-    [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
-    [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse")]
-    public async Task Startup_InvalidWebhookSetting_FailsWithAMessageNamingIt(string key, string value, string named)
-    {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
-        Assert.Contains(named, error.Message);
-    }
-
     [Theory]
     [InlineData("Webhook:Secrets:0", "Webhook__Secrets__0")]
     [InlineData("Webhook:Secrets:1", "Webhook__Secrets__1")]
@@ -115,15 +93,15 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     {
         const string short23 = "only-23-characters-long";
         Assert.Equal(23, short23.Length);
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        var message = await StartupRefusal.MessageAsync(storage.Azurite, s =>
         {
             s["Webhook:AllowUnsigned"] = "false";
             s["Webhook:Secrets:0"] = Secret;
             s[key] = short23;
-        }));
-        Assert.Contains(named, error.Message, StringComparison.Ordinal);
-        Assert.Contains("24", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(short23, error.Message, StringComparison.Ordinal);
+        });
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        Assert.Contains("24", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(short23, message, StringComparison.Ordinal);
     }
 
     [Fact]
