@@ -353,17 +353,24 @@ public sealed class AttemptRulesTests
         Assert.Equal(0, learner.Attempt("a").TimeSpentMs);
     }
 
-    [Fact]
-    public void CurrentCompletion_SkipsALegacyClosedWebAttempt_AndCreatesAGo1DirectOne()
+    /// <summary>
+    /// A current completion skips a legacy-closed attempt and creates a Go1-direct one: a web attempt
+    /// launched before the web cutover, and a mobile one launched between the cutovers and completed
+    /// after the mobile cutover without a continue (December, CET).
+    /// </summary>
+    [Theory]
+    [InlineData(Platform.Web, 10, 22, 10, 12)]
+    [InlineData(Platform.Mobile, 22, 27, 10, 11)]
+    public void CurrentCompletion_LegacyClosedAttemptOfEitherPlatform_IsSkippedForAGo1DirectOne(
+        Platform platform, int launchDay, int completionDay, int startHour, int completionHour)
     {
         var learner = new Learner();
-        learner.Launch("old-web", At.Cet(12, 10, 9), Platform.Web);
-        learner.Complete("enr-1", At.Cet(12, 22, 12), FiveHours, startedAt: At.Cet(12, 22, 10));
+        learner.Launch("old", At.Cet(12, launchDay, 9), platform);
+        learner.Complete("enr-1", At.Cet(12, completionDay, completionHour), FiveHours, startedAt: At.Cet(12, completionDay, startHour));
 
-        Assert.Equal(AttemptStatus.Open, learner.Attempt("old-web").Status);
-        ArticleExampleTests.AssertLegacyClosed(learner.Report("old-web", At.Cet(12, 22, 12)));
-        var direct = learner.Attempt("go1-enr-1");
-        Assert.Equal(At.Hours(2), direct.TimeSpentMs);
+        Assert.Equal(AttemptStatus.Open, learner.Attempt("old").Status);
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("old", At.Cet(12, completionDay, completionHour)));
+        Assert.Equal(At.Hours(completionHour - startHour), learner.Attempt("go1-enr-1").TimeSpentMs);
     }
 
     [Fact]

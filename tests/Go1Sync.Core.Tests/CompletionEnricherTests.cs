@@ -27,15 +27,20 @@ public sealed class CompletionEnricherTests
         CompletedAt = At.Cet(12, 22, 13, 30),
     };
 
+    /// <summary>The full payload enriched: ready, with a duration of <paramref name="minutes"/>.</summary>
+    private async Task<Enrichment.Ready> ReadyWithDurationAsync(int minutes)
+    {
+        var ready = Assert.IsType<Enrichment.Ready>(await Enricher().EnrichAsync(FullPayload(), CancellationToken.None));
+        Assert.Equal(minutes, ready.DurationMinutes);
+        return ready;
+    }
+
     [Fact]
     public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1CallAndTheDurationComesFromTheCatalogue()
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 300, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(300, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(300);
         var c = ready.Completion;
         Assert.Equal("enr-1", c.EnrolmentId);
         Assert.Equal("Learner@Example.com", c.Email);
@@ -163,10 +168,7 @@ public sealed class CompletionEnricherTests
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 45, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(45, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(45);
         Assert.Equal(1, _catalogue.Gets);
         Assert.Equal(0, _go1.Calls);
         Assert.Empty(_catalogue.Upserts);
@@ -177,10 +179,7 @@ public sealed class CompletionEnricherTests
     {
         _go1.Durations["lo-1"] = 90;
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(90, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(90);
         Assert.Equal(1, _go1.DurationCalls);
         var stored = Assert.Single(_catalogue.Upserts);
         Assert.Equal("lo-1", stored.CourseId);
