@@ -12,10 +12,7 @@ public sealed class CallerCredentialsTemplateTests(CompiledInfrastructure infra)
     [Fact]
     public void LaunchSecret_InAzure_IsAKeyVaultReferenceToLaunchSecret0InTheAppVault()
     {
-        var value = infra.Main.ExpandStringVariables(Settings()["Launch__Secrets__0"]);
-        Assert.Contains("@Microsoft.KeyVault(SecretUri=", value, StringComparison.Ordinal);
-        Assert.Contains("'LaunchSecret0'", value, StringComparison.Ordinal);
-        Assert.Contains("resourceId('Microsoft.Resources/deployments', 'keyVault')", value, StringComparison.Ordinal);
+        var value = infra.AssertAppVaultReference("Launch__Secrets__0", "LaunchSecret0");
         Assert.Contains(".outputs.uri.value", value, StringComparison.Ordinal);
     }
 
