@@ -64,6 +64,15 @@ internal sealed class Harness : IDisposable
 
     public static EventEnvelope Envelope(CompletionMessage completion) => EventEnvelope.ForCompletion(completion, EventIds.Webhook(null, completion.EnrolmentId), Now);
 
+    /// <summary>The same event applied twice: the second time it is a duplicate, and only the first wrote.</summary>
+    public async Task AssertAppliedOnceThenDuplicateAsync(Func<Task<ProcessingOutcome>> apply)
+    {
+        await apply();
+        var outcome = await apply();
+        Assert.Equal(OutcomeKind.Duplicate, outcome.Kind);
+        Assert.Equal(1, Store.Saves);
+    }
+
     public Task<ProcessingOutcome> LaunchAsync(LaunchMessage launch)
     {
         var envelope = Envelope(launch);

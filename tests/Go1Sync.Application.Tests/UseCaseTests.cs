@@ -27,12 +27,9 @@ public sealed class ApplyLaunchTests
     {
         using var app = new Harness();
         var launch = Harness.Launch("a-1", Harness.At("2025-03-10T09:00:00Z"));
-        await app.LaunchAsync(launch);
 
-        var outcome = await app.LaunchAsync(launch);
+        await app.AssertAppliedOnceThenDuplicateAsync(() => app.LaunchAsync(launch));
 
-        Assert.Equal(OutcomeKind.Duplicate, outcome.Kind);
-        Assert.Equal(1, app.Store.Saves);
         var (attempts, touched) = Assert.Single(app.Projection.Repairs);
         Assert.Equal("a-1", Assert.Single(attempts).AttemptId);
         Assert.Equal(["a-1"], touched);
@@ -127,12 +124,9 @@ public sealed class ApplyCompletionTests
     {
         using var app = new Harness();
         var completion = Harness.Completion("enr-1", Harness.At("2025-03-10T11:30:00Z"));
-        await app.CompleteAsync(completion);
 
-        var outcome = await app.CompleteAsync(completion);
+        await app.AssertAppliedOnceThenDuplicateAsync(() => app.CompleteAsync(completion));
 
-        Assert.Equal(OutcomeKind.Duplicate, outcome.Kind);
-        Assert.Equal(1, app.Store.Saves);
         Assert.Equal(["go1-enr-1"], Assert.Single(app.Projection.Repairs).Touched);
     }
 

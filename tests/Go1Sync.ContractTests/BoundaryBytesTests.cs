@@ -57,7 +57,7 @@ public sealed class BoundaryBytesTests
         new CompletionMessage { EnrolmentId = "enr-2", Source = "sweep", Passed = false }, "sweep:enr-2", ReceivedAt);
 
     [Fact]
-    public void QueuedLaunchEnvelope_KeepsItsBytes() => Assert.Equal(LaunchEnvelope, LaunchInput().ToJson());
+    public void QueuedLaunchEnvelope_Serialised_KeepsItsBytes() => Assert.Equal(LaunchEnvelope, LaunchInput().ToJson());
 
     [Fact]
     public void QueuedCompletionEnvelope_WithEveryField_KeepsItsBytes() => Assert.Equal(FullCompletionEnvelope, FullCompletionInput().ToJson());
@@ -93,7 +93,7 @@ public sealed class BoundaryBytesTests
     private static readonly LearnerCourseKey Key = new("learner-id", "lo-1");
 
     [Fact]
-    public void StoredHistoryDocument_KeepsItsBytesAndFormat()
+    public void StoredHistoryDocument_Serialised_KeepsItsBytesAndFormat()
     {
         var entity = TableAttemptStore.Write(Key, HistoryInput(), "k-test01");
         Assert.Equal("gzip-json-v1", entity.GetString("Format"));
@@ -289,14 +289,14 @@ public sealed class BoundaryBytesTests
         """;
 
     [Fact]
-    public async Task ApiAttemptRows_KeepTheirBytes() => Assert.Equal(ApiRows, (await Execute(new JsonResponse(200, RowsInput()))).Body);
+    public async Task ApiAttemptRows_Serialised_KeepTheirBytes() => Assert.Equal(ApiRows, (await Execute(new JsonResponse(200, RowsInput()))).Body);
 
     [Fact]
-    public async Task ApiCourseSummary_KeepsItsBytes() =>
+    public async Task ApiCourseSummary_Serialised_KeepsItsBytes() =>
         Assert.Equal(ApiSummary, (await Execute(new JsonResponse(200, CourseSummary.Compute("lo-1", AttemptsInput().Select(a => Rules.Report(a, AsOf)).ToList(), AsOf)))).Body);
 
     [Fact]
-    public async Task ApiProblem_KeepsItsBytes()
+    public async Task ApiProblem_Serialised_KeepsItsBytes()
     {
         var answer = await Execute(JsonResponse.Problem(400, "Invalid request", "One or more fields are missing or wrong.",
             new Dictionary<string, string[]> { ["Content-Type"] = ["must be application/json"], ["launchedAt"] = ["'launchedAt' is required."] }));
@@ -310,7 +310,7 @@ public sealed class BoundaryBytesTests
             (await Execute(new CsvAttemptsResult(Async(RowsInput()), "lo-1-attempts.csv"))).Body);
 
     [Fact]
-    public void CliJsonRows_KeepTheirBytes()
+    public void CliJsonRows_Printed_KeepTheirBytes()
     {
         var output = new StringWriter { NewLine = "\n" };
         Go1Sync.Cli.Output.WriteJson(output, RowsInput());
@@ -332,7 +332,7 @@ public sealed class BoundaryBytesTests
         """;
 
     [Fact]
-    public void CliTable_ShowsEveryColumnOfTheRow()
+    public void CliTable_Printed_ShowsEveryColumnOfTheRow()
     {
         var output = new StringWriter { NewLine = "\n" };
         Go1Sync.Cli.Output.WriteTable(output, RowsInput());

@@ -7,12 +7,19 @@ public sealed class ArticleExampleTests
 {
     private const int FiveHours = 300;
 
-    [Fact]
-    public void Example1_FiveHourCourse_DoneAt1330RecordsFourAndAHalfHoursOnOldestOpenAttempt()
+    /// <summary>The learner of examples 1 and 2: two open attempts on 22 December, "oldest" at 09:00 and "newer" at 10:00.</summary>
+    private static Learner OldestAndNewerOpen()
     {
         var learner = new Learner();
         learner.Launch("oldest", At.Cet(12, 22, 9));
         learner.Launch("newer", At.Cet(12, 22, 10));
+        return learner;
+    }
+
+    [Fact]
+    public void Example1_FiveHourCourse_DoneAt1330RecordsFourAndAHalfHoursOnOldestOpenAttempt()
+    {
+        var learner = OldestAndNewerOpen();
         var newerBefore = learner.Attempt("newer");
 
         Assert.True(learner.Complete("enr-1", At.Cet(12, 22, 13, 30), FiveHours, passed: true, score: 90));
@@ -32,9 +39,7 @@ public sealed class ArticleExampleTests
     [Fact]
     public void Example2_FiveHourCourse_DoneAt1430CapsTimeSpentAtFiveHoursOnOldestOpenAttempt()
     {
-        var learner = new Learner();
-        learner.Launch("oldest", At.Cet(12, 22, 9));
-        learner.Launch("newer", At.Cet(12, 22, 10));
+        var learner = OldestAndNewerOpen();
         var newerBefore = learner.Attempt("newer");
 
         learner.Complete("enr-1", At.Cet(12, 22, 14, 30), FiveHours);
@@ -71,7 +76,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void Launch_CreatesAnOpenAttemptAtFiftyPercent()
+    public void Launch_FirstOfAnEnrolment_CreatesAnOpenAttemptAtFiftyPercent()
     {
         var learner = new Learner();
         var launchedAt = At.Cet(12, 22, 9);
@@ -102,9 +107,7 @@ public sealed class ArticleExampleTests
         learner.Launch("a1", At.Cet(12, 10, 9), Platform.Web);
 
         var before = learner.Report("a1", At.WebCutover - At.OneMs);
-        Assert.False(before.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, before.Attempt.Status);
-        Assert.Equal(50, before.Attempt.Progress);
+        AssertOpenAtFiftyPercent(before);
 
         var after = learner.Report("a1", At.Cet(12, 20, 9));
         AssertLegacyClosed(after);
@@ -115,7 +118,7 @@ public sealed class ArticleExampleTests
     }
 
     [Fact]
-    public void WebLegacyClosedAttempt_IsReopenedByAContinueAfterTheCutover()
+    public void WebLegacyClosedAttempt_ContinuedAfterTheCutover_IsReopened()
     {
         var learner = new Learner();
         learner.Launch("a1", At.Cet(12, 10, 9), Platform.Web);
@@ -124,9 +127,7 @@ public sealed class ArticleExampleTests
         Assert.True(learner.Launch("a1", At.Cet(12, 21, 9), Platform.Web));
 
         var report = learner.Report("a1", At.Cet(12, 21, 10));
-        Assert.False(report.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, report.Attempt.Status);
-        Assert.Equal(50, report.Attempt.Progress);
+        AssertOpenAtFiftyPercent(report);
         Assert.Equal(At.Cet(12, 10, 9), report.Attempt.FirstActivityAt);
         Assert.Equal(At.Cet(12, 21, 9), report.Attempt.LastActivityAt);
         Assert.Single(learner.Attempts);
@@ -140,16 +141,14 @@ public sealed class ArticleExampleTests
 
         // Between the web and the mobile cutover, a mobile attempt is still open.
         var between = learner.Report("m1", At.Cet(12, 25, 23, 59));
-        Assert.False(between.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, between.Attempt.Status);
-        Assert.Equal(50, between.Attempt.Progress);
+        AssertOpenAtFiftyPercent(between);
 
         AssertLegacyClosed(learner.Report("m1", At.Cet(12, 26, 0)));
         AssertLegacyClosed(learner.Report("m1", At.Cet(12, 30, 12)));
     }
 
     [Fact]
-    public void MobileLegacyClosedAttempt_IsReopenedByAContinueAfterTheMobileCutover()
+    public void MobileLegacyClosedAttempt_ContinuedAfterTheMobileCutover_IsReopened()
     {
         var learner = new Learner();
         learner.Launch("m1", At.Cet(12, 20, 9), Platform.Mobile);
@@ -158,19 +157,25 @@ public sealed class ArticleExampleTests
         learner.Launch("m1", At.Cet(12, 28, 9), Platform.Mobile);
 
         var report = learner.Report("m1", At.Cet(12, 28, 10));
-        Assert.False(report.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, report.Attempt.Status);
-        Assert.Equal(50, report.Attempt.Progress);
+        AssertOpenAtFiftyPercent(report);
     }
 
     [Fact]
-    public void MobileLaunchContinuedBetweenTheCutovers_IsStillLegacyClosedAfterTheMobileCutover()
+    public void MobileLaunch_ContinuedBetweenTheCutovers_IsStillLegacyClosedAfterTheMobileCutover()
     {
         var learner = new Learner();
         learner.Launch("m1", At.Cet(12, 10, 9), Platform.Mobile);
         learner.Launch("m1", At.Cet(12, 23, 9), Platform.Mobile); // after the web cutover, before the mobile one
 
         AssertLegacyClosed(learner.Report("m1", At.Cet(12, 27, 9)));
+    }
+
+    /// <summary>The attempt is reported open at 50 %, not legacy-closed.</summary>
+    internal static void AssertOpenAtFiftyPercent(AttemptReport report)
+    {
+        Assert.False(report.LegacyClosed);
+        Assert.Equal(AttemptStatus.Open, report.Attempt.Status);
+        Assert.Equal(50, report.Attempt.Progress);
     }
 
     internal static void AssertLegacyClosed(AttemptReport report)

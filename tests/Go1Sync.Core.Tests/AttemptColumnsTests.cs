@@ -7,14 +7,14 @@ namespace Go1Sync.Core.Tests;
 public sealed class AttemptColumnsTests
 {
     [Fact]
-    public void TheCsvOrder_HasExactlyTheColumnsOfTheRow()
+    public void CsvOrder_ComparedWithTheRow_HasExactlyItsColumns()
     {
         Assert.Equal(AttemptColumns.All.Count, AttemptColumns.All.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(AttemptColumns.All.OrderBy(c => c.Name, StringComparer.Ordinal), AttemptColumns.Csv.OrderBy(c => c.Name, StringComparer.Ordinal));
     }
 
     [Fact]
-    public void EveryFieldOfAnAttemptThatIsShown_HasAColumn()
+    public void AttemptField_ThatIsShown_HasAColumn()
     {
         // Go1EnrolmentId is the one field the LMS stats shape does not show.
         var shown = typeof(Attempt).GetProperties().Select(p => p.Name).Where(n => n != nameof(Attempt.Go1EnrolmentId))
@@ -24,7 +24,7 @@ public sealed class AttemptColumnsTests
     }
 
     [Fact]
-    public void ALegacyClosedReport_ShowsNoResultScoreOrTimeSpent()
+    public void Report_LegacyClosed_ShowsNoResultScoreOrTimeSpent()
     {
         var rules = new AttemptRules(Cutovers.Default);
         var attempt = new Attempt

@@ -38,7 +38,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void TwoReEnrolmentCompletions_GoToTheTwoOldestOpenAttempts()
+    public void ReEnrolmentCompletions_Two_GoToTheTwoOldestOpenAttempts()
     {
         var learner = new Learner();
         learner.Launch("a", At.Cet(12, 22, 9));
@@ -107,7 +107,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void CompletionAtTheSameInstantAsALaunch_GoesToThatLaunch()
+    public void Completion_AtTheSameInstantAsALaunch_GoesToThatLaunch()
     {
         var learner = new Learner();
         learner.Complete("enr-1", At.Cet(12, 22, 9), FiveHours);
@@ -120,7 +120,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void DuplicateCompletion_HasNoSecondEffect()
+    public void Completion_Duplicate_HasNoSecondEffect()
     {
         var learner = new Learner();
         learner.Launch("a", At.Cet(12, 22, 9));
@@ -139,7 +139,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void DuplicateLaunch_HasNoSecondEffect()
+    public void Launch_Duplicate_HasNoSecondEffect()
     {
         var learner = new Learner();
         Assert.True(learner.Launch("a", At.Cet(12, 22, 9)));
@@ -197,7 +197,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void NonPositiveDuration_IsRefused()
+    public void Duration_NonPositive_IsRefused()
     {
         var learner = new Learner();
         Assert.Throws<ArgumentOutOfRangeException>(() => learner.Complete("enr-1", At.Cet(12, 22, 16), durationMinutes: 0));
@@ -211,7 +211,7 @@ public sealed class AttemptRulesTests
     [InlineData(false, null, AttemptResult.Failed)]
     [InlineData(true, 0, AttemptResult.Success)]
     [InlineData(false, 100, AttemptResult.Failed)]
-    public void ScoreAndResult_AreMappedFromPassedAndScore(bool passed, int? score, AttemptResult expected)
+    public void ScoreAndResult_FromPassedAndScore_AreMapped(bool passed, int? score, AttemptResult expected)
     {
         var current = new Learner();
         current.Launch("a", At.Cet(12, 22, 9));
@@ -282,7 +282,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void SameEnrolmentCompletedDirectlyTwiceAtDifferentInstants_GetsDistinctGo1DirectIds()
+    public void DirectCompletion_TwiceAtDifferentInstants_GetsDistinctGo1DirectIds()
     {
         var learner = new Learner();
         learner.Complete("enr-1", At.Cet(12, 22, 14), FiveHours);
@@ -292,7 +292,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void SubMillisecondInputs_AreTruncatedToTheMillisecond()
+    public void Inputs_SubMillisecond_AreTruncatedToTheMillisecond()
     {
         var learner = new Learner();
         var launched = At.Cet(12, 22, 9).AddTicks(7_999);           // 0.7999 ms after 09:00 CET
@@ -324,7 +324,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void LegacyCompletion_GoesToTheOldestAttemptWhateverItsStatus()
+    public void LegacyCompletion_WhateverTheAttemptStatus_GoesToTheOldestAttempt()
     {
         var learner = new Learner();
         learner.Launch("a", At.Cet(12, 1, 9));
@@ -353,17 +353,24 @@ public sealed class AttemptRulesTests
         Assert.Equal(0, learner.Attempt("a").TimeSpentMs);
     }
 
-    [Fact]
-    public void CurrentCompletion_SkipsALegacyClosedWebAttempt_AndCreatesAGo1DirectOne()
+    /// <summary>
+    /// A current completion skips a legacy-closed attempt and creates a Go1-direct one: a web attempt
+    /// launched before the web cutover, and a mobile one launched between the cutovers and completed
+    /// after the mobile cutover without a continue (December, CET).
+    /// </summary>
+    [Theory]
+    [InlineData(Platform.Web, 10, 22, 10, 12)]
+    [InlineData(Platform.Mobile, 22, 27, 10, 11)]
+    public void CurrentCompletion_LegacyClosedAttemptOfEitherPlatform_IsSkippedForAGo1DirectOne(
+        Platform platform, int launchDay, int completionDay, int startHour, int completionHour)
     {
         var learner = new Learner();
-        learner.Launch("old-web", At.Cet(12, 10, 9), Platform.Web);
-        learner.Complete("enr-1", At.Cet(12, 22, 12), FiveHours, startedAt: At.Cet(12, 22, 10));
+        learner.Launch("old", At.Cet(12, launchDay, 9), platform);
+        learner.Complete("enr-1", At.Cet(12, completionDay, completionHour), FiveHours, startedAt: At.Cet(12, completionDay, startHour));
 
-        Assert.Equal(AttemptStatus.Open, learner.Attempt("old-web").Status);
-        ArticleExampleTests.AssertLegacyClosed(learner.Report("old-web", At.Cet(12, 22, 12)));
-        var direct = learner.Attempt("go1-enr-1");
-        Assert.Equal(At.Hours(2), direct.TimeSpentMs);
+        Assert.Equal(AttemptStatus.Open, learner.Attempt("old").Status);
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("old", At.Cet(12, completionDay, completionHour)));
+        Assert.Equal(At.Hours(completionHour - startHour), learner.Attempt("go1-enr-1").TimeSpentMs);
     }
 
     [Fact]
@@ -383,7 +390,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void CompletedAttempt_IsNeverReportedLegacyClosed()
+    public void CompletedAttempt_Reported_IsNeverLegacyClosed()
     {
         var learner = new Learner();
         learner.Launch("a", At.Cet(12, 10, 9), Platform.Mobile);
@@ -396,7 +403,7 @@ public sealed class AttemptRulesTests
     }
 
     [Fact]
-    public void EventsOfAnotherLearnerOrCourse_AreRefused()
+    public void Events_OfAnotherLearnerOrCourse_AreRefused()
     {
         var rules = new AttemptRules(Cutovers.Default);
         var history = LearnerCourseHistory.Empty("learner@example.com", "lo-1");

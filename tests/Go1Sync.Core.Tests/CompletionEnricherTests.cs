@@ -27,15 +27,20 @@ public sealed class CompletionEnricherTests
         CompletedAt = At.Cet(12, 22, 13, 30),
     };
 
+    /// <summary>The full payload enriched: ready, with a duration of <paramref name="minutes"/>.</summary>
+    private async Task<Enrichment.Ready> ReadyWithDurationAsync(int minutes)
+    {
+        var ready = Assert.IsType<Enrichment.Ready>(await Enricher().EnrichAsync(FullPayload(), CancellationToken.None));
+        Assert.Equal(minutes, ready.DurationMinutes);
+        return ready;
+    }
+
     [Fact]
     public async Task CompletePayload_IsUsedAsIs_WithoutAnyGo1CallAndTheDurationComesFromTheCatalogue()
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 300, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(300, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(300);
         var c = ready.Completion;
         Assert.Equal("enr-1", c.EnrolmentId);
         Assert.Equal("Learner@Example.com", c.Email);
@@ -64,7 +69,7 @@ public sealed class CompletionEnricherTests
     [InlineData("in-progress")]
     [InlineData("not-started")]
     [InlineData("assigned")]
-    public async Task NonCompletedStatusInThePayload_IsNoEffect(string status)
+    public async Task Payload_NonCompletedStatus_IsNoEffect(string status)
     {
         var result = await Enricher().EnrichAsync(FullPayload() with { Status = status }, CancellationToken.None);
 
@@ -74,7 +79,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task CompletedStatus_IsMatchedCaseInsensitively()
+    public async Task CompletedStatus_AnyCase_IsMatched()
     {
         var result = await Enricher().EnrichAsync(FullPayload() with { Status = "COMPLETED" }, CancellationToken.None);
         Assert.IsType<Enrichment.Ready>(result);
@@ -92,7 +97,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task ThinPayload_IsFilledFromGo1()
+    public async Task ThinPayload_WithAGo1Api_IsFilledFromGo1()
     {
         _go1.Enrolments["enr-1"] = new Go1Enrolment("enr-1", "user-1", "lo-1", "completed", false, 35, At.Cet(12, 22, 9), At.Cet(12, 22, 11));
         _go1.Emails["user-1"] = "learner@example.com";
@@ -109,7 +114,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task EmailThatCannotBeFound_IsUnmatched()
+    public async Task Email_CannotBeFound_IsUnmatched()
     {
         var message = FullPayload() with { Email = null, Go1UserId = "user-404" };
 
@@ -136,7 +141,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task BlankEmailFromGo1_IsUnmatched()
+    public async Task Go1Email_Blank_IsUnmatched()
     {
         _go1.Emails["user-1"] = "   ";
         var result = await Enricher().EnrichAsync(FullPayload() with { Email = null }, CancellationToken.None);
@@ -144,14 +149,14 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task ThinPayloadWithoutAGo1Api_IsUnmatched()
+    public async Task ThinPayload_WithoutAGo1Api_IsUnmatched()
     {
         var result = await Enricher(withGo1: false).EnrichAsync(ThinPayload(), CancellationToken.None);
         Assert.IsType<Enrichment.Unmatched>(result);
     }
 
     [Fact]
-    public async Task EnrolmentUnknownToGo1_IsUnmatched()
+    public async Task Enrolment_UnknownToGo1_IsUnmatched()
     {
         var result = await Enricher().EnrichAsync(ThinPayload(), CancellationToken.None);
         Assert.IsType<Enrichment.Unmatched>(result);
@@ -159,28 +164,22 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task Duration_IsTakenFromTheCatalogue()
+    public async Task Duration_InTheCatalogue_IsTakenFromIt()
     {
         _catalogue.Courses["lo-1"] = new Course("lo-1", 45, "Course", Now);
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(45, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(45);
         Assert.Equal(1, _catalogue.Gets);
         Assert.Equal(0, _go1.Calls);
         Assert.Empty(_catalogue.Upserts);
     }
 
     [Fact]
-    public async Task DurationMissingFromTheCatalogue_IsFetchedFromGo1AndStored()
+    public async Task Duration_MissingFromTheCatalogue_IsFetchedFromGo1AndStored()
     {
         _go1.Durations["lo-1"] = 90;
 
-        var result = await Enricher().EnrichAsync(FullPayload(), CancellationToken.None);
-
-        var ready = Assert.IsType<Enrichment.Ready>(result);
-        Assert.Equal(90, ready.DurationMinutes);
+        var ready = await ReadyWithDurationAsync(90);
         Assert.Equal(1, _go1.DurationCalls);
         var stored = Assert.Single(_catalogue.Upserts);
         Assert.Equal("lo-1", stored.CourseId);
@@ -211,7 +210,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public async Task DurationMissingWithoutAGo1Api_IsUnknown()
+    public async Task Duration_MissingWithoutAGo1Api_IsUnknown()
     {
         var result = await Enricher(withGo1: false).EnrichAsync(FullPayload(), CancellationToken.None);
 
@@ -227,7 +226,7 @@ public sealed class CompletionEnricherTests
     [Theory]
     [InlineData(null)]
     [InlineData(0)]
-    public async Task Ready_NeverCarriesADurationTheRulesRefuse(int? catalogueMinutes)
+    public async Task Ready_AnyDuration_NeverCarriesOneTheRulesRefuse(int? catalogueMinutes)
     {
         if (catalogueMinutes is { } m) _catalogue.Courses["lo-1"] = new Course("lo-1", m, "Course", Now);
 
@@ -301,7 +300,7 @@ public sealed class CompletionEnricherTests
     }
 
     [Fact]
-    public void MessageWithRefetch_RoundTripsThroughTheQueueEnvelope()
+    public void MessageWithRefetch_ThroughTheQueueEnvelope_RoundTrips()
     {
         var envelope = EventEnvelope.ForCompletion(ThinPayload() with { Refetch = [CompletionFields.Score, CompletionFields.StartedAt] }, "go1:e1", Now);
 

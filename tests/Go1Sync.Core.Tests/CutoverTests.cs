@@ -8,7 +8,7 @@ public sealed class CutoverTests
     private const int FiveHours = 300;
 
     [Fact]
-    public void DefaultCutovers_AreTheArticleDates()
+    public void Cutovers_Default_AreTheArticleDates()
     {
         Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.Connector);
         Assert.Equal(At.Utc(12, 19, 11), Cutovers.Default.TimeSpent);
@@ -19,24 +19,34 @@ public sealed class CutoverTests
         Assert.Equal(Cutovers.Default.WebLaunch, Cutovers.Default.LaunchTrackingFor(Platform.Unknown));
     }
 
-    [Fact]
-    public void WebLaunchExactlyAtTheWebCutover_IsNeverLegacyClosed()
-    {
-        var learner = new Learner();
-        learner.Launch("a", At.WebCutover, Platform.Web);
+    /// <summary>The launch cutover of each platform, as the article dates it (an unknown platform follows the web).</summary>
+    private static DateTimeOffset LaunchCutoverOf(Platform platform) => platform == Platform.Mobile ? At.MobileCutover : At.WebCutover;
 
-        Assert.False(learner.Report("a", At.WebCutover).LegacyClosed);
+    [Theory]
+    [InlineData(Platform.Web)]
+    [InlineData(Platform.Mobile)]
+    public void Launch_ExactlyAtItsPlatformsCutover_IsNeverLegacyClosed(Platform platform)
+    {
+        var cutover = LaunchCutoverOf(platform);
+        var learner = new Learner();
+        learner.Launch("a", cutover, platform);
+
+        Assert.False(learner.Report("a", cutover).LegacyClosed);
         Assert.False(learner.Report("a", At.Cet(12, 31, 9)).LegacyClosed);
     }
 
-    [Fact]
-    public void WebLaunchOneMsBeforeTheWebCutover_IsLegacyClosedFromTheCutoverOn()
+    [Theory]
+    [InlineData(Platform.Web)]
+    [InlineData(Platform.Mobile)]
+    [InlineData(Platform.Unknown)]
+    public void Launch_OneMsBeforeItsPlatformsCutover_IsLegacyClosedFromTheCutoverOn(Platform platform)
     {
+        var cutover = LaunchCutoverOf(platform);
         var learner = new Learner();
-        learner.Launch("a", At.WebCutover - At.OneMs, Platform.Web);
+        learner.Launch("a", cutover - At.OneMs, platform);
 
-        Assert.False(learner.Report("a", At.WebCutover - At.OneMs).LegacyClosed);
-        ArticleExampleTests.AssertLegacyClosed(learner.Report("a", At.WebCutover));
+        Assert.False(learner.Report("a", cutover - At.OneMs).LegacyClosed);
+        ArticleExampleTests.AssertLegacyClosed(learner.Report("a", cutover));
     }
 
     [Fact]
@@ -54,35 +64,6 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void UnknownPlatformLaunchOneMsBeforeTheWebCutover_UsesTheWebCutover()
-    {
-        var learner = new Learner();
-        learner.Launch("a", At.WebCutover - At.OneMs, Platform.Unknown);
-
-        Assert.True(learner.Report("a", At.WebCutover).LegacyClosed);
-    }
-
-    [Fact]
-    public void MobileLaunchExactlyAtTheMobileCutover_IsNeverLegacyClosed()
-    {
-        var learner = new Learner();
-        learner.Launch("m", At.MobileCutover, Platform.Mobile);
-
-        Assert.False(learner.Report("m", At.MobileCutover).LegacyClosed);
-        Assert.False(learner.Report("m", At.Cet(12, 31, 9)).LegacyClosed);
-    }
-
-    [Fact]
-    public void MobileLaunchOneMsBeforeTheMobileCutover_IsLegacyClosedFromTheMobileCutoverOn()
-    {
-        var learner = new Learner();
-        learner.Launch("m", At.MobileCutover - At.OneMs, Platform.Mobile);
-
-        Assert.False(learner.Report("m", At.MobileCutover - At.OneMs).LegacyClosed);
-        ArticleExampleTests.AssertLegacyClosed(learner.Report("m", At.MobileCutover));
-    }
-
-    [Fact]
     public void MobileLaunchedOn22December_NotCompleted_IsLegacyClosedAsOf27DecemberAWebLaunchTheSameDayIsNot()
     {
         var learner = new Learner();
@@ -91,9 +72,7 @@ public sealed class CutoverTests
 
         ArticleExampleTests.AssertLegacyClosed(learner.Report("mobile", At.Cet(12, 27, 0)));
         var web = learner.Report("web", At.Cet(12, 27, 0));
-        Assert.False(web.LegacyClosed);
-        Assert.Equal(AttemptStatus.Open, web.Attempt.Status);
-        Assert.Equal(50, web.Attempt.Progress);
+        ArticleExampleTests.AssertOpenAtFiftyPercent(web);
     }
 
     [Fact]
@@ -110,18 +89,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void MobileLaunchedBetweenTheCutovers_CompletedAfterTheMobileCutoverWithoutContinue_IsSkipped()
-    {
-        var learner = new Learner();
-        learner.Launch("mobile", At.Cet(12, 22, 9), Platform.Mobile);
-        learner.Complete("enr-1", At.Cet(12, 27, 11), FiveHours, startedAt: At.Cet(12, 27, 10));
-
-        Assert.Equal(AttemptStatus.Open, learner.Attempt("mobile").Status);
-        Assert.Equal(At.Hours(1), learner.Attempt("go1-enr-1").TimeSpentMs);
-    }
-
-    [Fact]
-    public void AttemptStartedExactlyAtTheTimeSpentCutover_GetsTheTimeSpent()
+    public void Attempt_StartedExactlyAtTheTimeSpentCutover_GetsTheTimeSpent()
     {
         var learner = new Learner();
         learner.Launch("a", At.ConnectorCutover, Platform.Web);
@@ -131,7 +99,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void AttemptStartedOneMsBeforeTheTimeSpentCutover_RecordsZero()
+    public void Attempt_StartedOneMsBeforeTheTimeSpentCutover_RecordsZero()
     {
         // A mobile attempt is not legacy-closed until the mobile cutover, so it is the target.
         var learner = new Learner();
@@ -155,7 +123,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void CompletionExactlyAtTheConnectorCutover_UsesTheCurrentConnector()
+    public void Completion_ExactlyAtTheConnectorCutover_UsesTheCurrentConnector()
     {
         var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
         learner.Complete("enr-1", At.ConnectorCutover, FiveHours);
@@ -166,7 +134,7 @@ public sealed class CutoverTests
     }
 
     [Fact]
-    public void CompletionOneMsBeforeTheConnectorCutover_UsesTheLegacyConnector()
+    public void Completion_OneMsBeforeTheConnectorCutover_UsesTheLegacyConnector()
     {
         var learner = LearnerWithACompletedOldestAndAnOpenMobileAttempt();
         learner.Complete("enr-1", At.ConnectorCutover - At.OneMs, FiveHours);

@@ -131,7 +131,7 @@ public sealed class Go1WebhookIntakeTests
     }
 
     [Fact]
-    public void MalformedEmail_NeverAppearsInTheDroppedDetail()
+    public void MalformedEmail_Dropped_NeverAppearsInTheDetail()
     {
         const string malformed = "private.person@@example.com";
 
@@ -143,7 +143,7 @@ public sealed class Go1WebhookIntakeTests
     }
 
     [Fact]
-    public void MalformedEmailWithAUsableUserEmail_IsDroppedButNotRefetched()
+    public void MalformedEmail_WithAUsableUserEmail_IsDroppedButNotRefetched()
     {
         var data = With("email", "nobody");
         data["user"] = new JsonObject { ["email"] = "ada@example.com" };
@@ -166,7 +166,7 @@ public sealed class Go1WebhookIntakeTests
     }
 
     [Fact]
-    public void MalformedUserIdWithoutAnEmail_IsRefetched()
+    public void MalformedUserId_WithoutAnEmail_IsRefetched()
     {
         var data = With("user_account_id", new JsonArray());
         data.Remove("email");
@@ -177,7 +177,7 @@ public sealed class Go1WebhookIntakeTests
     }
 
     [Fact]
-    public void SeveralMalformedOptionalFields_AreAllNamed()
+    public void MalformedOptionalFields_Several_AreAllNamed()
     {
         var data = With("result", 101);
         data["pass"] = "no";
@@ -211,7 +211,7 @@ public sealed class Go1WebhookIntakeTests
     [InlineData("""{"id":"e1","event_type":"enrollment.complete","data":{"id":""}}""", "data.id")]
     [InlineData("""{"id":"e1","event_type":"enrollment.complete","data":{"id":{}}}""", "data.id")]
     [InlineData("""{"id":"e1","event_type":"enrollment.complete","data":{"id":"a\u0001b","result":150}}""", "data.id")]
-    public void MissingOrUnusableRequiredPart_IsRefusedNamingIt(string body, string field)
+    public void RequiredPart_MissingOrUnusable_IsRefusedNamingIt(string body, string field)
     {
         var read = Go1WebhookIntake.Read(JsonDocument.Parse(body).RootElement, Now);
 

@@ -19,7 +19,7 @@ public sealed class LearnerKeyTests
     [InlineData("  learner@example.com")]
     [InlineData("learner@example.com \t")]
     [InlineData("\u00A0LEARNER@EXAMPLE.COM\r\n")]
-    public void EmailCaseAndWhitespaceVariants_MapToTheSameLearnerKeyAndHash(string variant)
+    public void Email_CaseAndWhitespaceVariants_MapToTheSameLearnerKeyAndHash(string variant)
     {
         Assert.Equal("learner@example.com", LearnerEmail.Normalize(variant));
         Assert.Equal(Ids.Id("learner@example.com"), Ids.Id(variant));
@@ -30,7 +30,7 @@ public sealed class LearnerKeyTests
     [InlineData(Nfd)]
     [InlineData("  JOSE\u0301.MARI\u0301A@EXAMPLE.COM ")]
     [InlineData("JOS\u00C9.MAR\u00CDA@example.com")]
-    public void EmailNfdAndNfcForms_MapToTheSameLearnerKeyAndHash(string variant)
+    public void Email_NfdAndNfcForms_MapToTheSameLearnerKeyAndHash(string variant)
     {
         Assert.NotEqual(Nfc, Nfd);
         Assert.Equal(Nfc, LearnerEmail.Normalize(variant));
@@ -40,7 +40,7 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void EmailVariants_AreAcceptedIntoTheSameHistory()
+    public void EmailVariants_Accepted_GoIntoTheSameHistory()
     {
         var rules = new AttemptRules(Cutovers.Default);
         var history = LearnerCourseHistory.Empty(Nfc, "lo-1");
@@ -143,7 +143,7 @@ public sealed class LearnerKeyTests
     [InlineData("", "(none)")]
     [InlineData("   ", "(none)")]
     [InlineData(null, "(none)")]
-    public void Mask_KeepsOnlyTheFirstCharacterAndTheDomain(string? email, string expected)
+    public void Mask_AnEmail_KeepsOnlyTheFirstCharacterAndTheDomain(string? email, string expected)
     {
         var masked = LearnerEmail.Mask(email);
         Assert.Equal(expected, masked);
@@ -184,7 +184,7 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void KeyEncoding_EscapesTheCharactersTableKeysForbid()
+    public void KeyEncoding_CharactersTableKeysForbid_AreEscaped()
     {
         Assert.Equal("a%2Fb%5Cc%23d%3Fe", KeyEncoding.Escape("a/b\\c#d?e"));
         Assert.Equal("%25", KeyEncoding.Escape("%"));
@@ -204,7 +204,7 @@ public sealed class LearnerKeyTests
     [InlineData("it's")]
     [InlineData("tab\there\u0000nul\u0085nel")]
     [InlineData("café😀/ü")]
-    public void KeyEncoding_RoundTrips(string value)
+    public void KeyEncoding_KnownStrings_RoundTrips(string value)
     {
         var escaped = KeyEncoding.Escape(value);
         AssertValidKey(escaped);
@@ -212,7 +212,7 @@ public sealed class LearnerKeyTests
     }
 
     [Fact]
-    public void KeyEncoding_RoundTripsRandomStrings()
+    public void KeyEncoding_RandomStrings_RoundTrips()
     {
         var alphabet = "aZ09-_.~ %+/\\#?'\"é€\u0000\u0001\u001F\u007F\u0080\u009F\t\r\n".ToCharArray()
             .Select(c => c.ToString())

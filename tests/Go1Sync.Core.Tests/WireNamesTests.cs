@@ -7,7 +7,7 @@ namespace Go1Sync.Core.Tests;
 public sealed class WireNamesTests
 {
     [Fact]
-    public void EveryValueOfEveryAttemptEnum_HasOneNameThatReadsBack()
+    public void AttemptEnumValue_Any_HasOneNameThatReadsBack()
     {
         Assert.Equal(4, WireNames.Enums.Count());
         AssertComplete<AttemptOrigin>();
@@ -17,7 +17,7 @@ public sealed class WireNamesTests
     }
 
     [Fact]
-    public void TheNames_AreTheWordsAlreadyInStorageAndOnTheWire()
+    public void Names_ComparedWithStorageAndTheWire_AreTheWordsAlreadyThere()
     {
         Assert.Equal(["lms-launch", "go1-direct"], Enum.GetValues<AttemptOrigin>().Select(WireNames.Of));
         Assert.Equal(["web", "mobile", "unknown"], Enum.GetValues<Platform>().Select(WireNames.Of));
@@ -30,7 +30,7 @@ public sealed class WireNamesTests
     [InlineData("WEB")]
     [InlineData("desktop")]
     [InlineData("")]
-    public void AName_IsReadExactly(string text)
+    public void Parse_NotExactlyAName_IsRefusedListingTheNames(string text)
     {
         Assert.False(WireNames.TryParse<Platform>(text, out _));
         var error = Assert.Throws<FormatException>(() => WireNames.Parse<Platform>(text));
@@ -50,7 +50,7 @@ public sealed class WireNamesTests
 
     /// <summary>Issue #13: the wire names live in the boundaries' tables and contracts, never on the domain.</summary>
     [Fact]
-    public void TheDomainTypes_CarryNoJsonAttributes()
+    public void DomainTypes_Reflected_CarryNoJsonAttributes()
     {
         var domain = typeof(Attempt).Assembly.GetTypes()
             .Where(t => t.Namespace == typeof(Attempt).Namespace && !typeof(System.Text.Json.Serialization.JsonConverter).IsAssignableFrom(t))

@@ -10,17 +10,14 @@ public sealed class CallerCredentialsTemplateTests(CompiledInfrastructure infra)
         infra.FunctionAppSettings().ToDictionary(s => s.Key, s => s.Value?.GetValue<string>() ?? "", StringComparer.Ordinal);
 
     [Fact]
-    public void Launch_secret_in_Azure_is_a_Key_Vault_reference_to_LaunchSecret0_in_the_app_vault()
+    public void LaunchSecret_InAzure_IsAKeyVaultReferenceToLaunchSecret0InTheAppVault()
     {
-        var value = infra.Main.ExpandStringVariables(Settings()["Launch__Secrets__0"]);
-        Assert.Contains("@Microsoft.KeyVault(SecretUri=", value, StringComparison.Ordinal);
-        Assert.Contains("'LaunchSecret0'", value, StringComparison.Ordinal);
-        Assert.Contains("resourceId('Microsoft.Resources/deployments', 'keyVault')", value, StringComparison.Ordinal);
+        var value = infra.AssertAppVaultReference("Launch__Secrets__0", "LaunchSecret0");
         Assert.Contains(".outputs.uri.value", value, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Launch_secret_parameter_is_secure_required_and_written_only_to_the_vault()
+    public void LaunchSecretParameter_InTheTemplate_IsSecureRequiredAndWrittenOnlyToTheVault()
     {
         var parameter = infra.Main.Parameters.Single(p => p.Key == "launchSecret0").Value!;
         Assert.Equal("securestring", parameter["type"]?.GetValue<string>());
@@ -40,11 +37,11 @@ public sealed class CallerCredentialsTemplateTests(CompiledInfrastructure infra)
     [InlineData("Webhook__AllowUnsigned")]
     [InlineData("Launch__AllowUnsigned")]
     [InlineData("Auth__AllowUnauthenticated")]
-    public void Development_escape_hatch_in_Azure_is_false(string setting) =>
+    public void DevelopmentEscapeHatch_InAzure_IsFalse(string setting) =>
         Assert.Equal("false", Settings()[setting]);
 
     [Fact]
-    public void Token_authority_by_default_is_the_deployment_tenants_v2_authority()
+    public void TokenAuthority_ByDefault_IsTheDeploymentTenantsV2Authority()
     {
         var authority = infra.FunctionAppSettings().Single(s => s.Key == "Auth__Authority").Value;
         Assert.Equal("authAuthority", infra.Main.MainParameterName(authority));
@@ -55,11 +52,11 @@ public sealed class CallerCredentialsTemplateTests(CompiledInfrastructure infra)
     [Theory]
     [InlineData("Auth__Audience", "authAudience")]
     [InlineData("Launch__MaxAge", "launchMaxAge")]
-    public void Caller_setting_in_Azure_is_a_parameter(string setting, string parameter) =>
+    public void CallerSetting_InAzure_IsAParameter(string setting, string parameter) =>
         Assert.Equal(parameter, infra.Main.MainParameterName(infra.FunctionAppSettings().Single(s => s.Key == setting).Value));
 
     [Fact]
-    public void Launch_max_age_by_default_is_7_days_as_in_the_app()
+    public void LaunchMaxAge_ByDefault_Is7DaysAsInTheApp()
     {
         var parameter = infra.Main.Parameters.Single(p => p.Key == "launchMaxAge").Value!;
         Assert.Equal("7.00:00:00", parameter["defaultValue"]?.GetValue<string>());

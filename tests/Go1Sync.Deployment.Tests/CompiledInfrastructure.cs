@@ -94,6 +94,20 @@ public sealed class CompiledInfrastructure : IDisposable
         return settings.OfType<JsonObject>().ToDictionary(s => s["name"]!.GetValue<string>(), s => s["value"], StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Holds app setting <paramref name="setting"/> to being a Key Vault reference to the secret
+    /// <paramref name="secretName"/> in the app's vault (the keyVault module's output), and returns
+    /// it expanded, for a test's further checks.
+    /// </summary>
+    internal string AssertAppVaultReference(string setting, string secretName)
+    {
+        var value = Main.ExpandStringVariables(FunctionAppSettings().Single(s => s.Key == setting).Value!.GetValue<string>());
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", value, StringComparison.Ordinal);
+        Assert.Contains($"'{secretName}'", value, StringComparison.Ordinal);
+        Assert.Contains("resourceId('Microsoft.Resources/deployments', 'keyVault')", value, StringComparison.Ordinal);
+        return value;
+    }
+
     /// <summary>The function app's app settings, name to (unresolved expression) value, in declaration order.</summary>
     internal IReadOnlyList<KeyValuePair<string, JsonNode?>> FunctionAppSettings()
     {

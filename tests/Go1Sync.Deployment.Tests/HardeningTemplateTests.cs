@@ -54,31 +54,24 @@ public sealed class HardeningTemplateTests(CompiledInfrastructure infra) : IClas
         Assert.False(string.IsNullOrWhiteSpace(parameter["metadata"]?["description"]?.GetValue<string>()));
     }
 
+    /// <summary>
+    /// Private networking on closes the public endpoint; off, it keeps the public endpoint the app
+    /// needs (without VNet integration a Flex app calls from addresses that are neither fixed nor a
+    /// trusted service).
+    /// </summary>
     [Theory]
-    [InlineData("Microsoft.Storage/storageAccounts")]
-    [InlineData("Microsoft.KeyVault/vaults")]
-    public void PrivateNetworking_On_ClosesThePublicEndpoint(string type)
+    [InlineData("Microsoft.Storage/storageAccounts", true, "Disabled", "Deny")]
+    [InlineData("Microsoft.KeyVault/vaults", true, "Disabled", "Deny")]
+    [InlineData("Microsoft.Storage/storageAccounts", false, "Enabled", "Allow")]
+    [InlineData("Microsoft.KeyVault/vaults", false, "Enabled", "Allow")]
+    public void PublicEndpoint_PrivateNetworkingOnOrOff_IsClosedOrKeptOpen(string type, bool privateNetworking, string publicNetworkAccess, string defaultAction)
     {
-        var evaluator = On();
+        var evaluator = privateNetworking ? On() : Off();
         var (template, resource) = infra.Single(type);
         var properties = evaluator.Evaluate(template, resource["properties"]) as JsonObject;
 
-        Assert.Equal("Disabled", properties?["publicNetworkAccess"]?.GetValue<string>());
-        Assert.Equal("Deny", properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
-    }
-
-    [Theory]
-    [InlineData("Microsoft.Storage/storageAccounts")]
-    [InlineData("Microsoft.KeyVault/vaults")]
-    public void PrivateNetworking_Off_KeepsThePublicEndpointTheAppNeeds(string type)
-    {
-        var evaluator = Off();
-        var (template, resource) = infra.Single(type);
-        var properties = evaluator.Evaluate(template, resource["properties"]) as JsonObject;
-
-        // Without VNet integration a Flex app calls from addresses that are neither fixed nor a trusted service.
-        Assert.Equal("Enabled", properties?["publicNetworkAccess"]?.GetValue<string>());
-        Assert.Equal("Allow", properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
+        Assert.Equal(publicNetworkAccess, properties?["publicNetworkAccess"]?.GetValue<string>());
+        Assert.Equal(defaultAction, properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
     }
 
     [Fact]
@@ -186,7 +179,7 @@ public sealed class HardeningTemplateTests(CompiledInfrastructure infra) : IClas
     }
 
     [Fact]
-    public void ReadmeWebhookRegistration_GivesGo1AKeyOfTheWebhookFunctionOnly()
+    public void ReadmeWebhookRegistration_ForGo1_GivesAKeyOfTheWebhookFunctionOnly()
     {
         foreach (var readme in new[] { "README.md", "infra/README.md" })
         {

@@ -28,14 +28,14 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     };
 
     [Fact]
-    public void Main_template_compiles_with_the_restored_Bicep_CLI_without_any_warning_or_error()
+    public void MainTemplate_WithTheRestoredBicepCli_CompilesWithoutAnyWarningOrError()
     {
         Assert.Equal(0, infra.Build.ExitCode);
         Assert.True(infra.Build.Output.Length == 0, $"bicep build printed diagnostics:\n{infra.Build.Output}");
     }
 
     [Fact]
-    public void Function_app_has_an_app_setting_for_every_setting_in_local_settings_sample()
+    public void FunctionApp_EverySettingInLocalSettingsSample_HasAnAppSetting()
     {
         var deployed = infra.FunctionAppSettings().Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         var sampleKeys = SampleSettings.LoadKeysDeployedToAzure();
@@ -46,7 +46,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void Function_app_settings_are_declared_once_each()
+    public void FunctionAppSettings_InTheTemplate_AreDeclaredOnceEach()
     {
         var duplicates = infra.FunctionAppSettings()
             .GroupBy(s => s.Key, StringComparer.OrdinalIgnoreCase)
@@ -57,7 +57,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void Function_app_reaches_storage_with_its_managed_identity_and_no_connection_string()
+    public void FunctionApp_ReachingStorage_UsesItsManagedIdentityAndNoConnectionString()
     {
         var settings = infra.FunctionAppSettings().ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
 
@@ -72,7 +72,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void Go1_and_webhook_secrets_are_Key_Vault_references_resolved_with_the_app_identity()
+    public void Go1AndWebhookSecrets_InAzure_AreKeyVaultReferencesResolvedWithTheAppIdentity()
     {
         var settings = infra.FunctionAppSettings().ToDictionary(s => s.Key, s => s.Value?.ToJsonString() ?? "", StringComparer.Ordinal);
 
@@ -89,14 +89,14 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void Unsigned_webhook_deliveries_are_refused_in_Azure()
+    public void UnsignedWebhookDeliveries_InAzure_AreRefused()
     {
         var settings = infra.FunctionAppSettings().ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
         Assert.Equal("false", settings["Webhook__AllowUnsigned"]?.GetValue<string>());
     }
 
     [Fact]
-    public void Function_app_runs_dotnet_isolated_10_on_Flex_Consumption_over_https_only()
+    public void FunctionApp_InAzure_RunsDotnetIsolated10OnFlexConsumptionOverHttpsOnly()
     {
         var (_, plan) = infra.Single("Microsoft.Web/serverfarms");
         Assert.Equal("FC1", plan["sku"]?["name"]?.GetValue<string>());
@@ -114,7 +114,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void Storage_account_refuses_shared_keys_public_blobs_and_TLS_below_1_2()
+    public void StorageAccount_InAzure_RefusesSharedKeysPublicBlobsAndTlsBelow12()
     {
         var (_, storage) = infra.Single("Microsoft.Storage/storageAccounts");
         var properties = storage["properties"]!;
@@ -126,7 +126,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void App_identity_gets_exactly_the_five_data_plane_roles_it_needs()
+    public void AppIdentity_RoleAssignments_AreExactlyTheFiveDataPlaneRolesItNeeds()
     {
         var assignments = infra.ResourcesOfType("Microsoft.Authorization/roleAssignments");
         var identityPrincipalId = IdentityPrincipalIdExpression();
@@ -151,7 +151,7 @@ public sealed partial class InfrastructureTemplateTests(CompiledInfrastructure i
     }
 
     [Fact]
-    public void No_output_and_no_plain_parameter_is_named_like_a_secret()
+    public void OutputsAndPlainParameters_AnyName_IsNeverLikeASecret()
     {
         var offenders = new List<string>();
         foreach (var template in infra.AllTemplates)

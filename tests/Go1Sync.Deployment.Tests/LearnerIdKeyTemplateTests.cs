@@ -18,10 +18,7 @@ public sealed class LearnerIdKeyTemplateTests(CompiledInfrastructure infra) : IC
     [Fact]
     public void LearnersIdKey_InAzure_IsAKeyVaultReferenceToLearnerIdKeyInTheAppVault()
     {
-        var value = infra.Main.ExpandStringVariables(infra.FunctionAppSettings().Single(s => s.Key == "Learners__IdKey").Value!.GetValue<string>());
-        Assert.Contains("@Microsoft.KeyVault(SecretUri=", value, StringComparison.Ordinal);
-        Assert.Contains("'LearnerIdKey'", value, StringComparison.Ordinal);
-        Assert.Contains("resourceId('Microsoft.Resources/deployments', 'keyVault')", value, StringComparison.Ordinal);
+        infra.AssertAppVaultReference("Learners__IdKey", "LearnerIdKey");
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     public static TheoryData<string> AlertCases() => [.. Alerts.Select(a => a.Key)];
 
     [Fact]
-    public void Exactly_the_six_log_alert_rules_are_deployed_and_all_are_LogAlerts_on_App_Insights_that_auto_resolve()
+    public void LogAlertRules_Deployed_AreExactlySixLogAlertsOnAppInsightsThatAutoResolve()
     {
         var rules = infra.ResourcesOfType(ScheduledQueryRules);
         Assert.Equal(Alerts.Length, rules.Count);
@@ -77,7 +77,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
 
     [Theory]
     [MemberData(nameof(AlertCases))]
-    public void Alert_queries_the_right_table_and_metric_with_the_expected_threshold_and_schedule(string alert)
+    public void Alert_EachRule_QueriesTheRightTableAndMetricWithTheExpectedThresholdAndSchedule(string alert)
     {
         var expected = Alerts.Single(a => a.Key == alert);
         var (template, rule) = FindAlert(expected);
@@ -114,7 +114,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
 
     [Theory]
     [MemberData(nameof(AlertCases))]
-    public void Alert_description_says_what_it_means_and_what_to_do(string alert)
+    public void AlertDescription_EachRule_SaysWhatItMeansAndWhatToDo(string alert)
     {
         var expected = Alerts.Single(a => a.Key == alert);
         var (_, rule) = FindAlert(expected);
@@ -130,7 +130,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     }
 
     [Fact]
-    public void Function_failures_alert_splits_by_function_name()
+    public void FunctionFailuresAlert_Dimensions_SplitByFunctionName()
     {
         var (_, rule) = FindAlert(Alerts.Single(a => a.Key == "function failures"));
         var condition = rule["properties"]!["criteria"]!["allOf"]![0]!;
@@ -143,7 +143,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     }
 
     [Fact]
-    public void Alert_notification_parameters_default_to_empty_and_are_described()
+    public void AlertNotificationParameters_ByDefault_AreEmptyAndDescribed()
     {
         foreach (var name in new[] { "alertEmail", "alertActionGroupId" })
         {
@@ -155,7 +155,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     }
 
     [Fact]
-    public void Email_action_group_is_created_only_when_alertEmail_is_given_and_sends_to_it()
+    public void EmailActionGroup_OnlyWhenAlertEmailIsGiven_IsCreatedAndSendsToIt()
     {
         var (template, group) = infra.Single(ActionGroups);
 
@@ -172,7 +172,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     }
 
     [Fact]
-    public void Every_alert_notifies_the_email_action_group_when_it_exists_and_the_existing_action_group_when_given()
+    public void EveryAlert_WithActionGroups_NotifiesTheEmailGroupWhenItExistsAndTheExistingGroupWhenGiven()
     {
         var (groupTemplate, group) = infra.Single(ActionGroups);
         var groupName = Unbracket(group["name"]!.GetValue<string>());
@@ -198,7 +198,7 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     }
 
     [Fact]
-    public void Workbook_is_a_shared_workbook_with_a_GUID_name_on_App_Insights()
+    public void Workbook_Deployed_IsASharedWorkbookWithAGuidNameOnAppInsights()
     {
         var (_, workbook) = infra.Single(Workbooks);
 
@@ -220,21 +220,21 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
     [InlineData("go1sync.parked.count")]
     [InlineData("go1sync.concurrency.conflicts")]
     [InlineData("success == false")]
-    public void Workbook_charts_the_metric(string queryText)
+    public void Workbook_EachMetric_HasAQueryChartingIt(string queryText)
     {
         var queries = WorkbookQueries();
         Assert.True(queries.Any(q => q.Contains(queryText, StringComparison.Ordinal)), $"No workbook query mentions {queryText}.");
     }
 
     [Fact]
-    public void Workbook_lag_chart_shows_p50_p95_and_p99()
+    public void WorkbookLagChart_Percentiles_ShowP50P95AndP99()
     {
         var lag = Assert.Single(WorkbookQueries(), q => q.Contains("go1sync.events.lag", StringComparison.Ordinal));
         Assert.Matches(@"\(p50, p95, p99\) = percentiles\w*\([^)]*50, 95, 99\)", lag);
     }
 
     [Fact]
-    public void Workbook_serializedData_is_the_string_of_a_Notebook_object()
+    public void WorkbookSerializedData_Parsed_IsTheStringOfANotebookObject()
     {
         var (template, workbook) = infra.Single(Workbooks);
         var serialized = workbook["properties"]?["serializedData"]?.GetValue<string>() ?? "";

@@ -21,7 +21,7 @@ public sealed class StorageNamesTemplateTests(CompiledInfrastructure infra) : IC
     private static string Leaf(DeployedResource resource) => resource.Name.Split('/')[^1];
 
     [Fact]
-    public void Deployment_CreatesExactlyTheTablesOfStorageNamesJson()
+    public void Deployment_Tables_AreExactlyThoseOfStorageNamesJson()
     {
         var expected = Names["tables"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
         var tables = infra.DeployedResourcesOfType(infra.Evaluator(), "Microsoft.Storage/storageAccounts/tableServices/tables")
@@ -31,7 +31,7 @@ public sealed class StorageNamesTemplateTests(CompiledInfrastructure infra) : IC
     }
 
     [Fact]
-    public void Deployment_CreatesExactlyTheQueueAndPoisonQueueOfStorageNamesJson()
+    public void Deployment_Queues_AreExactlyTheQueueAndPoisonQueueOfStorageNamesJson()
     {
         var queues = infra.DeployedResourcesOfType(infra.Evaluator(), "Microsoft.Storage/storageAccounts/queueServices/queues")
             .Select(Leaf).Order(StringComparer.Ordinal).ToList();
@@ -39,7 +39,7 @@ public sealed class StorageNamesTemplateTests(CompiledInfrastructure infra) : IC
     }
 
     [Fact]
-    public void AppSettingAttemptEventsQueue_IsTheQueueOfStorageNamesJson()
+    public void AppSettingAttemptEventsQueue_InTheTemplate_IsTheQueueOfStorageNamesJson()
     {
         var settings = infra.EvaluatedAppSettings(infra.Evaluator());
         Assert.Equal(Queue, settings["AttemptEventsQueue"]!.GetValue<string>());

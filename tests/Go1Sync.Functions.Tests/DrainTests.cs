@@ -8,7 +8,7 @@ namespace Go1Sync.Functions.Tests;
 public sealed class DrainTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public void DrainRules_AreHostJsonsQueueSettings()
+    public void DrainRules_ComparedWithHostJson_AreItsQueueSettings()
     {
         Assert.Equal(QueueOptions.MaxDequeueCount, HostJson.MaxDequeueCount);
         Assert.Equal(QueueOptions.BatchSize, HostJson.BatchSize);

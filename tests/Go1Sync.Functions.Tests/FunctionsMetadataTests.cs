@@ -43,7 +43,7 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [MemberData(nameof(HttpFunctions))]
-    public void HttpFunction_IsDeclaredWithItsRouteMethodAndKeyLevel(string name, string route, string method, string authLevel)
+    public void HttpFunction_InTheMetadata_IsDeclaredWithItsRouteMethodAndKeyLevel(string name, string route, string method, string authLevel)
     {
         var trigger = Trigger(name);
         Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
@@ -61,7 +61,7 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void QueueFunction_ReadsTheConfiguredQueueThroughTheHostStorageConnection()
+    public void QueueFunction_InTheMetadata_ReadsTheConfiguredQueueThroughTheHostStorageConnection()
     {
         var trigger = Trigger("AttemptEvents");
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
@@ -73,7 +73,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("Sweep", "%SweepSchedule%")]
     [InlineData("Reconcile", "%ReconcileSchedule%")]
     [InlineData("Housekeeping", "0 15 3 * * *")]
-    public void TimerFunction_RunsOnItsScheduleAndNeverOnStartup(string name, string schedule)
+    public void TimerFunction_InTheMetadata_RunsOnItsScheduleAndNeverOnStartup(string name, string schedule)
     {
         var trigger = Trigger(name);
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
@@ -82,7 +82,7 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void EveryPercentSetting_IsInTheSampleSettings()
+    public void PercentSetting_Any_IsInTheSampleSettings()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
         var keys = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet();

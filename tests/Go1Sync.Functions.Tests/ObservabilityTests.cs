@@ -141,7 +141,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task DeliveryLog_KeepsRecordsForTheRetentionPeriodOnly()
+    public async Task DeliveryLog_OverTime_KeepsRecordsForTheRetentionPeriodOnly()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["DeliveryLog:RetentionDays"] = "30");
         var log = host.Get<IDeliveryLog>();
@@ -158,7 +158,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task EveryProcessorLogLine_CarriesTheEventIdOfTheEventItIsAbout()
+    public async Task ProcessorLogLine_Any_CarriesTheEventIdOfTheEventItIsAbout()
     {
         var capture = new CapturingLoggerProvider();
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, services: s => s.AddLogging(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace)));
@@ -188,7 +188,7 @@ public sealed class ObservabilityTests(AzuriteFixture storage) : IClassFixture<A
 public sealed class MetricsExportTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task Metrics_AreExportedThroughOpenTelemetryForAFullRun()
+    public async Task Metrics_ForAFullRun_AreExportedThroughOpenTelemetry()
     {
         var exported = new List<Metric>();
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite,

@@ -61,7 +61,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task OpsEndpoints_ListAndReplayPoison()
+    public async Task OpsEndpoints_PoisonMessages_AreListedAndReplayed()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.Poison.SendMessageAsync(EventEnvelope.ForLaunch(
@@ -78,7 +78,7 @@ public sealed class OperationsTests(AzuriteFixture storage) : IClassFixture<Azur
     }
 
     [Fact]
-    public async Task LogsOfAFullRun_NeverContainALearnersEmailOrASecret()
+    public async Task Logs_OfAFullRun_NeverContainALearnersEmailOrASecret()
     {
         const string secret = "log-test-secret-0123456789";
         var capture = new CapturingLoggerProvider();

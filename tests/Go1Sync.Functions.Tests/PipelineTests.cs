@@ -10,6 +10,27 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
+    /// <summary>A started host with a new course of <paramref name="durationMinutes"/> and web launches of <paramref name="email"/> on it, processed.</summary>
+    private async Task<(Go1SyncTestHost Host, string Course)> CourseWithWebLaunchesAsync(
+        int durationMinutes, string email, params (string AttemptId, string LaunchedAt)[] launches)
+    {
+        var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        try
+        {
+            var course = Unique("course");
+            Assert.Equal(200, (await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":{{durationMinutes}}}""")).Status);
+            foreach (var (attemptId, launchedAt) in launches)
+                Assert.Equal(202, (await host.PostLaunchAsync(attemptId, email, course, "web", launchedAt)).Status);
+            await host.DrainAsync();
+            return (host, course);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Launch_ThroughHttpQueueAndProcessor_GivesAnOpenAttemptAtFiftyPercent()
     {
@@ -63,11 +84,8 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     [Fact]
     public async Task ArticleExample2_EndToEnd_CapsTimeSpentAtTheFiveHourDuration()
     {
-        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        var course = Unique("course");
-        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":300}""");
-        await host.PostLaunchAsync("ex2-a", "learner2@example.com", course, "web", "2024-12-22T08:00:00Z");
-        await host.DrainAsync();
+        var (host, course) = await CourseWithWebLaunchesAsync(300, "learner2@example.com", ("ex2-a", "2024-12-22T08:00:00Z"));
+        await using var started = host;
         await host.PostCompletionAsync("enr-ex2", "learner2@example.com", course, "2024-12-22T13:30:00Z", passed: false);
         await host.DrainAsync();
 
@@ -78,12 +96,8 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     [Fact]
     public async Task ArticleLegacyExample_EndToEnd_RecordsZeroOnTheOldestAttemptAndLeavesTheOthers()
     {
-        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        var course = Unique("course");
-        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":300}""");
-        await host.PostLaunchAsync("leg-a", "learner3@example.com", course, "web", "2024-12-10T08:00:00Z");
-        await host.PostLaunchAsync("leg-b", "learner3@example.com", course, "web", "2024-12-10T09:00:00Z");
-        await host.DrainAsync();
+        var (host, course) = await CourseWithWebLaunchesAsync(300, "learner3@example.com", ("leg-a", "2024-12-10T08:00:00Z"), ("leg-b", "2024-12-10T09:00:00Z"));
+        await using var started = host;
         await host.PostCompletionAsync("enr-leg", "learner3@example.com", course, "2024-12-10T11:00:00Z", passed: true);
         await host.DrainAsync();
 
@@ -98,7 +112,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task EmailsAndIdsWithCharactersTableKeysForbid_AreStoredAndReadBack()
+    public async Task EmailsAndIds_WithCharactersTableKeysForbid_AreStoredAndReadBack()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         const string email = "o'brien/sales#eu?x@example.com";
@@ -117,14 +131,10 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task SameQueueMessageDeliveredFiveTimes_HasExactlyOneEffect()
+    public async Task QueueMessage_DeliveredFiveTimes_HasExactlyOneEffect()
     {
-        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        var course = Unique("course");
-        await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":60}""");
-        await host.PostLaunchAsync("dup-a", "dup@example.com", course, "web", "2025-02-01T08:00:00Z");
-        await host.PostLaunchAsync("dup-b", "dup@example.com", course, "web", "2025-02-01T09:00:00Z");
-        await host.DrainAsync();
+        var (host, course) = await CourseWithWebLaunchesAsync(60, "dup@example.com", ("dup-a", "2025-02-01T08:00:00Z"), ("dup-b", "2025-02-01T09:00:00Z"));
+        await using var started = host;
 
         await host.PostCompletionAsync("enr-dup", "dup@example.com", course, "2025-02-01T10:00:00Z", passed: true);
         var message = (await host.Queue.ReceiveMessageAsync()).Value;
@@ -204,7 +214,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task MessageThatKeepsFailing_IsRetriedThenMovedToPoisonAfterMaxDequeueCount()
+    public async Task Message_KeepsFailing_IsRetriedThenMovedToPoisonAfterMaxDequeueCount()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");
@@ -247,7 +257,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task LearnerWithAThousandAttemptsOnOneCourse_IsStillOneRowWrittenByOneConditionalRequest()
+    public async Task Learner_AThousandAttemptsOnOneCourse_IsStillOneRowWrittenByOneConditionalRequest()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Unique("course");

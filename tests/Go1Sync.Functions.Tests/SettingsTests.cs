@@ -9,9 +9,10 @@ namespace Go1Sync.Functions.Tests;
 /// <summary>
 /// Configuration kept in step: every option the app binds is in local.settings.sample.json (and the
 /// deployment tests check that every sample setting is an app setting of the compiled template),
-/// so a missing setting fails CI instead of production.
+/// so a missing setting fails CI instead of production; and every setting the app refuses at
+/// start-up, in one table, refused naming the setting.
 /// </summary>
-public sealed class SettingsTests
+public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     /// <summary>Options types and the configuration section each is bound from ("" = the root).</summary>
     public static TheoryData<Type, string> BoundOptions() => new()
@@ -41,7 +42,7 @@ public sealed class SettingsTests
 
     [Theory]
     [MemberData(nameof(BoundOptions))]
-    public void EveryBoundOption_IsInTheSampleSettings(Type options, string section)
+    public void BoundOption_Any_IsInTheSampleSettings(Type options, string section)
     {
         var keys = SampleKeys();
         foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
@@ -54,7 +55,7 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void TheListAbove_CoversEveryOptionsTypeAddGo1SyncAndAddGo1SyncHttpRegister()
+    public void BoundOptionsList_ComparedWithRegistrations_CoversEveryOptionsTypeAddGo1SyncAndAddGo1SyncHttpRegister()
     {
         var services = new ServiceCollection();
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
@@ -68,5 +69,45 @@ public sealed class SettingsTests
             .ToHashSet();
         var listed = BoundOptions().Select(row => (Type)row[0]).ToHashSet();
         Assert.Equal(listed.Select(t => t.Name).Order(), registered.Select(t => t.Name).Order());
+    }
+
+    /// <summary>
+    /// The settings the app refuses at start-up, one at a time: the setting, its value, what the
+    /// refusal must name, and whether the value is a secret the message must not repeat.
+    /// </summary>
+    [Theory]
+    // A development escape hatch turned off without what it stands in for.
+    [InlineData("Auth:AllowUnauthenticated", "false", "Auth__Authority", false)]
+    [InlineData("Launch:AllowUnsigned", "false", "Launch__Secrets__0", false)]
+    [InlineData("Webhook:AllowUnsigned", "false", "Webhook__Secrets__0", false)]
+    // Launches.
+    [InlineData("Launch:Secrets:0", "only-23-characters-long", "shorter than 24 characters", false)]
+    [InlineData("Launch:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/LaunchSecret0)", "unresolved Key Vault reference", false)]
+    [InlineData("Launch:MaxAge", "00:30:00", "Launch__MaxAge", false)]
+    [InlineData("Launch:MaxAge", "3651.00:00:00", "Launch__MaxAge", false)]
+    // Webhooks, the queue, the sweep and the processing.
+    [InlineData("AttemptEventsQueue", "Bad_Queue", "AttemptEventsQueue", false)]
+    [InlineData("Sweep:StaleAfter", "00:00:05", "Sweep__StaleAfter", false)]
+    [InlineData("Processing:MaxConflictRetries", "0", "Processing__MaxConflictRetries", false)]
+    [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds", false)]
+    [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference", false)]
+    [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter", false)]
+    [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse", false)]
+    // Retention.
+    [InlineData("Parked:RetentionDays", "0", "Parked__RetentionDays", false)]
+    [InlineData("Parked:RetentionDays", "3651", "Parked__RetentionDays", false)]
+    [InlineData("Poison:RetentionDays", "0", "Poison__RetentionDays", false)]
+    [InlineData("Poison:RetentionDays", "3651", "Poison__RetentionDays", false)]
+    // Learner-id keys: named, never repeated.
+    [InlineData("Learners:IdKey", "c2hvcnQta2V5LW9mLTIzLWJ5dGVzLi4u", "Learners__IdKey", true)]
+    [InlineData("Learners:IdKey", "not base64 at all!", "Learners__IdKey", true)]
+    [InlineData("Learners:IdKey", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/LearnerIdKey)", "Learners__IdKey", true)]
+    [InlineData("Learners:PreviousIdKey", "c2hvcnQta2V5LW9mLTIzLWJ5dGVzLi4u", "Learners__PreviousIdKey", true)]
+    [InlineData("Learners:PreviousIdKey", "%%%", "Learners__PreviousIdKey", true)]
+    public async Task Startup_InvalidSetting_IsRefusedNamingIt(string key, string value, string named, bool valueIsSecret)
+    {
+        var message = await StartupRefusal.MessageAsync(storage.Azurite, key, value);
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        if (valueIsSecret) Assert.DoesNotContain(value, message, StringComparison.Ordinal);
     }
 }

@@ -118,7 +118,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public void CsvField_QuotesSeparatorsAndDefusesFormulas()
+    public void CsvField_WithSeparatorsOrFormulas_IsQuotedAndDefused()
     {
         Assert.Equal("\"a,b\"", Go1Sync.Functions.Http.CsvAttemptsResult.Field("a,b"));
         Assert.Equal("\"say \"\"hi\"\"\"", Go1Sync.Functions.Http.CsvAttemptsResult.Field("say \"hi\""));
@@ -198,7 +198,7 @@ public sealed class StatisticsApiTests(StatisticsApiTests.SeededCourse seeded) :
     }
 
     [Fact]
-    public async Task CourseSummary_CountsAttemptsLearnersOutcomesAndRates()
+    public async Task CourseSummary_ForACourse_CountsAttemptsLearnersOutcomesAndRates()
     {
         var answer = await Go1SyncTestHost.GetAsync(r => Functions.CourseSummary(r, Course, CancellationToken.None));
         var summary = JsonDocument.Parse(answer.Body).RootElement;

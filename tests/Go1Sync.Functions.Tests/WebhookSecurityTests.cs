@@ -60,7 +60,7 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     }
 
     [Fact]
-    public async Task DeliverySignedWithTheCurrentSecret_IsQueued()
+    public async Task Delivery_SignedWithTheCurrentSecret_IsQueued()
     {
         await using var host = await SignedHostAsync();
         var answer = await host.PostWebhookAsync(Body, Signed(WebhookSignature.Sign(Encoding.UTF8.GetBytes(Body), Secret, DateTimeOffset.UtcNow)));
@@ -77,35 +77,13 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     }
 
     [Fact]
-    public async Task HeaderWithSeveralV1Values_IsAcceptedWhenAnyOfThemMatches()
+    public async Task HeaderWithSeveralV1Values_AnyOfThemMatching_IsAccepted()
     {
         await using var host = await SignedHostAsync();
         var now = DateTimeOffset.UtcNow;
         var good = WebhookSignature.Sign(Encoding.UTF8.GetBytes(Body), Secret, now);
         var header = $"t={now.ToUnixTimeSeconds()},v1={new string('0', 64)},{good.Split(',')[1]}";
         Assert.Equal(202, (await host.PostWebhookAsync(Body, Signed(header))).Status);
-    }
-
-    [Fact]
-    public async Task WithoutASecret_TheAppRefusesToStart_NamingTheSetting()
-    {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Webhook:AllowUnsigned"] = "false"));
-        Assert.Contains("Webhook__Secrets__0", error.Message);
-    }
-
-    [Theory]
-    [InlineData("AttemptEventsQueue", "Bad_Queue", "AttemptEventsQueue")]
-    [InlineData("Sweep:StaleAfter", "00:00:05", "Sweep__StaleAfter")]
-    [InlineData("Processing:MaxConflictRetries", "0", "Processing__MaxConflictRetries")]
-    [InlineData("Webhook:ToleranceSeconds", "0", "Webhook__ToleranceSeconds")]
-    [InlineData("Webhook:Secrets:0", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/WebhookSecret0)", "unresolved Key Vault reference")]
-    [InlineData("Sweep:GiveUpAfter", "00:10:00", "Sweep__GiveUpAfter")]
-    [InlineData("Processing:MaxAttemptsPerLearnerCourse", "0", "Processing__MaxAttemptsPerLearnerCourse")]
-    public async Task InvalidSetting_FailsAtStartWithAMessageNamingIt(string key, string value, string named)
-    {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s[key] = value));
-        Assert.Contains(named, error.Message);
     }
 
     [Theory]
@@ -115,19 +93,19 @@ public sealed class WebhookSecurityTests(AzuriteFixture storage) : IClassFixture
     {
         const string short23 = "only-23-characters-long";
         Assert.Equal(23, short23.Length);
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        var message = await StartupRefusal.MessageAsync(storage.Azurite, s =>
         {
             s["Webhook:AllowUnsigned"] = "false";
             s["Webhook:Secrets:0"] = Secret;
             s[key] = short23;
-        }));
-        Assert.Contains(named, error.Message, StringComparison.Ordinal);
-        Assert.Contains("24", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(short23, error.Message, StringComparison.Ordinal);
+        });
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        Assert.Contains("24", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(short23, message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task UnparsableSetting_FailsAtStartWithAMessageNamingIt()
+    public async Task Startup_UnparsableWebhookSetting_FailsWithAMessageNamingIt()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Cutovers:Connector"] = "next tuesday"));
         Assert.Contains("Cutovers:Connector", error.Message);

@@ -167,7 +167,7 @@ public sealed class ReconciliationTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Reconcile_429And503MidWindow_NothingLostNothingDoubledAndTheWatermarkHeld()
+    public async Task Reconcile_TooManyRequestsAndUnavailableMidWindow_NothingLostNothingDoubledAndTheWatermarkHeld()
     {
         Learners(10);
         _portal.AddCourse("c-fault", 45);

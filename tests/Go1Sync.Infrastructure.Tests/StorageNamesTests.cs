@@ -17,14 +17,14 @@ public sealed class StorageNamesTests
     private static string Queue => Names.GetProperty("attemptEventsQueue").GetString()!;
 
     [Fact]
-    public void TableNamesAll_IsExactlyTheTablesOfStorageNamesJson()
+    public void TableNamesAll_ComparedWithStorageNamesJson_IsExactlyItsTables()
     {
         var json = Names.GetProperty("tables").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(json, TableNames.All.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void EveryTableNamesConstant_IsInTableNamesAll()
+    public void TableNamesConstant_Any_IsInTableNamesAll()
     {
         var constants = typeof(TableNames).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
@@ -45,7 +45,7 @@ public sealed class StorageNamesTests
     }
 
     [Fact]
-    public void LocalSampleSettings_NameTheQueueOfStorageNamesJson()
+    public void LocalSampleSettings_QueueSetting_NamesTheQueueOfStorageNamesJson()
     {
         var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json"))).RootElement;
         Assert.Equal(Queue, sample.GetProperty("Values").GetProperty("AttemptEventsQueue").GetString());

@@ -89,7 +89,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnrolmentNotCompletedWhenFetched_HasNoEffect()
+    public async Task Enrolment_NotCompletedWhenFetched_HasNoEffect()
     {
         _go1.GivenToken();
         await using var host = await HostAsync();
@@ -133,7 +133,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WebhookThenSweep_TheSweepFindsTheCompletionAlreadyAppliedAndQueuesNothing()
+    public async Task Sweep_AfterTheWebhook_FindsTheCompletionAlreadyAppliedAndQueuesNothing()
     {
         _go1.GivenToken();
         await using var host = await HostAsync();
@@ -224,7 +224,7 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Sweep_RemovesIndexRowsOfAttemptsNoLongerOpen()
+    public async Task Sweep_AttemptsNoLongerOpen_RemovesTheirIndexRows()
     {
         _go1.GivenToken();
         await using var host = await HostAsync();

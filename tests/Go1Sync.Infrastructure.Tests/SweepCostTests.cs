@@ -12,7 +12,7 @@ public sealed class SweepCostTests(AzuriteFixture storage, ITestOutputHelper out
     public void Dispose() => _go1.Dispose();
 
     [Fact]
-    public async Task WithTenThousandCompletedAttemptsAndTenStaleOpenOnes_ASweepReadsOnlyAFewDozenRows()
+    public async Task Sweep_TenThousandCompletedAttemptsAndTenStaleOpenOnes_ReadsOnlyAFewDozenRows()
     {
         _go1.GivenToken();
         _go1.Server.Given(Request.Create().WithPath("/users").UsingGet()).RespondWith(Go1Stub.Json("""{"total":1,"hits":[{"id":"u-cost"}]}"""));

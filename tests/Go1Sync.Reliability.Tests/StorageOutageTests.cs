@@ -21,7 +21,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
     private sealed record Answer(SentEvent Event, int Status, string? Exception, TimeSpan Started, TimeSpan Ended, bool Resend);
 
     [Fact]
-    public async Task StorageStopsAndRestartsWhileRequestsAndProcessingContinue_EveryAcceptedEventIsAppliedExactlyOnce()
+    public async Task Storage_StopsAndRestartsWhileRequestsAndProcessingContinue_EveryAcceptedEventIsAppliedExactlyOnce()
     {
         var location = Directory.CreateTempSubdirectory("go1sync-outage-").FullName;
         try

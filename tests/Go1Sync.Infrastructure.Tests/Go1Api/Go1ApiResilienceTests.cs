@@ -17,7 +17,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     public void Dispose() => _go1.Dispose();
 
     [Fact]
-    public async Task Call_429WithRetryAfter1_IsRetriedAfterThatSecondAndSucceeds()
+    public async Task Call_TooManyRequestsWithRetryAfter1_IsRetriedAfterThatSecondAndSucceeds()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).InScenario("rate").WillSetStateTo("limited once")
             .RespondWith(Go1Stub.Json("""{"message":"slow down"}""", 429).WithHeader("Retry-After", "1"));
@@ -36,7 +36,7 @@ public sealed class Go1ApiResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task Call_500ThenASuccess_SucceedsAfterOneRetry()
+    public async Task Call_ServerErrorThenASuccess_SucceedsAfterOneRetry()
     {
         _go1.Server.Given(Request.Create().WithPath("/enrollments/11").UsingGet()).InScenario("flaky").WillSetStateTo("failed once")
             .RespondWith(Go1Stub.Json("""{"message":"oops"}""", 500));
