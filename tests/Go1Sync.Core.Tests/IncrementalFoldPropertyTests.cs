@@ -190,6 +190,23 @@ public sealed class IncrementalFoldPropertyTests
     }
 
     [Fact]
+    public void StateOf_StoredStateOfThatHistory_IsKeptAndOtherwiseRefolded()
+    {
+        ForAll(c =>
+        {
+            var history = c.Events.Aggregate(c.Empty(), (h, e) => c.Accept(h, e).History);
+            var stored = c.Rules.Refold(history);
+            Assert.Same(stored, c.Rules.StateOf(history, stored));
+            Assert.Equal(c.Rules.Fold(history), c.Rules.StateOf(history, null).Attempts);
+
+            var other = new AttemptRules(c.Rules.Cutovers with { MobileLaunch = c.Rules.Cutovers.MobileLaunch.AddDays(1) });
+            var refolded = other.StateOf(history, stored);
+            Assert.NotSame(stored, refolded);
+            Assert.Equal(other.Fold(history), refolded.Attempts);
+        });
+    }
+
+    [Fact]
     public void Restore_SameAttemptIdTwice_Throws()
     {
         var learner = new Learner();

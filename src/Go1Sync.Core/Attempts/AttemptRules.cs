@@ -63,20 +63,21 @@ public sealed class AttemptRules(Cutovers cutovers)
         if (!kept.Contains(record) && dropped.Count == 0)
             return new Acceptance(false, history) { AddedLaunch = record };
 
-        // The history's order (instant, then attempt id) with this launch merged in and the
-        // launches compaction no longer keeps left out: what Compact gives, in one pass.
-        var builder = ImmutableArray.CreateBuilder<LaunchRecord>(launches.Length + 1);
-        var pending = kept.Contains(record);
-        for (var i = 0; i < launches.Length; i++)
+        // The history's order (instant, then attempt id) without the launches compaction no
+        // longer keeps and with this one inserted in its place: what Compact gives.
+        var builder = launches.ToBuilder();
+        foreach (var i in dropped.OrderDescending()) builder.RemoveAt(i);
+        if (kept.Contains(record))
         {
-            if (pending && CompareLaunches(record, launches[i]) < 0)
+            int lo = 0, hi = builder.Count - 1;
+            while (lo <= hi)
             {
-                builder.Add(record);
-                pending = false;
+                var mid = lo + ((hi - lo) >> 1);
+                if (CompareLaunches(builder[mid], record) < 0) lo = mid + 1;
+                else hi = mid - 1;
             }
-            if (!dropped.Contains(i)) builder.Add(launches[i]);
+            builder.Insert(lo, record);
         }
-        if (pending) builder.Add(record);
         var next = history with { Launches = builder.DrainToImmutable() };
         return new Acceptance(true, next) { AddedLaunch = record };
     }
@@ -169,6 +170,18 @@ public sealed class AttemptRules(Cutovers cutovers)
     /// <summary>The fold of a history (<see cref="Fold"/>) as a <see cref="FoldState"/>, ready for <see cref="Apply(FoldState?, Acceptance)"/>.</summary>
     public FoldState Refold(LearnerCourseHistory history) =>
         FoldState.Restore(Fold(history), Cutovers, history.Launches.Length, history.Completions.Length);
+
+    /// <summary>
+    /// The state to apply the next event to, for a history read with the state stored beside it:
+    /// <paramref name="stored"/> itself when it can be the fold of <paramref name="history"/> (these
+    /// rules' cutovers, the same numbers of launches and completions), else <see cref="Refold"/>
+    /// of the history (none was stored, or the cutover settings changed since).
+    /// </summary>
+    public FoldState StateOf(LearnerCourseHistory history, FoldState? stored)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return stored is not null && IsFoldOf(stored, history) ? stored : Refold(history);
+    }
 
     /// <summary>
     /// The attempts after an acceptance, from the attempts before it (<paramref name="state"/>: the

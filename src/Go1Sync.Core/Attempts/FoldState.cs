@@ -89,9 +89,10 @@ public sealed class FoldState
         var sorted = attempts.ToList();
         sorted.Sort(OldestFirst.Instance);
         var byId = ImmutableDictionary.CreateBuilder<string, Attempt>(StringComparer.Ordinal);
-        var active = ImmutableSortedSet.CreateBuilder<AttemptKey>();
-        var beforeWeb = ImmutableSortedSet.CreateBuilder<AttemptKey>();
-        var beforeMobile = ImmutableSortedSet.CreateBuilder<AttemptKey>();
+        // Filled in order, so each set is built from a sorted list in one go.
+        var active = new List<AttemptKey>();
+        var beforeWeb = new List<AttemptKey>();
+        var beforeMobile = new List<AttemptKey>();
         foreach (var attempt in sorted)
         {
             if (!byId.TryAdd(attempt.AttemptId, attempt))
@@ -107,7 +108,8 @@ public sealed class FoldState
         }
 
         return new FoldState(
-            ImmutableList.CreateRange(sorted), byId.ToImmutable(), active.ToImmutable(), beforeWeb.ToImmutable(), beforeMobile.ToImmutable(),
+            ImmutableList.CreateRange(sorted), byId.ToImmutable(),
+            ImmutableSortedSet.CreateRange(active), ImmutableSortedSet.CreateRange(beforeWeb), ImmutableSortedSet.CreateRange(beforeMobile),
             cutovers, launchCount, completionCount);
     }
 
