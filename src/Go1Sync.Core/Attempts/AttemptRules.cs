@@ -64,21 +64,45 @@ public sealed class AttemptRules(Cutovers cutovers)
             return new Acceptance(false, history) { AddedLaunch = record };
 
         // The history's order (instant, then attempt id) without the launches compaction no
-        // longer keeps and with this one inserted in its place: what Compact gives.
-        var builder = launches.ToBuilder();
-        foreach (var i in dropped.OrderDescending()) builder.RemoveAt(i);
-        if (kept.Contains(record))
+        // longer keeps and with this one inserted in its place (what Compact gives), copied once
+        // into an array of the exact size.
+        var keepRecord = kept.Contains(record);
+        var insertAt = int.MaxValue;
+        if (keepRecord)
         {
-            int lo = 0, hi = builder.Count - 1;
+            int lo = 0, hi = launches.Length - 1;
             while (lo <= hi)
             {
                 var mid = lo + ((hi - lo) >> 1);
-                if (CompareLaunches(builder[mid], record) < 0) lo = mid + 1;
+                if (CompareLaunches(launches[mid], record) < 0) lo = mid + 1;
                 else hi = mid - 1;
             }
-            builder.Insert(lo, record);
+            insertAt = lo;
         }
-        var next = history with { Launches = builder.DrainToImmutable() };
+
+        var span = launches.AsSpan();
+        var builder = ImmutableArray.CreateBuilder<LaunchRecord>(launches.Length - dropped.Count + (keepRecord ? 1 : 0));
+        var from = 0;
+        foreach (var d in dropped.Order())
+        {
+            if (insertAt <= d)
+            {
+                builder.AddRange(span[from..insertAt]);
+                builder.Add(record);
+                from = insertAt;
+                insertAt = int.MaxValue;
+            }
+            builder.AddRange(span[from..d]);
+            from = d + 1;
+        }
+        if (insertAt != int.MaxValue)
+        {
+            builder.AddRange(span[from..insertAt]);
+            builder.Add(record);
+            from = insertAt;
+        }
+        builder.AddRange(span[from..]);
+        var next = history with { Launches = builder.MoveToImmutable() };
         return new Acceptance(true, next) { AddedLaunch = record };
     }
 
