@@ -33,8 +33,11 @@ public static class Aggregates
         return history;
     }
 
-    /// <summary>The next completion for an aggregate of <paramref name="attempts"/> attempts (new enrolment id, later instant).</summary>
-    public static Completion NextCompletion(int attempts) => Completion(attempts, Start.AddMinutes(attempts + 120));
+    /// <summary>The next completion for an aggregate of <paramref name="attempts"/> attempts (new enrolment id, after all its events).</summary>
+    public static Completion NextCompletion(int attempts) => Completion(attempts, Start.AddMinutes(attempts + 120).AddSeconds(attempts / 2));
+
+    /// <summary>A launch of a new attempt for an aggregate of <paramref name="attempts"/> attempts, after all its events.</summary>
+    public static Launch NextLaunch(int attempts) => new($"att-{attempts:D5}", Email, CourseId, Platform.Web, Start.AddMinutes(attempts + 180).AddSeconds(attempts / 2));
 
     private static Completion Completion(int i, DateTimeOffset at) =>
         new($"enr-{i:D5}", Email, CourseId, at, Passed: i % 4 != 0, Score: 50 + i % 50);

@@ -16,9 +16,11 @@ public class EngineBenchmarks
 {
     private LearnerCourseHistory _history = null!;
     private Completion _completion = null!;
+    private Launch _launch = null!;
+    private FoldState _state = null!;
     private TableEntity _row = null!;
 
-    [Params(1, 10, 100, 1000)]
+    [Params(1, 10, 100, 1000, 10000)]
     public int Attempts { get; set; }
 
     [GlobalSetup]
@@ -29,6 +31,10 @@ public class EngineBenchmarks
         _row = TableAttemptStore.Write(Aggregates.Key, _history, LearnerIds.Development.CurrentKeyId);
         if (Aggregates.Rules.Fold(_history).Count != Attempts)
             throw new InvalidOperationException($"The aggregate does not hold {Attempts} attempts.");
+        _launch = Aggregates.NextLaunch(Attempts);
+        _state = Aggregates.Rules.Refold(_history);
+        if (ApplyCompletionIncremental().Refolded || ApplyLaunchIncremental().Refolded)
+            throw new InvalidOperationException("The next event did not apply incrementally.");
     }
 
     /// <summary>Per completion, as HistoryWriter.WriteAsync: Fold(before), Accept, Fold(after).</summary>
@@ -40,6 +46,30 @@ public class EngineBenchmarks
         var after = Aggregates.Rules.Fold(acceptance.History);
         return after.Count >= before.Count ? after : before;
     }
+
+    /// <summary>
+    /// Per completion with the fold state read beside the history (issue #14): Accept, then
+    /// Apply to the state of the history before, in O(log attempts) since the completion is the
+    /// latest event. The same work as <see cref="ApplyCompletion"/> gives, without any fold.
+    /// </summary>
+    [Benchmark]
+    public FoldUpdate ApplyCompletionIncremental()
+    {
+        var acceptance = Aggregates.Rules.Accept(_history, _completion, Aggregates.DurationMinutes);
+        return Aggregates.Rules.Apply(_state, acceptance);
+    }
+
+    /// <summary>The same for a launch of a new attempt (Accept scans the launches once for the same attempt's: linear, no sort).</summary>
+    [Benchmark]
+    public FoldUpdate ApplyLaunchIncremental()
+    {
+        var acceptance = Aggregates.Rules.Accept(_history, _launch);
+        return Aggregates.Rules.Apply(_state, acceptance);
+    }
+
+    /// <summary>The state's indexes rebuilt from its stored attempts, as a store would after reading them.</summary>
+    [Benchmark]
+    public FoldState RestoreState() => FoldState.Restore(_state.Attempts, _state.Cutovers, _state.LaunchCount, _state.CompletionCount);
 
     /// <summary>History to Table row: JSON, gzip (Optimal), chunks.</summary>
     [Benchmark]

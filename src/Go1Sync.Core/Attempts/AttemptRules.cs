@@ -3,8 +3,20 @@ using Go1Sync.Core.Learners;
 
 namespace Go1Sync.Core.Attempts;
 
-/// <summary>Whether an event changed a learner's history on a course, and the history after it.</summary>
-public sealed record Acceptance(bool IsNew, LearnerCourseHistory History);
+/// <summary>
+/// Whether an event changed a learner's history on a course, and the history after it. A launch's
+/// or a completion's acceptance also names the record it added (<see cref="AddedLaunch"/>,
+/// <see cref="AddedCompletion"/>; null for a merge), which is what
+/// <see cref="AttemptRules.Apply(FoldState?, Acceptance)"/> folds into the previous attempts.
+/// </summary>
+public sealed record Acceptance(bool IsNew, LearnerCourseHistory History)
+{
+    /// <summary>The launch as the history keeps it (millisecond UTC), when the event was a launch.</summary>
+    public LaunchRecord? AddedLaunch { get; init; }
+
+    /// <summary>The completion as the history keeps it, when the event was a completion.</summary>
+    public CompletionRecord? AddedCompletion { get; init; }
+}
 
 /// <summary>
 /// The attempt rules of the Go1 connector (README, "The rules"). Pure and deterministic: it
@@ -22,13 +34,76 @@ public sealed class AttemptRules(Cutovers cutovers)
     public Acceptance Accept(LearnerCourseHistory history, Launch launch)
     {
         EnsureSameLearnerCourse(history, launch.Email, launch.CourseId);
-        var launchedAt = Instants.ToMillisecondUtc(launch.LaunchedAt);
-        if (history.Launches.Any(l => l.AttemptId == launch.AttemptId && l.LaunchedAt == launchedAt))
-            return new Acceptance(false, history);
+        var record = new LaunchRecord(launch.AttemptId, launch.Platform, Instants.ToMillisecondUtc(launch.LaunchedAt));
+        var launches = history.Launches;
 
-        var launches = Compact(history.Launches.Add(new LaunchRecord(launch.AttemptId, launch.Platform, launchedAt)));
-        var next = history with { Launches = launches };
-        return new Acceptance(!next.SameEventsAs(history), next);
+        // One pass: the same launch already kept, and the launches of this attempt (at most four
+        // in a compacted history: only they can change when this one is added).
+        List<int>? sameAttempt = null;
+        for (var i = 0; i < launches.Length; i++)
+        {
+            var l = launches[i];
+            if (!string.Equals(l.AttemptId, record.AttemptId, StringComparison.Ordinal)) continue;
+            if (l.LaunchedAt == record.LaunchedAt)
+                return new Acceptance(false, history) { AddedLaunch = record };
+            (sameAttempt ??= new List<int>(4)).Add(i);
+        }
+
+        if (sameAttempt is { Count: > 4 })
+        {
+            // Not compacted (it always is when written by these rules): compact all of it.
+            var compacted = history with { Launches = Compact(launches.Add(record)) };
+            return new Acceptance(!compacted.SameEventsAs(history), compacted) { AddedLaunch = record };
+        }
+
+        var group = new List<LaunchRecord>(5) { record };
+        if (sameAttempt is not null) group.AddRange(sameAttempt.Select(i => launches[i]));
+        var kept = KeptOfOneAttempt(group);
+        var dropped = sameAttempt?.Where(i => !kept.Contains(launches[i])).ToHashSet() ?? [];
+        if (!kept.Contains(record) && dropped.Count == 0)
+            return new Acceptance(false, history) { AddedLaunch = record };
+
+        // The history's order (instant, then attempt id) without the launches compaction no
+        // longer keeps and with this one inserted in its place (what Compact gives), copied once
+        // into an array of the exact size.
+        var keepRecord = kept.Contains(record);
+        var insertAt = int.MaxValue;
+        if (keepRecord)
+        {
+            int lo = 0, hi = launches.Length - 1;
+            while (lo <= hi)
+            {
+                var mid = lo + ((hi - lo) >> 1);
+                if (CompareLaunches(launches[mid], record) < 0) lo = mid + 1;
+                else hi = mid - 1;
+            }
+            insertAt = lo;
+        }
+
+        var span = launches.AsSpan();
+        var builder = ImmutableArray.CreateBuilder<LaunchRecord>(launches.Length - dropped.Count + (keepRecord ? 1 : 0));
+        var from = 0;
+        foreach (var d in dropped.Order())
+        {
+            if (insertAt <= d)
+            {
+                builder.AddRange(span[from..insertAt]);
+                builder.Add(record);
+                from = insertAt;
+                insertAt = int.MaxValue;
+            }
+            builder.AddRange(span[from..d]);
+            from = d + 1;
+        }
+        if (insertAt != int.MaxValue)
+        {
+            builder.AddRange(span[from..insertAt]);
+            builder.Add(record);
+            from = insertAt;
+        }
+        builder.AddRange(span[from..]);
+        var next = history with { Launches = builder.MoveToImmutable() };
+        return new Acceptance(true, next) { AddedLaunch = record };
     }
 
     /// <summary>Rule 2: a completion is accepted once per (enrolment id, completed at).</summary>
@@ -45,14 +120,20 @@ public sealed class AttemptRules(Cutovers cutovers)
             completion.Score,
             Instants.ToMillisecondUtc(completion.StartedAt),
             durationMinutes);
-        if (history.Completions.Any(c => c.Identity == record.Identity))
-            return new Acceptance(false, history);
+        // The completions are kept in order (instant, then enrolment id): the same completion is
+        // found, and the new one inserted, by binary search.
+        var completions = history.Completions;
+        int lo = 0, hi = completions.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var order = CompareCompletions(completions[mid], record);
+            if (order == 0) return new Acceptance(false, history) { AddedCompletion = record };
+            if (order < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
 
-        var completions = history.Completions.Add(record)
-            .Sort((a, b) => a.CompletedAt != b.CompletedAt
-                ? a.CompletedAt.CompareTo(b.CompletedAt)
-                : string.CompareOrdinal(a.EnrolmentId, b.EnrolmentId));
-        return new Acceptance(true, history with { Completions = completions });
+        return new Acceptance(true, history with { Completions = completions.Insert(lo, record) }) { AddedCompletion = record };
     }
 
     /// <summary>
@@ -108,6 +189,195 @@ public sealed class AttemptRules(Cutovers cutovers)
             .OrderBy(a => a.FirstActivityAt)
             .ThenBy(a => a.AttemptId, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>The fold of a history (<see cref="Fold"/>) as a <see cref="FoldState"/>, ready for <see cref="Apply(FoldState?, Acceptance)"/>.</summary>
+    public FoldState Refold(LearnerCourseHistory history) =>
+        FoldState.Restore(Fold(history), Cutovers, history.Launches.Length, history.Completions.Length);
+
+    /// <summary>
+    /// The state to apply the next event to, for a history read with the state stored beside it:
+    /// <paramref name="stored"/> itself when it can be the fold of <paramref name="history"/> (these
+    /// rules' cutovers, the same numbers of launches and completions), else <see cref="Refold"/>
+    /// of the history (none was stored, or the cutover settings changed since).
+    /// </summary>
+    public FoldState StateOf(LearnerCourseHistory history, FoldState? stored)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return stored is not null && IsFoldOf(stored, history) ? stored : Refold(history);
+    }
+
+    /// <summary>
+    /// The attempts after an acceptance, from the attempts before it (<paramref name="state"/>: the
+    /// fold of the history the event was accepted on; null for an empty history). An event that
+    /// comes after every event already folded (by instant; launches before completions at the
+    /// same instant; completions at one instant by enrolment id) is applied to the state in
+    /// O(log attempts); anything else (an event out of time order, a merge, a state folded with
+    /// other cutovers or not of that history) folds <see cref="Acceptance.History"/> again. Either
+    /// way the result is <see cref="Refold"/> of the new history. An acceptance that is not new
+    /// gives the state back unchanged.
+    /// </summary>
+    public FoldUpdate Apply(FoldState? state, Acceptance acceptance)
+    {
+        ArgumentNullException.ThrowIfNull(acceptance);
+        if (!acceptance.IsNew && state is not null && IsFoldOf(state, acceptance.History))
+            return new FoldUpdate(state, [], [], Refolded: false);
+        if (acceptance.AddedLaunch is { } launch) return Apply(state, acceptance.History, launch);
+        if (acceptance.AddedCompletion is { } completion) return Apply(state, acceptance.History, completion);
+        return RefoldFrom(state, acceptance.History);
+    }
+
+    /// <summary>
+    /// A launch added to a history: <paramref name="historyAfter"/> is the history after it was
+    /// accepted, <paramref name="state"/> the fold of the history before (null: empty).
+    /// See <see cref="Apply(FoldState?, Acceptance)"/>.
+    /// </summary>
+    public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, LaunchRecord launch)
+    {
+        ArgumentNullException.ThrowIfNull(historyAfter);
+        ArgumentNullException.ThrowIfNull(launch);
+        state ??= FoldState.Empty(Cutovers);
+        var launches = historyAfter.Launches;
+        var completions = historyAfter.Completions;
+        // In order: the latest launch of the history (its instant, since compaction always keeps
+        // an attempt's last launch) and after every completion, on a state of the history before
+        // (the same completions; this launch may have replaced one of the same attempt, or not).
+        var inOrder = state.Cutovers == Cutovers
+            && launches.Length > 0 && launches[^1].LaunchedAt == launch.LaunchedAt
+            && (completions.Length == 0 || completions[^1].CompletedAt < launch.LaunchedAt)
+            && completions.Length == state.CompletionCount
+            && launches.Length - state.LaunchCount is 0 or 1;
+        if (!inOrder) return RefoldFrom(state, historyAfter);
+
+        var known = state.Find(launch.AttemptId);
+        if (known is null)
+        {
+            var attempt = new Attempt
+            {
+                AttemptId = launch.AttemptId,
+                Email = historyAfter.Email,
+                CourseId = historyAfter.CourseId,
+                Origin = AttemptOrigin.LmsLaunch,
+                Platform = launch.Platform,
+                Status = AttemptStatus.Open,
+                Progress = ProgressOnLaunch,
+                FirstActivityAt = launch.LaunchedAt,
+                LastActivityAt = launch.LaunchedAt,
+            };
+            return new FoldUpdate(state.With(null, attempt, launches.Length, completions.Length), [attempt.AttemptId], [], Refolded: false);
+        }
+
+        // A continue: only the last activity moves (if later).
+        if (launch.LaunchedAt <= known.LastActivityAt)
+            return new FoldUpdate(state.WithCounts(launches.Length, completions.Length), [], [], Refolded: false);
+        var continued = known with { LastActivityAt = launch.LaunchedAt };
+        return new FoldUpdate(state.With(known, continued, launches.Length, completions.Length), [continued.AttemptId], [], Refolded: false);
+    }
+
+    /// <summary>
+    /// A completion added to a history: <paramref name="historyAfter"/> is the history after it was
+    /// accepted, <paramref name="state"/> the fold of the history before (null: empty).
+    /// See <see cref="Apply(FoldState?, Acceptance)"/>.
+    /// </summary>
+    public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, CompletionRecord completion)
+    {
+        ArgumentNullException.ThrowIfNull(historyAfter);
+        ArgumentNullException.ThrowIfNull(completion);
+        state ??= FoldState.Empty(Cutovers);
+        var launches = historyAfter.Launches;
+        var completions = historyAfter.Completions;
+        // In order: the last completion of the history (instant, then enrolment id), no launch
+        // after it, on a state of the history before (one completion fewer, the same launches).
+        var inOrder = state.Cutovers == Cutovers
+            && completions.Length > 0
+            && completions[^1].CompletedAt == completion.CompletedAt
+            && string.Equals(completions[^1].EnrolmentId, completion.EnrolmentId, StringComparison.Ordinal)
+            && (launches.Length == 0 || launches[^1].LaunchedAt <= completion.CompletedAt)
+            && completions.Length == state.CompletionCount + 1
+            && launches.Length == state.LaunchCount;
+        if (!inOrder) return RefoldFrom(state, historyAfter);
+
+        var at = completion.CompletedAt;
+        var currentConnector = at >= Cutovers.Connector;
+        var target = currentConnector ? state.OldestEligible(at) : state.Oldest;
+        if (currentConnector && target is not null && target.FirstActivityAt > at) target = null;
+
+        var before = target;
+        if (target is null)
+        {
+            // Completed directly on Go1, or every LMS launch came after the completion.
+            var started = completion.StartedAt is { } s && s <= at ? s : at;
+            target = new Attempt
+            {
+                AttemptId = UniqueGo1DirectId(completion.EnrolmentId, state),
+                Email = historyAfter.Email,
+                CourseId = historyAfter.CourseId,
+                Origin = AttemptOrigin.Go1Direct,
+                Platform = Platform.Unknown,
+                FirstActivityAt = started,
+                LastActivityAt = started,
+            };
+        }
+
+        var completed = Completed(target, completion, currentConnector);
+        var changed = before is not null && before.Equals(completed) ? [] : new[] { completed.AttemptId };
+        return new FoldUpdate(state.With(before, completed, launches.Length, completions.Length), changed, [], Refolded: false);
+    }
+
+    /// <summary>Whether the state can be the fold of this history (the same cutovers and event counts).</summary>
+    private bool IsFoldOf(FoldState state, LearnerCourseHistory history) =>
+        state.Cutovers == Cutovers
+        && state.LaunchCount == history.Launches.Length
+        && state.CompletionCount == history.Completions.Length;
+
+    private FoldUpdate RefoldFrom(FoldState? state, LearnerCourseHistory history)
+    {
+        var next = Refold(history);
+        var before = state?.Attempts ?? [];
+        var unchanged = before.ToHashSet();
+        var changed = next.Attempts.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
+        var removed = before.Where(a => next.Find(a.AttemptId) is null).Select(a => a.AttemptId).ToList();
+        return new FoldUpdate(next, changed, removed, Refolded: true);
+    }
+
+    /// <summary>Rules 2 and 3 on one attempt: the same as the fold's <c>ApplyCompletion</c> does to its target.</summary>
+    private Attempt Completed(Attempt target, CompletionRecord completion, bool currentConnector)
+    {
+        long timeSpentMs = 0;
+        var durationUnknown = false;
+        if (currentConnector && target.FirstActivityAt >= Cutovers.TimeSpent)
+        {
+            var elapsedMs = Math.Max(0L, (long)(completion.CompletedAt - target.FirstActivityAt).TotalMilliseconds);
+            if (completion.DurationMinutes is { } minutes)
+            {
+                timeSpentMs = Math.Min(elapsedMs, minutes * 60_000L);
+            }
+            else
+            {
+                timeSpentMs = elapsedMs;
+                durationUnknown = true;
+            }
+        }
+
+        return target with
+        {
+            Status = AttemptStatus.Completed,
+            Progress = ProgressOnCompletion,
+            CompletedAt = completion.CompletedAt,
+            LastActivityAt = completion.CompletedAt,
+            Result = completion.Passed ? AttemptResult.Success : AttemptResult.Failed,
+            Score = completion.Score,
+            Go1EnrolmentId = completion.EnrolmentId,
+            TimeSpentMs = timeSpentMs,
+            DurationUnknown = durationUnknown,
+        };
+    }
+
+    private static string UniqueGo1DirectId(string enrolmentId, FoldState state)
+    {
+        var id = Go1DirectPrefix + enrolmentId;
+        for (var n = 2; state.Find(id) is not null; n++) id = $"{Go1DirectPrefix}{enrolmentId}-{n}";
+        return id;
     }
 
     /// <summary>Rule 5: legacy-closed is derived when reading, never written.</summary>
@@ -223,6 +493,27 @@ public sealed class AttemptRules(Cutovers cutovers)
     /// or after each launch-tracking cutover, and the last. Dropping the others changes no
     /// attempt, and keeps a learner who continues a course a thousand times at four rows.
     /// </summary>
+    /// <summary>The launches of one attempt that <see cref="Compact"/> keeps (any order in, distinct instants).</summary>
+    private HashSet<LaunchRecord> KeptOfOneAttempt(List<LaunchRecord> launchesOfOneAttempt)
+    {
+        var ordered = launchesOfOneAttempt.OrderBy(l => l.LaunchedAt).ToList();
+        var keep = new HashSet<LaunchRecord> { ordered[0], ordered[^1] };
+        foreach (var cutover in new[] { Cutovers.WebLaunch, Cutovers.MobileLaunch })
+        {
+            var firstAfter = ordered.FirstOrDefault(l => l.LaunchedAt >= cutover);
+            if (firstAfter is not null) keep.Add(firstAfter);
+        }
+        return keep;
+    }
+
+    private static int CompareLaunches(LaunchRecord a, LaunchRecord b) => a.LaunchedAt != b.LaunchedAt
+        ? a.LaunchedAt.CompareTo(b.LaunchedAt)
+        : string.CompareOrdinal(a.AttemptId, b.AttemptId);
+
+    private static int CompareCompletions(CompletionRecord a, CompletionRecord b) => a.CompletedAt != b.CompletedAt
+        ? a.CompletedAt.CompareTo(b.CompletedAt)
+        : string.CompareOrdinal(a.EnrolmentId, b.EnrolmentId);
+
     private ImmutableArray<LaunchRecord> Compact(ImmutableArray<LaunchRecord> launches)
     {
         var cutoverInstants = new[] { Cutovers.WebLaunch, Cutovers.MobileLaunch };
