@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Json.Schema;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Go1Sync.Functions.Tests;
 
@@ -15,8 +17,8 @@ public sealed class OpenApiDocumentTests
 {
     private static readonly string DocumentPath = RepoPaths.InRepo("src/Go1Sync.Functions/openapi.json");
     private static readonly string GoldenRoot = RepoPaths.InRepo("tests/Go1Sync.ContractTests/Golden");
-    private static readonly JsonObject Document = JsonNode.Parse(File.ReadAllText(DocumentPath))!.AsObject();
-    private static readonly string[] HttpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    internal static readonly JsonObject Document = JsonNode.Parse(File.ReadAllText(DocumentPath))!.AsObject();
+    internal static readonly string[] HttpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
     // ---- 1. Routes: functions.metadata and the document name the same ones -----------------------
 
@@ -266,6 +268,35 @@ public sealed class OpenApiDocumentTests
 
     // ---- Helpers -------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// An answer the app gave (status, content type, headers, body) fits what the document says
+    /// <paramref name="method"/> <paramref name="path"/> answers with that status: documented status,
+    /// media type and headers, and a body that fits the media type's schema.
+    /// </summary>
+    internal static void AssertAnswerFits(string method, string path, HttpAnswer answer)
+    {
+        var what = $"{method.ToUpperInvariant()} {path} {answer.Status}";
+        var responses = Document["paths"]?[path]?[method]?["responses"];
+        Assert.True(responses is not null, $"{method.ToUpperInvariant()} {path} is not in the document");
+        var status = answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(responses[status] is not null, $"{what}: the status is not documented");
+        var response = Resolve(responses[status])!;
+        var mediaType = (answer.ContentType ?? "").Split(';')[0].Trim();
+        var media = response["content"]?[mediaType];
+        Assert.True(media is not null, $"{what}: {mediaType} is not documented");
+        foreach (var header in answer.Headers.Keys.Where(h => h is not ("Content-Type" or "Content-Length")))
+            Assert.True(response["headers"]?[header] is not null, $"{what}: the {header} header is not documented");
+        var body = mediaType.EndsWith("json", StringComparison.Ordinal) ? JsonNode.Parse(answer.Body) : JsonValue.Create(answer.Body);
+        AssertValid(media["schema"]!, body, what);
+    }
+
+    /// <summary>A request body fits the schema of the operation's requestBody.</summary>
+    internal static void AssertRequestFits(string method, string path, string json)
+    {
+        var schema = Document["paths"]![path]![method]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        AssertValid(schema, JsonNode.Parse(json), $"the request body of {method.ToUpperInvariant()} {path}");
+    }
+
     private static JsonNode? Find(IEnumerable<string> segments)
     {
         JsonNode? node = Document;
@@ -301,5 +332,89 @@ public sealed class OpenApiDocumentTests
         });
         var errors = evaluation.Details.Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"));
         Assert.True(evaluation.IsValid, $"{what} does not fit its schema:\n{string.Join("\n", errors)}");
+    }
+}
+
+/// <summary>
+/// The answers the app really gives, route by route, on Azurite: each fits the document (status,
+/// media type, headers, schema), and so does each request body sent; every operation of the
+/// document is exercised, so a route whose answers change without the document fails here.
+/// </summary>
+public sealed class OpenApiLiveAnswerTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task LiveAnswer_OfEveryOperation_FitsTheDocument()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Processing:OnlyKnownLearners"] = "true");
+        const string course = "openapi-course";
+        const string email = "openapi.learner@example.com";
+        var learner = host.Ids.Id(email);
+        var ct = CancellationToken.None;
+        var covered = new SortedSet<string>(StringComparer.Ordinal);
+
+        async Task<HttpAnswer> Answer(string method, string path, Task<HttpAnswer> call, int expected, string? request = null)
+        {
+            if (request is not null) OpenApiDocumentTests.AssertRequestFits(method, path, request);
+            var answer = await call;
+            Assert.True(expected == answer.Status, $"{method.ToUpperInvariant()} {path}: expected {expected}, got {answer.Status}: {answer.Body}");
+            OpenApiDocumentTests.AssertAnswerFits(method, path, answer);
+            covered.Add($"{method.ToUpperInvariant()} {path}");
+            return answer;
+        }
+        Task<HttpAnswer> Post(Func<HttpRequest, Task<IActionResult>> function, string body) => Go1SyncTestHost.InvokeAsync(function, body);
+        Task<HttpAnswer> Get(Func<HttpRequest, Task<IActionResult>> function, string query = "", IDictionary<string, string>? headers = null) => Go1SyncTestHost.GetAsync(function, query, headers);
+
+        var newCourse = $$"""{"courseId":"{{course}}","durationMinutes":120,"title":"OpenAPI course"}""";
+        await Answer("post", "/courses", host.PostCourseAsync(newCourse), 200, newCourse);
+        await Answer("put", "/courses/{courseId}", host.PutCourseAsync(course, """{"durationMinutes":240}"""), 200, """{"durationMinutes":240}""");
+        foreach (var (attempt, at) in new[] { ("openapi-a1", "2025-03-10T08:00:00Z"), ("openapi-a2", "2025-03-11T08:00:00Z") })
+        {
+            var launch = $$"""{"attemptId":"{{attempt}}","email":"{{email}}","courseId":"{{course}}","platform":"web","launchedAt":"{{at}}"}""";
+            await Answer("post", "/launches", host.PostLaunchAsync(launch), 202, launch);
+        }
+        await Answer("post", "/launches", Go1SyncTestHost.InvokeAsync(r => host.Function<LaunchFunction>().Run(r, ct), "attemptId=1", "text/plain"), 415);
+        await Answer("post", "/launches", host.PostLaunchAsync($$"""{"pad":"{{new string('x', 40_000)}}"}"""), 413);
+        await Answer("post", "/launches", host.PostLaunchAsync("""{"attemptId":"x"}"""), 400);
+        var completion = $$$"""{"id":"evt-openapi-1","event_type":"enrollment.complete","data":{"id":"openapi-enr-1","lo_id":"{{{course}}}","email":"{{{email}}}","status":"completed","pass":true,"result":90,"end_date":"2025-03-11T09:00:00Z"}}""";
+        await Answer("post", "/go1/webhooks", host.PostWebhookAsync(completion), 202, completion);
+        var stranger = $$$"""{"id":"evt-openapi-2","event_type":"enrollment.complete","data":{"id":"openapi-enr-2","lo_id":"{{{course}}}","email":"stranger@example.com","pass":false,"end_date":"2025-03-11T09:00:00Z"}}""";
+        await Answer("post", "/go1/webhooks", host.PostWebhookAsync(stranger), 202, stranger);
+        const string other = """{"id":"evt-openapi-3","event_type":"enrollment.create","data":{"id":"openapi-enr-3"}}""";
+        await Answer("post", "/go1/webhooks", host.PostWebhookAsync(other), 200, other);
+        await Answer("post", "/go1/webhooks", host.PostWebhookAsync("""{"event_type":"enrollment.complete","data":{}}"""), 400);
+        await host.DrainAsync();
+
+        var statistics = host.Function<StatisticsFunctions>();
+        await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct)), 200);
+        var firstPage = await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct), "?pageSize=1"), 200);
+        Assert.True(firstPage.Headers.ContainsKey("Link"), "two attempts a page of one: the Link header is checked too");
+        await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct), "", new Dictionary<string, string> { ["Accept"] = "text/csv" }), 200);
+        await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct), "?status=closed"), 400);
+        await Answer("get", "/courses/{courseId}/summary", Get(r => statistics.CourseSummary(r, course, ct)), 200);
+        await Answer("get", "/learners/{learner}/attempts", Get(r => statistics.LearnerAttempts(r, learner, ct)), 200);
+        await Answer("get", "/learners/{learner}/attempts", Get(r => statistics.LearnerAttempts(r, email, ct)), 400);
+        var lookup = $$"""{"email":"{{email}}"}""";
+        await Answer("post", "/learners/lookup", Post(r => statistics.LookupLearnerAttempts(r, ct), lookup), 200, lookup);
+
+        var operations = host.Function<OperationsFunctions>();
+        await Answer("get", "/ops/deliveries", Get(r => operations.ListDeliveries(r, ct), "?since=2000-01-01T00:00:00Z"), 200);
+        await Answer("get", "/ops/deliveries", Get(r => operations.ListDeliveries(r, ct), "?email=" + Uri.EscapeDataString(email)), 400);
+        var deliveries = $$"""{"email":"{{email}}","since":"2000-01-01T00:00:00Z"}""";
+        await Answer("post", "/ops/deliveries/lookup", Post(r => operations.LookupDeliveries(r, ct), deliveries), 200, deliveries);
+        var parked = await Answer("get", "/ops/parked", Get(r => operations.ListParked(r, ct)), 200);
+        Assert.NotEqual("[]", parked.Body); // the stranger's completion: a held message is checked, not only an empty list
+        await Answer("get", "/ops/poison", Get(r => operations.ListPoison(r, ct)), 200);
+        await Answer("post", "/ops/parked/replay", Get(r => operations.ReplayParked(r, ct), "?category=unmatched&id=none"), 200);
+        await Answer("post", "/ops/poison/replay", Get(r => operations.ReplayPoison(r, ct), "?id=none"), 200);
+        await Answer("post", "/ops/forget", Post(r => operations.ForgetLearner(r, ct), lookup), 200, lookup);
+
+        var health = await Get(r => host.Function<HealthFunction>().Run(r, ct));
+        Assert.Contains(health.Status, new[] { 200, 503 });
+        await Answer("get", "/health", Task.FromResult(health), health.Status);
+        await Answer("get", "/openapi.json", Get(r => Task.FromResult(new OpenApiDocumentFunction().Run(r))), 200);
+
+        var documented = OpenApiDocumentTests.Document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Where(o => OpenApiDocumentTests.HttpMethods.Contains(o.Key)).Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"));
+        Assert.Equal(documented.Order(StringComparer.Ordinal), covered);
     }
 }
