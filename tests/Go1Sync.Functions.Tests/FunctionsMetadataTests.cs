@@ -19,12 +19,14 @@ public sealed class FunctionsMetadataTests
     /// <summary>
     /// Each HTTP function's route, method and key level. Function: Go1 (its URL carries the key, and
     /// the body is signed too) and health. Anonymous: the app itself admits the caller, by the LMS's
-    /// launch signature or by an Entra ID token with an app role, so no shared key opens them.
+    /// launch signature or by an Entra ID token with an app role, so no shared key opens them; and the
+    /// OpenAPI document, which describes the API and holds no data.
     /// </summary>
     public static TheoryData<string, string, string, string> HttpFunctions() => new()
     {
         { "Go1Webhook", "go1/webhooks", "post", "Function" },
         { "Health", "health", "get", "Function" },
+        { "OpenApiDocument", "openapi.json", "get", "Anonymous" },
         { "Launches", "launches", "post", "Anonymous" },
         { "CreateCourse", "courses", "post", "Anonymous" },
         { "PutCourse", "courses/{courseId}", "put", "Anonymous" },
