@@ -66,6 +66,32 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         Assert.Equal((4L, 2L, 1L, 1L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
     }
 
+    [Fact]
+    public async Task CompletionEndToEnd_IntakeProcessingAndTheTriggersQueueRequests_CountedExactly()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        await host.PostCourseAsync($$"""{"courseId":"cost-course-e2e","durationMinutes":60}""");
+        await host.PostLaunchAsync("cost-e2e", "cost@example.com", "cost-course-e2e", "web", "2025-06-01T08:00:00Z");
+        await host.DrainAsync();
+        host.Transactions.Reset();
+
+        // Intake: the queue write alone; the delivery receipt travels in the message.
+        await host.PostCompletionAsync("cost-enr-e2e", "cost@example.com", "cost-course-e2e", "2025-06-01T08:45:00Z", passed: true);
+        Assert.Equal((1L, 0L, 0L), (host.Transactions.QueueWrites, host.Transactions.QueueOther, host.Transactions.TableReads + host.Transactions.TableWrites + host.Transactions.TableBatches));
+
+        // The trigger: one receive (a batch of up to 16 messages), the processing, the delete.
+        var message = Assert.Single((await host.Queue.ReceiveMessagesAsync(16)).Value);
+        await host.Function<AttemptEventsFunction>().Run(message, CancellationToken.None);
+        await host.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+
+        var t = host.Transactions;
+        // Processing as CompletionOfAnOpenAttempt: 3 point reads, 3 writes, 1 batch; queue: receive and delete.
+        Assert.Equal((3L, 3L, 1L), (t.TableReads, t.TableWrites, t.TableBatches));
+        Assert.Equal((1L, 2L), (t.QueueWrites, t.QueueOther));
+        // Per completion, the receive amortised over a batch of 16: 1 + 7 + 1 + 1/16 = 9.0625 transactions.
+        Assert.Equal(10L, t.Total);
+    }
+
     /// <summary>A one-hour course, a launch applied, and its completion (45 minutes later) queued, not applied.</summary>
     private static async Task QueueCompletionOfAnOpenAttemptAsync(Go1SyncTestHost host, string course, string attemptId, string enrolmentId)
     {
