@@ -222,6 +222,11 @@ param healthMaxSweepAge string = '00:30:00'
 @description('Health__MaxReconcileAge: the health endpoint reports degraded when Go1\'s completions were last read completely longer ago (.NET TimeSpan).')
 param healthMaxReconcileAge string = '01:00:00'
 
+@description('Courses__CacheSeconds: how long an instance keeps a course duration in memory before reading the Courses table again (0 = every time).')
+@minValue(0)
+@maxValue(3600)
+param coursesCacheSeconds int = 300
+
 // ---------------------------------------------------------------------------------------------
 // Alerts (modules/alerts.bicep). With neither alertEmail nor alertActionGroupId the alert rules
 // are still created and show in Azure Monitor, but notify nobody.
@@ -495,6 +500,7 @@ var appSettings = [
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
   { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }
+  { name: 'Courses__CacheSeconds', value: string(coursesCacheSeconds) }
 ]
 
 module functionApp 'modules/functionApp.bicep' = {

@@ -8,7 +8,7 @@ public sealed class EventIntakeTests
     private static EventEnvelope Envelope() => Harness.Envelope(Harness.Launch("a-1", Harness.At("2025-03-10T09:00:00Z")));
 
     private static DeliveryReceipt Receipt(EventEnvelope envelope) =>
-        new(envelope.Id, EventKinds.Launch, null, Harness.Now, "valid", 0, AttemptId: "a-1");
+        new(envelope.Id, EventKinds.Launch, null, envelope.ReceivedAt, "valid", 0, AttemptId: "a-1");
 
     [Fact]
     public async Task EventIntake_QueueAndLogStore_ReturnsQueuedWithTheEventIdAndKind()
@@ -22,8 +22,12 @@ public sealed class EventIntakeTests
         var outcome = await intake.AcceptAsync(envelope, Receipt(envelope), CancellationToken.None);
 
         Assert.Equal(new IntakeOutcome.Queued(envelope.Id, EventKinds.Launch), outcome);
-        Assert.Same(envelope, Assert.Single(queue.Queued));
-        Assert.Equal(202, Assert.Single(log.Receipts).HttpStatus);
+        // The receipt rides in the message (issue #14); the processor writes it with the outcome.
+        var queued = Assert.Single(queue.Queued);
+        Assert.Equal(envelope.Id, queued.Id);
+        Assert.Equal(202, queued.Receipt!.HttpStatus);
+        Assert.Equal("valid", queued.Receipt.Signature);
+        Assert.Empty(log.Receipts);
     }
 
     [Fact]
@@ -41,12 +45,14 @@ public sealed class EventIntakeTests
     }
 
     [Fact]
-    public async Task EventIntake_DeliveryLogUnavailable_ReturnsStorageUnavailable()
+    public async Task EventIntake_DeliveryLogUnavailable_StillQueuesSinceTheReceiptTravelsInTheMessage()
     {
         using var meters = new TestMeterFactory();
-        var intake = new EventIntake(new FakeQueue(), new RecordingDeliveryLog { Failure = new IOException("table down") }, new ProcessingMetrics(meters), NullLogger<EventIntake>.Instance);
+        var queue = new FakeQueue();
+        var intake = new EventIntake(queue, new RecordingDeliveryLog { Failure = new IOException("table down") }, new ProcessingMetrics(meters), NullLogger<EventIntake>.Instance);
         var envelope = Envelope();
 
-        Assert.IsType<IntakeOutcome.StorageUnavailable>(await intake.AcceptAsync(envelope, Receipt(envelope), CancellationToken.None));
+        Assert.IsType<IntakeOutcome.Queued>(await intake.AcceptAsync(envelope, Receipt(envelope), CancellationToken.None));
+        Assert.Single(queue.Queued);
     }
 }

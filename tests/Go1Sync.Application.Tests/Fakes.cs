@@ -116,9 +116,10 @@ internal sealed class RecordingDeliveryLog : IDeliveryLog
         return Task.CompletedTask;
     }
 
-    public Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken)
+    public Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken)
     {
         if (Failure is not null) throw Failure;
+        if (receipt is not null) Receipts.Add(receipt);
         Outcomes.Add((identity, outcome, detail, enrolmentId, learnerHash));
         return Task.CompletedTask;
     }

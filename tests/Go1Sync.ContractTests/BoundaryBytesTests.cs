@@ -25,13 +25,13 @@ public sealed class BoundaryBytesTests
     // ---- Queue messages ----
 
     private const string LaunchEnvelope =
-        """{"kind":"launch","schemaVersion":1,"id":"launch:att-1:2025-01-10T09:00:00.000Z","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"attemptId":"att-1","email":"ada@example.com","courseId":"lo-1","platform":"mobile","launchedAt":"2025-01-10T10:00:00.123\u002B01:00"}}""";
+        """{"kind":"launch","schemaVersion":2,"id":"launch:att-1:2025-01-10T09:00:00.000Z","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"attemptId":"att-1","email":"ada@example.com","courseId":"lo-1","platform":"mobile","launchedAt":"2025-01-10T10:00:00.123\u002B01:00"}}""";
 
     private const string FullCompletionEnvelope =
-        """{"kind":"completion","schemaVersion":1,"id":"go1:evt-1","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"enrolmentId":"enr-1","source":"webhook","go1EventId":"evt-1","courseId":"lo-1","go1UserId":"user-1","email":"ada@example.com","status":"completed","passed":true,"score":85,"startedAt":"2025-01-10T09:00:00\u002B00:00","completedAt":"2025-01-10T13:30:00.456\u002B00:00","refetch":["score","startedAt"]}}""";
+        """{"kind":"completion","schemaVersion":2,"id":"go1:evt-1","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"enrolmentId":"enr-1","source":"webhook","go1EventId":"evt-1","courseId":"lo-1","go1UserId":"user-1","email":"ada@example.com","status":"completed","passed":true,"score":85,"startedAt":"2025-01-10T09:00:00\u002B00:00","completedAt":"2025-01-10T13:30:00.456\u002B00:00","refetch":["score","startedAt"]}}""";
 
     private const string ThinCompletionEnvelope =
-        """{"kind":"completion","schemaVersion":1,"id":"sweep:enr-2","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"enrolmentId":"enr-2","source":"sweep","passed":false}}""";
+        """{"kind":"completion","schemaVersion":2,"id":"sweep:enr-2","receivedAt":"2025-03-04T05:06:07.89+00:00","payload":{"enrolmentId":"enr-2","source":"sweep","passed":false}}""";
 
     private static EventEnvelope LaunchInput() => EventEnvelope.ForLaunch(
         new LaunchMessage("att-1", "ada@example.com", "lo-1", Platform.Mobile, new DateTimeOffset(2025, 1, 10, 10, 0, 0, 123, TimeSpan.FromHours(1))),

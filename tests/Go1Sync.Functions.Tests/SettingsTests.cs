@@ -32,6 +32,7 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
         { typeof(LearnerOptions), LearnerOptions.Section },
+        { typeof(CourseCacheOptions), CourseCacheOptions.Section },
     };
 
     private static HashSet<string> SampleKeys()

@@ -121,6 +121,8 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
         Assert.Equal(1, erased);
         var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(since, "e2-late"), CancellationToken.None));
         Assert.Equal(DeliveryOutcomes.Erased, record.Outcome);
+        // The receipt in the message named the learner; the erased learner's record does not.
+        Assert.Null(record.LearnerHash);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         var time = services.GetRequiredService<TimeProvider>();
         var ids = services.GetRequiredService<LearnerIds>();
         var replay = new Replay(events.Name, time, services.GetRequiredService<AttemptEventProcessor>(),
-            services.GetRequiredService<ICourseCatalogue>(), services.GetRequiredService<IDeliveryLog>(), ids);
+            services.GetRequiredService<ICourseCatalogue>(), ids);
 
         var lineNumber = 0;
         foreach (var line in await File.ReadAllLinesAsync(events.FullName, cancellationToken))
@@ -64,7 +64,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
 }
 
 /// <summary>One replay of one file: applies its lines and remembers which (learner, course) they touched.</summary>
-internal sealed class Replay(string fileName, TimeProvider time, AttemptEventProcessor processor, ICourseCatalogue catalogue, IDeliveryLog deliveries, LearnerIds ids)
+internal sealed class Replay(string fileName, TimeProvider time, AttemptEventProcessor processor, ICourseCatalogue catalogue, LearnerIds ids)
 {
     public SortedSet<(string Email, string CourseId)> Touched { get; } = new();
 
@@ -112,8 +112,8 @@ internal sealed class Replay(string fileName, TimeProvider time, AttemptEventPro
                 return "'type' must be one of course, launch, completion.";
         }
 
-        // Logged first, as the HTTP edge does, so the processor's outcome lands on this record.
-        await deliveries.RecordReceiptAsync(receipt, cancellationToken);
+        // The receipt rides in the message, as the HTTP edge queues it; the processor writes it with the outcome.
+        envelope = envelope.WithReceipt(receipt);
         var outcome = await processor.ProcessAsync(envelope.Id, envelope.ToJson(), cancellationToken);
         return outcome.Kind == OutcomeKind.Parked ? $"the event was parked: {outcome.Reason}" : null;
     }

@@ -58,7 +58,7 @@ public sealed class AttemptEventProcessor(
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
                 metrics.Lag.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
             if (envelope is not null)
-                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), outcome.EnrolmentId, outcome.LearnerHash, cancellationToken).ConfigureAwait(false);
+                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), outcome.EnrolmentId, outcome.LearnerHash, Receipt(envelope, outcome), cancellationToken).ConfigureAwait(false);
             return outcome;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -74,7 +74,7 @@ public sealed class AttemptEventProcessor(
         try
         {
             await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
-                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, cancellationToken).ConfigureAwait(false);
+                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, envelope.DeliveryReceipt(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
@@ -82,6 +82,13 @@ public sealed class AttemptEventProcessor(
             logger.LogError(logFailure, "Could not record the failure of event {EventId} in the delivery log", LogValue.Of(envelope.Id));
         }
     }
+
+    /// <summary>
+    /// The receipt the message carried, written with the outcome. An erased learner's record holds no
+    /// learner id, so the receipt's is dropped too.
+    /// </summary>
+    private static DeliveryReceipt? Receipt(EventEnvelope envelope, ProcessingOutcome outcome) =>
+        outcome.Kind == OutcomeKind.Erased ? envelope.DeliveryReceipt() is { } r ? r with { LearnerHash = null } : null : envelope.DeliveryReceipt();
 
     private static EventEnvelope? TryRead(string body)
     {
@@ -129,8 +136,8 @@ public sealed class AttemptEventProcessor(
         if (envelope.ReceivedAt.Year < 2000 || envelope.ReceivedAt > now + LaunchIntake.FutureTolerance)
             return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, "the envelope's receivedAt is not an instant intake could have stamped (before 2000 or in the future)", cancellationToken).ConfigureAwait(false), "unknown", null);
 
-        if (envelope.SchemaVersion != EventEnvelope.CurrentSchemaVersion)
-            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
+        if (!EventEnvelope.IsReadable(envelope.SchemaVersion))
+            return (await ParkAsync(ParkCategories.Invalid, envelope.Id, body, $"schema version {envelope.SchemaVersion} is not supported (expected 1 or {EventEnvelope.CurrentSchemaVersion})", cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);
 
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["EventId"] = LogValue.Of(envelope.Id), ["EventKind"] = LogValue.Of(envelope.Kind) });
         return (await DispatchAsync(envelope, body, now, cancellationToken).ConfigureAwait(false), envelope.Kind, envelope);

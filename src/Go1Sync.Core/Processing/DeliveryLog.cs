@@ -73,7 +73,8 @@ public interface IDeliveryLog
     Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken);
     /// <param name="enrolmentId">The Go1 enrolment, when known only after processing (a thin webhook).</param>
     /// <param name="learnerHash">The learner's hash, likewise: so look-ups by email find thin deliveries too.</param>
-    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken);
+    /// <param name="receipt">The receipt the queued message carried (null: a message without one), written with the outcome in the same request.</param>
+    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken);
     Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken);
     /// <summary>Deletes records received before <paramref name="before"/>; returns how many.</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);

@@ -10,7 +10,10 @@ namespace Go1Sync.Core.Processing;
 /// <see cref="SchemaVersion"/>. The queue contract is this envelope and its payloads
 /// (<see cref="LaunchMessage"/>, <see cref="CompletionMessage"/>), every JSON name explicit,
 /// written and read with <see cref="QueueJson.Options"/> only; the processor reads the payload
-/// again with the intake readers.
+/// again with the intake readers. Version 2 (issue #14) adds the optional <see cref="Receipt"/>: what
+/// intake would have written to the delivery log travels in the message instead, and the processor
+/// writes it with the outcome (one storage request at intake, the queue write). Version 1 messages,
+/// which have no receipt, are still read: their record gets the outcome only, as before.
 /// </summary>
 public sealed record EventEnvelope(
     [property: JsonPropertyName("kind")] string Kind,
@@ -19,7 +22,13 @@ public sealed record EventEnvelope(
     [property: JsonPropertyName("receivedAt"), StrictInstant("receivedAt")] DateTimeOffset ReceivedAt,
     [property: JsonPropertyName("payload")] JsonElement Payload)
 {
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>The versions this release reads: the current one and version 1 (no receipt).</summary>
+    public static bool IsReadable(int schemaVersion) => schemaVersion is 1 or CurrentSchemaVersion;
+
+    /// <summary>The delivery receipt of the request that queued the event (null in version 1 messages, and in messages queued without one).</summary>
+    [JsonPropertyName("receipt")] public ReceiptMessage? Receipt { get; init; }
 
     public static EventEnvelope ForLaunch(LaunchMessage launch, string id, DateTimeOffset receivedAt) =>
         new(EventKinds.Launch, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(launch, QueueJson.Options));
@@ -27,11 +36,53 @@ public sealed record EventEnvelope(
     public static EventEnvelope ForCompletion(CompletionMessage completion, string id, DateTimeOffset receivedAt) =>
         new(EventKinds.Completion, CurrentSchemaVersion, id, receivedAt, JsonSerializer.SerializeToElement(completion, QueueJson.Options));
 
+    /// <summary>This envelope carrying <paramref name="receipt"/>, which must be about this event (same identity, kind and instant).</summary>
+    public EventEnvelope WithReceipt(DeliveryReceipt receipt)
+    {
+        if (receipt.Identity != Id || receipt.Kind != Kind || receipt.ReceivedAt != ReceivedAt)
+            throw new ArgumentException("The receipt must be the one of this event: same identity, kind and receivedAt.", nameof(receipt));
+        return this with { Receipt = ReceiptMessage.From(receipt) };
+    }
+
+    /// <summary>The receipt carried, as the delivery log takes it (null when none is carried).</summary>
+    public DeliveryReceipt? DeliveryReceipt() => Receipt?.ToReceipt(this);
+
     public string ToJson() => JsonSerializer.Serialize(this, QueueJson.Options);
 
     public static EventEnvelope FromJson(string json) =>
         JsonSerializer.Deserialize<EventEnvelope>(json, QueueJson.Options)
         ?? throw new JsonException("The message is JSON null.");
+}
+
+/// <summary>
+/// A delivery receipt as queued inside <see cref="EventEnvelope"/> (version 2): what arrived and
+/// what intake answered. Identity, kind and instant are the envelope's own, so they are not repeated.
+/// </summary>
+public sealed record ReceiptMessage
+{
+    [JsonPropertyName("eventType")] public string? EventType { get; init; }
+    [JsonPropertyName("signature")] public required string Signature { get; init; }
+    [JsonPropertyName("httpStatus")] public required int HttpStatus { get; init; }
+    [JsonPropertyName("enrolmentId")] public string? EnrolmentId { get; init; }
+    [JsonPropertyName("attemptId")] public string? AttemptId { get; init; }
+    [JsonPropertyName("learnerHash")] public string? LearnerHash { get; init; }
+    [JsonPropertyName("detail")] public string? Detail { get; init; }
+    [JsonPropertyName("source")] public required string Source { get; init; }
+
+    public static ReceiptMessage From(DeliveryReceipt receipt) => new()
+    {
+        EventType = receipt.EventType,
+        Signature = receipt.Signature,
+        HttpStatus = receipt.HttpStatus,
+        EnrolmentId = receipt.EnrolmentId,
+        AttemptId = receipt.AttemptId,
+        LearnerHash = receipt.LearnerHash,
+        Detail = receipt.Detail,
+        Source = receipt.Source,
+    };
+
+    public DeliveryReceipt ToReceipt(EventEnvelope envelope) =>
+        new(envelope.Id, envelope.Kind, EventType, envelope.ReceivedAt, Signature, HttpStatus, EnrolmentId, AttemptId, LearnerHash, Detail, Source);
 }
 
 public static class EventKinds

@@ -11,18 +11,20 @@ public abstract record IntakeOutcome
 {
     private IntakeOutcome() { }
 
-    /// <summary>Queued and logged: the sender may forget it.</summary>
+    /// <summary>Queued, its receipt in the message: the sender may forget it.</summary>
     public sealed record Queued(string EventId, string Kind) : IntakeOutcome;
 
-    /// <summary>The queue or the delivery log could not store it: nothing was accepted, the sender must retry.</summary>
+    /// <summary>The queue could not store it: nothing was accepted, the sender must retry.</summary>
     public sealed record StorageUnavailable : IntakeOutcome;
 }
 
 /// <summary>
-/// The last step of every write endpoint: queue the event, then log the delivery;
-/// <see cref="IntakeOutcome.Queued"/> only when both are stored, <see cref="IntakeOutcome.StorageUnavailable"/>
-/// (retry later) otherwise. Refused and ignored requests are logged too,
-/// so "did Go1 call us?" always has an answer.
+/// The last step of every write endpoint: queue the event with its delivery receipt inside the
+/// message (one storage request; the processor writes the receipt with the outcome, issue #14);
+/// <see cref="IntakeOutcome.Queued"/> once the queue holds it, <see cref="IntakeOutcome.StorageUnavailable"/>
+/// (retry later) otherwise. Refused and ignored requests, which are not queued, are written to the
+/// delivery log here, so "did Go1 call us?" always has an answer; an accepted one is in the log
+/// once processed (or failed).
 /// </summary>
 public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, ProcessingMetrics metrics, ILogger<EventIntake> logger)
 {
@@ -30,8 +32,7 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
     {
         try
         {
-            await queue.EnqueueAsync(envelope, cancellationToken).ConfigureAwait(false);
-            await deliveries.RecordReceiptAsync(receipt with { HttpStatus = 202 }, cancellationToken).ConfigureAwait(false);
+            await queue.EnqueueAsync(envelope.WithReceipt(receipt with { HttpStatus = 202 }), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

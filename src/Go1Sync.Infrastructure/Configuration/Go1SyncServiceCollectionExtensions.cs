@@ -48,7 +48,9 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<IAttemptStore, TableAttemptStore>();
         services.AddSingleton<OpenAttemptIndex>();
         services.AddSingleton<IAttemptProjection, TableAttemptProjection>();
-        services.AddSingleton<ICourseCatalogue, TableCourseCatalogue>();
+        services.AddOptions<CourseCacheOptions>().Bind(configuration.GetSection(CourseCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TableCourseCatalogue>();
+        services.AddSingleton<ICourseCatalogue, CachedCourseCatalogue>();
         services.AddSingleton<IParkedStore, TableParkedStore>();
         services.AddSingleton<IEventQueue, QueueEventQueue>();
         services.AddSingleton<IAttemptStatsReader, TableAttemptStatsReader>();

@@ -99,3 +99,18 @@ public sealed class HealthOptions
     [Range(typeof(TimeSpan), "00:15:00", "7.00:00:00", ErrorMessage = "The setting Health__MaxReconcileAge must be between 00:15:00 and 7.00:00:00.")]
     public TimeSpan MaxReconcileAge { get; set; } = TimeSpan.FromHours(1);
 }
+
+/// <summary>
+/// Settings section <c>Courses</c>: how long an instance keeps a course's catalogue entry in memory
+/// (<c>Courses__CacheSeconds</c>, default 300; 0 reads the table every time), so a completion does
+/// not read the <c>Courses</c> table each time. A duration changed on another instance is seen here
+/// at most that long after; the completion applied meanwhile keeps the duration it was applied
+/// with (the history records it), so nothing already applied changes.
+/// </summary>
+public sealed class CourseCacheOptions
+{
+    public const string Section = "Courses";
+
+    [Range(0, 3_600, ErrorMessage = "The setting Courses__CacheSeconds must be between 0 and 3600.")]
+    public int CacheSeconds { get; set; } = 300;
+}

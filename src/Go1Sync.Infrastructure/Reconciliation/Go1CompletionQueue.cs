@@ -9,7 +9,7 @@ namespace Go1Sync.Infrastructure.Reconciliation;
 /// as the same completion message a webhook would carry, so that whichever arrives first applies
 /// and the other is a duplicate. One place builds that message, its id and its delivery record.
 /// </summary>
-public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliveries, TimeProvider time, Core.Learners.LearnerIds ids)
+public sealed class Go1CompletionQueue(IEventQueue queue, TimeProvider time, Core.Learners.LearnerIds ids)
 {
     /// <param name="email">The learner's email when already resolved (then the processor asks Go1 for nothing but a missing duration).</param>
     /// <param name="source">A <see cref="DeliverySources"/> value.</param>
@@ -30,9 +30,10 @@ public sealed class Go1CompletionQueue(IEventQueue queue, IDeliveryLog deliverie
         };
         var id = EventIds.Go1Sourced(source, enrolment.Id, enrolment.EndDate);
         var now = time.GetUtcNow();
-        await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, now), cancellationToken).ConfigureAwait(false);
-        await deliveries.RecordReceiptAsync(new DeliveryReceipt(id, EventKinds.Completion, Go1WebhookIntake.CompletionEventType, now, "n/a", 0,
-            EnrolmentId: enrolment.Id, LearnerHash: ids.IdOfValid(email), Source: source), cancellationToken).ConfigureAwait(false);
+        // The receipt travels in the message; the processor writes it with the outcome (one queue write here).
+        var receipt = new DeliveryReceipt(id, EventKinds.Completion, Go1WebhookIntake.CompletionEventType, now, "n/a", 0,
+            EnrolmentId: enrolment.Id, LearnerHash: ids.IdOfValid(email), Source: source);
+        await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, now).WithReceipt(receipt), cancellationToken).ConfigureAwait(false);
         return id;
     }
 }

@@ -14,9 +14,12 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
 
     public static string Day(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    public async Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
-    {
-        var entity = new TableEntity(Day(receipt.ReceivedAt), KeyEncoding.Escape(receipt.Identity))
+    public async Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken) =>
+        // Merge: a redelivery refreshes the receipt without erasing an outcome already recorded.
+        await _table.UpsertEntityAsync(ReceiptEntity(receipt), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+
+    private TableEntity ReceiptEntity(DeliveryReceipt receipt) =>
+        new(Day(receipt.ReceivedAt), KeyEncoding.Escape(receipt.Identity))
         {
             ["Identity"] = receipt.Identity,
             ["Kind"] = receipt.Kind,
@@ -31,13 +34,13 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             ["Detail"] = Truncate(receipt.Detail),
             ["Source"] = receipt.Source,
         };
-        // Merge: a redelivery refreshes the receipt without erasing an outcome already recorded.
-        await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-    }
 
-    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, CancellationToken cancellationToken)
+    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
+        // The receipt the message carried and the outcome: one merge, one request.
+        var entity = receipt is not null && receipt.Identity == identity && Day(receipt.ReceivedAt) == Day(receivedAt)
+            ? ReceiptEntity(receipt)
+            : new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
         // Null values are left out of a merge, so what the receipt already knew stays.
         if (enrolmentId is not null) entity["EnrolmentId"] = enrolmentId;
         if (learnerHash is not null)

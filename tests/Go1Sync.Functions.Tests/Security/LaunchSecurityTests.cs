@@ -42,8 +42,9 @@ public sealed class LaunchSecurityTests(AzuriteFixture storage) : IClassFixture<
         var answer = await host.PostLaunchAsync(body, Signed(Sign(body, Secret, now)));
         Assert.Equal(202, answer.Status);
         Assert.Equal(1, await host.QueueLengthAsync());
-        var receipt = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(now.AddMinutes(-5), null, null), CancellationToken.None),
-            r => r.AttemptId == "signed-1");
+        // The receipt travels in the queued message (issue #14); the processor writes it with the outcome.
+        var receipt = EventEnvelope.FromJson((await host.Queue.PeekMessageAsync()).Value.Body.ToString()).DeliveryReceipt()!;
+        Assert.Equal("signed-1", receipt.AttemptId);
         Assert.Equal("valid", receipt.Signature);
     }
 

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Go1Sync.Infrastructure.Tests;
+
+/// <summary>The course catalogue as the processor sees it: durations kept in memory for Courses__CacheSeconds.</summary>
+public sealed class CourseCatalogueCacheTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task CourseCatalogue_ReadAgainWithinCacheSeconds_AnswersFromMemoryUntilTheEntryExpires()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        // Its own clock (the host's background work keeps the real one); another instance's writes go straight to the table.
+        var table = host.Get<TableCourseCatalogue>();
+        var catalogue = new CachedCourseCatalogue(table, Options.Create(new Configuration.CourseCacheOptions { CacheSeconds = 300 }), clock);
+        await table.UpsertAsync(new Course("cache-1", 60, null, clock.GetUtcNow()), CancellationToken.None);
+
+        Assert.Equal(60, (await catalogue.GetAsync("cache-1", CancellationToken.None))!.DurationMinutes);
+        host.Transactions.Reset();
+        await table.UpsertAsync(new Course("cache-1", 90, null, clock.GetUtcNow()), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(299));
+        Assert.Equal(60, (await catalogue.GetAsync("cache-1", CancellationToken.None))!.DurationMinutes);
+        Assert.Equal(0, host.Transactions.TableReads);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(90, (await catalogue.GetAsync("cache-1", CancellationToken.None))!.DurationMinutes);
+        Assert.Equal(1, host.Transactions.TableReads);
+    }
+
+    [Fact]
+    public async Task CourseCatalogue_WrittenThroughThisInstance_IsAnsweredAtOnceWithTheNewValue()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var catalogue = host.Get<ICourseCatalogue>();
+        Assert.Null(await catalogue.GetAsync("cache-2", CancellationToken.None));
+
+        await catalogue.UpsertAsync(new Course("cache-2", 45, null, DateTimeOffset.UtcNow), CancellationToken.None);
+        host.Transactions.Reset();
+
+        Assert.Equal(45, (await catalogue.GetAsync("cache-2", CancellationToken.None))!.DurationMinutes);
+        Assert.Equal(0, host.Transactions.TableReads);
+    }
+
+    [Fact]
+    public async Task CourseCatalogue_CacheSecondsZero_ReadsTheTableEveryTime()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Courses:CacheSeconds"] = "0");
+        var catalogue = host.Get<ICourseCatalogue>();
+        await catalogue.UpsertAsync(new Course("cache-3", 45, null, DateTimeOffset.UtcNow), CancellationToken.None);
+        host.Transactions.Reset();
+
+        await catalogue.GetAsync("cache-3", CancellationToken.None);
+        await catalogue.GetAsync("cache-3", CancellationToken.None);
+
+        Assert.Equal(2, host.Transactions.TableReads);
+    }
+}
