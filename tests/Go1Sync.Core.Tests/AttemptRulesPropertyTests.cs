@@ -51,7 +51,7 @@ public sealed class AttemptRulesPropertyTests
     }
 
     [Fact]
-    public void Property_FoldMatchesAStraightforwardModelOfTheRules()
+    public void Property_AnyDeliveryOrder_FoldMatchesAStraightforwardModelOfTheRules()
     {
         ForAll(c => Assert.Equal(ReferenceModel.Fold(c), c.Rules.Fold(c.ApplyAll(c.Shuffled()))));
     }
@@ -81,7 +81,7 @@ public sealed class AttemptRulesPropertyTests
     }
 
     [Fact]
-    public void Property_ProgressIsAlways0_50Or100InReportsAnd50Or100InStoredAttempts()
+    public void Property_Progress_IsAlways0Or50Or100InReportsAnd50Or100InStoredAttempts()
     {
         ForAll(c =>
         {

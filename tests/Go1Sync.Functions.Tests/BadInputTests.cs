@@ -93,7 +93,7 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task AcceptedRequest_WritesExactlyOneQueueMessage_AndOnlyItsDeliveryLogRecord()
+    public async Task AcceptedRequest_WritesExactlyOneQueueMessage_AndNoTableRequest()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         host.Transactions.Reset();
@@ -105,7 +105,7 @@ public sealed class BadInputTests(AzuriteFixture storage) : IClassFixture<Azurit
     }
 
     [Fact]
-    public async Task AcceptedWebhookWithMalformedOptionalFields_CostsWhatAnyAcceptedRequestCosts_OneQueueMessageAndOneDeliveryLogWrite()
+    public async Task AcceptedWebhookWithMalformedOptionalFields_CostsWhatAnyAcceptedRequestCosts_OneQueueMessageAndNoTableRequest()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         host.Transactions.Reset();

@@ -10,7 +10,7 @@ namespace Go1Sync.Reliability.Tests;
 public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task ContinueDeliveredBeforeTheFirstLaunch_LeavesExactlyOneOpenIndexRow()
+    public async Task ContinueDelivered_BeforeTheFirstLaunch_LeavesExactlyOneOpenIndexRow()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Names.Unique("late-first");
@@ -84,7 +84,7 @@ public sealed class ProjectionOrderingTests(AzuriteFixture storage, ITestOutputH
     }
 
     [Fact]
-    public async Task ARepairFromARedeliveryThatFinishesAfterANewerEvent_LeavesTheReadSideAsTheAggregate()
+    public async Task RepairFromARedelivery_FinishingAfterANewerEvent_LeavesTheReadSideAsTheAggregate()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Names.Unique("repair-race");

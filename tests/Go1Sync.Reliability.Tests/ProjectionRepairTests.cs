@@ -92,7 +92,7 @@ public sealed class ProjectionRepairTests(AzuriteFixture storage, ITestOutputHel
     }
 
     [Fact]
-    public async Task DeletedStatsRow_IsRestoredByTheNextDeliveryOfTheSameEvent()
+    public async Task DeletedStatsRow_OnTheNextDeliveryOfTheSameEvent_IsRestored()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var course = Names.Unique("lost-row");
