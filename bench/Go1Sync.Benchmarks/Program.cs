@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -13,6 +14,8 @@ const string Usage = """
       pipeline [--events N] [--learners L] [--courses C] [--seed S]
                                          N launches + N completions (default 500 each, 50 learners x 10 courses)
                                          through the functions on an in-memory Azurite, and Azurite's raw rate
+      summary [--attempts N]             the course summary on one course of N attempts (default 100,000):
+                                         computed from storage, and served from the per-instance cache
     """;
 
 if (args.Length == 0)
@@ -28,7 +31,8 @@ switch (args[0])
         // The row size each case works on, for reading the table that follows.
         foreach (var n in new[] { 1, 10, 100, 1000, 10000 })
         {
-            var row = TableAttemptStore.Write(Aggregates.Key, Aggregates.Build(n), LearnerIds.Development.CurrentKeyId);
+            var history = Aggregates.Build(n);
+            var row = TableAttemptStore.Write(Aggregates.Key, history, LearnerIds.Development.CurrentKeyId, Aggregates.Rules.Refold(history));
             var bytes = Enumerable.Range(0, row.GetInt32("Chunks") ?? 0).Sum(i => row.GetBinary($"D{i:00}")!.Length);
             Console.WriteLine($"aggregate of {n,5} attempts: {bytes,7} bytes gzip JSON in {row.GetInt32("Chunks")} chunk(s)");
         }
@@ -53,6 +57,17 @@ switch (args[0])
             return 2;
         }
         return await PipelineBenchmark.RunAsync(options);
+
+    case "summary":
+        var summaryAttempts = 100_000;
+        if (rest.Length == 2 && rest[0] == "--attempts" && int.TryParse(rest[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n2) && n2 > 0)
+            summaryAttempts = n2;
+        else if (rest.Length != 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        return await Go1Sync.Benchmarks.Summary.SummaryBenchmark.RunAsync(summaryAttempts);
 
     default:
         Console.Error.WriteLine(Usage);

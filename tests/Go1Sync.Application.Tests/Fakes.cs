@@ -23,7 +23,7 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
         return Task.FromResult(_rows.GetValueOrDefault(key));
     }
 
-    public Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
+    public Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null)
     {
         if (ConflictsToInject > 0)
         {
@@ -34,7 +34,7 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
         if (current?.ETag != etag) return Task.FromResult<string?>(null);
         Saves++;
         var next = $"v{++_version}";
-        _rows[key] = new StoredHistory(history, next);
+        _rows[key] = new StoredHistory(history, next) { Fold = fold };
         return Task.FromResult<string?>(next);
     }
 

@@ -95,15 +95,38 @@ public sealed class BoundaryBytesTests
     [Fact]
     public void StoredHistoryDocument_Serialised_KeepsItsBytesAndFormat()
     {
-        var entity = TableAttemptStore.Write(Key, HistoryInput(), "k-test01");
-        Assert.Equal("gzip-json-v1", entity.GetString("Format"));
-        Assert.Equal(HistoryDocument, DocumentJson(entity));
+        var history = HistoryInput();
+        var entity = TableAttemptStore.Write(Key, history, "k-test01", Rules.Refold(history));
+        Assert.Equal("gzip-json-v2", entity.GetString("Format"));
+        GoldenFiles.Checked.Verify(HistoryDocumentV2Golden, DocumentJson(entity));
     }
 
     [Fact]
-    public void StoredHistoryDocument_PinnedBytes_ReadAsTheHistory()
+    public void StoredHistoryDocumentV1_PinnedBytes_ReadAsTheHistoryWithoutAFold()
     {
-        var read = TableAttemptStore.Read(Row("gzip-json-v1", HistoryDocument));
+        var read = TableAttemptStore.ReadDocument(Row("gzip-json-v1", HistoryDocument));
+        AssertIsHistoryInput(read.History);
+        // No fold in a V1 row: the writer folds its events once and writes the row back as V2.
+        Assert.Null(read.Fold);
+    }
+
+    [Fact]
+    public void StoredHistoryDocumentV2_PinnedBytes_ReadAsTheHistoryAndItsFold()
+    {
+        var json = File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Go1Sync.ContractTests", "Golden", HistoryDocumentV2Golden));
+        var read = TableAttemptStore.ReadDocument(Row("gzip-json-v2", json));
+        AssertIsHistoryInput(read.History);
+        var expected = Rules.Refold(HistoryInput());
+        Assert.NotNull(read.Fold);
+        Assert.Equal(expected.Attempts, read.Fold.Attempts);
+        Assert.Equal((expected.Cutovers, expected.LaunchCount, expected.CompletionCount), (read.Fold.Cutovers, read.Fold.LaunchCount, read.Fold.CompletionCount));
+        Assert.Same(read.Fold, Rules.StateOf(read.History, read.Fold));
+    }
+
+    private const string HistoryDocumentV2Golden = "tables/history-document.v2.json";
+
+    private static void AssertIsHistoryInput(LearnerCourseHistory read)
+    {
         var expected = HistoryInput();
         Assert.Equal((expected.Email, expected.CourseId), (read.Email, read.CourseId));
         Assert.Equal(expected.Launches.ToArray(), read.Launches.ToArray());

@@ -76,5 +76,30 @@ public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyS
         Assert.Equal((AttemptStatus.Open, 50, Platform.Mobile, At("2025-03-10T09:00:00Z")), (open.Status, open.Progress, open.Platform, open.FirstActivityAt));
     }
 
+    [Fact]
+    public async Task AttemptsRowV1_WrittenBackWithTheNextEvent_IsV2WithTheFoldOfItsEvents()
+    {
+        var entity = GoldenJson.ToEntity(JsonNode.Parse(File.ReadAllText(GoldenFiles.Checked.PathOf("Frozen/attempts.row.gzip-json-v1.json")))!.AsObject());
+        var table = storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+        var store = storage.Host.Get<IAttemptStore>();
+        var rules = storage.Host.Rules;
+        var key = new LearnerCourseKey(entity.PartitionKey, entity.RowKey);
+
+        var v1 = await store.GetAsync(key, CancellationToken.None);
+        Assert.NotNull(v1);
+        Assert.Null(v1.Fold);
+        var state = rules.StateOf(v1.History, v1.Fold);
+        var acceptance = rules.Accept(v1.History, new Launch("lms-attempt-3", ContractScenario.Email, ContractScenario.Course, Platform.Web, At("2025-03-11T08:00:00Z")));
+        var update = rules.Apply(state, acceptance);
+        Assert.NotNull(await store.TrySaveAsync(key, acceptance.History, v1.ETag, CancellationToken.None, update.State));
+
+        var v2 = await store.GetAsync(key, CancellationToken.None);
+        Assert.NotNull(v2?.Fold);
+        Assert.Equal("gzip-json-v2", (await table.GetEntityAsync<TableEntity>(key.LearnerHash, key.CourseKey)).Value.GetString("Format"));
+        Assert.Equal(rules.Fold(v2.History), v2.Fold.Attempts);
+        Assert.Same(v2.Fold, rules.StateOf(v2.History, v2.Fold));
+    }
+
     private static DateTimeOffset At(string instant) => DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
 }

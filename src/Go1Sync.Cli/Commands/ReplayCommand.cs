@@ -52,7 +52,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr)
         {
             var stored = await store.GetAsync(LearnerCourseKey.For(ids, email, courseId), cancellationToken);
             if (stored is null) continue;
-            rows.AddRange(rules.Fold(stored.History).Select(a => rules.Report(a, now)));
+            rows.AddRange(rules.StateOf(stored.History, stored.Fold).Attempts.Select(a => rules.Report(a, now)));
         }
 
         if (json) Output.WriteJson(stdout, rows);

@@ -63,9 +63,13 @@ public sealed class HistoryWriter(
             if (write.Refuse?.Invoke(history) is { } reason)
                 return await ParkAsync(ParkCategories.Unmatched, write, reason, key, cancellationToken).ConfigureAwait(false);
 
-            var before = rules.Fold(history);
+            // The fold stored with the history, or the history folded once when there is none (an
+            // older row, other cutover settings); an event in time order then costs O(log attempts).
+            var state = rules.StateOf(history, stored?.Fold);
+            var before = state.Attempts;
             var acceptance = write.Accept(history);
-            var after = acceptance.IsNew ? rules.Fold(acceptance.History) : before;
+            var update = rules.Apply(state, acceptance);
+            var after = update.State.Attempts;
             if (acceptance.IsNew && BeyondTheCap(before, after, history, acceptance.History) is { } beyond)
                 return await ParkAsync(ParkCategories.Invalid, write, beyond, key, cancellationToken).ConfigureAwait(false);
 
@@ -83,13 +87,12 @@ public sealed class HistoryWriter(
                 return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
             }
 
-            var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken).ConfigureAwait(false);
+            var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken, update.State).ConfigureAwait(false);
             if (etag is not null)
             {
                 await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
                 await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
-                var unchanged = before.ToHashSet();
-                var changed = after.Where(a => !unchanged.Contains(a)).Select(a => a.AttemptId).ToList();
+                var changed = update.ChangedAttemptIds;
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
                     LogValue.Of(write.Kind), LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(changed), conflicts, LogValue.Of(write.EnrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
@@ -138,7 +141,7 @@ public sealed class HistoryWriter(
         {
             var current = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
             if (current is null || current.ETag == writtenETag) return;
-            var latest = rules.Fold(current.History);
+            var latest = rules.StateOf(current.History, current.Fold).Attempts;
             await projection.UpdateAsync(key, written, latest, cancellationToken).ConfigureAwait(false);
             written = latest;
             writtenETag = current.ETag;

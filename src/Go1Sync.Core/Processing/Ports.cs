@@ -4,7 +4,11 @@ using Go1Sync.Core.Learners;
 namespace Go1Sync.Core.Processing;
 
 /// <summary>A stored aggregate and the concurrency token it was read with.</summary>
-public sealed record StoredHistory(LearnerCourseHistory History, string ETag);
+public sealed record StoredHistory(LearnerCourseHistory History, string ETag)
+{
+    /// <summary>The fold stored beside the history (null: none was, e.g. a row of an older format); see <see cref="AttemptRules.StateOf"/>.</summary>
+    public FoldState? Fold { get; init; }
+}
 
 /// <summary>The source of truth: one (learner, course) history per row, written conditionally.</summary>
 public interface IAttemptStore
@@ -15,7 +19,9 @@ public interface IAttemptStore
     /// Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it
     /// does not exist yet). Returns the new ETag, or null on a conflict.
     /// </summary>
-    Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken);
+    /// <paramref name="fold"/>, the fold of <paramref name="history"/>, is stored beside it so the
+    /// next event in time order is applied without folding every event again.
+    Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null);
 
     /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): a query on the learner's partition.</summary>
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken);

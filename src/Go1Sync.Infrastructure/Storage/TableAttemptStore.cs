@@ -32,12 +32,13 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids)
     {
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!response.HasValue || response.Value is null) return null;
-        return new StoredHistory(Read(response.Value), response.Value.ETag.ToString());
+        var document = ReadDocument(response.Value);
+        return new StoredHistory(document.History, response.Value.ETag.ToString()) { Fold = document.Fold };
     }
 
-    public async Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken)
+    public async Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null)
     {
-        var entity = Write(key, history, ids.CurrentKeyId);
+        var entity = Write(key, history, ids.CurrentKeyId, fold);
         try
         {
             var response = etag is null
@@ -62,9 +63,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids)
     }
 
     /// <param name="learnerIdKey">The key id of the scheme that made <paramref name="key"/>'s learner id.</param>
-    internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history, string learnerIdKey)
+    /// <param name="fold">The fold of <paramref name="history"/>, stored beside it (null: folded from the events when read).</param>
+    internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history, string learnerIdKey, FoldState? fold = null)
     {
-        var bytes = Compress(HistoryDocuments.Serialize(history));
+        var bytes = Compress(HistoryDocuments.Serialize(history, fold));
         var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
         if (chunks > MaxChunks)
             throw new InvalidOperationException(
@@ -85,7 +87,9 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids)
         return entity;
     }
 
-    internal static LearnerCourseHistory Read(TableEntity entity)
+    internal static LearnerCourseHistory Read(TableEntity entity) => ReadDocument(entity).History;
+
+    internal static StoredDocument ReadDocument(TableEntity entity)
     {
         var format = entity.GetString("Format");
         var reader = HistoryDocuments.ReaderFor(format)

@@ -92,7 +92,7 @@ public sealed class ReconciliationSweep(
             try
             {
                 var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-                var attempts = stored is null ? [] : rules.Fold(stored.History);
+                var attempts = stored is null ? [] : rules.StateOf(stored.History, stored.Fold).Attempts;
                 var stale = new List<OpenAttemptRow>();
                 foreach (var row in group)
                 {
