@@ -15,7 +15,7 @@ public sealed class CourseSummaryCacheTests
 
     private CourseSummaries Summaries(TimeSpan maxAge) => new(
         new CourseStatistics(_reader, new InMemoryAttemptStore(), new AttemptRules(Cutovers.Default), LearnerIds.Development),
-        new SummaryOptions { MaxAge = maxAge },
+        maxAge,
         _time);
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         { typeof(ParkedOptions), ParkedOptions.Section },
         { typeof(PoisonOptions), PoisonOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
-        { typeof(Go1Sync.Core.Reporting.SummaryOptions), Go1Sync.Core.Reporting.SummaryOptions.Section },
+        { typeof(SummaryOptions), SummaryOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
         { typeof(LearnerOptions), LearnerOptions.Section },

@@ -234,11 +234,9 @@ public sealed class AttemptRules(Cutovers cutovers)
     /// </summary>
     public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, LaunchRecord launch)
     {
-        ArgumentNullException.ThrowIfNull(historyAfter);
         ArgumentNullException.ThrowIfNull(launch);
+        var (launches, completions) = EventsOf(historyAfter);
         state ??= FoldState.Empty(Cutovers);
-        var launches = historyAfter.Launches;
-        var completions = historyAfter.Completions;
         // In order: the latest launch of the history (its instant, since compaction always keeps
         // an attempt's last launch) and after every completion, on a state of the history before
         // (the same completions; this launch may have replaced one of the same attempt, or not).
@@ -252,18 +250,7 @@ public sealed class AttemptRules(Cutovers cutovers)
         var known = state.Find(launch.AttemptId);
         if (known is null)
         {
-            var attempt = new Attempt
-            {
-                AttemptId = launch.AttemptId,
-                Email = historyAfter.Email,
-                CourseId = historyAfter.CourseId,
-                Origin = AttemptOrigin.LmsLaunch,
-                Platform = launch.Platform,
-                Status = AttemptStatus.Open,
-                Progress = ProgressOnLaunch,
-                FirstActivityAt = launch.LaunchedAt,
-                LastActivityAt = launch.LaunchedAt,
-            };
+            var attempt = Draft.OpenedBy(launch).ToAttempt(historyAfter.Email, historyAfter.CourseId);
             return new FoldUpdate(state.With(null, attempt, launches.Length, completions.Length), [attempt.AttemptId], [], Refolded: false);
         }
 
@@ -281,11 +268,9 @@ public sealed class AttemptRules(Cutovers cutovers)
     /// </summary>
     public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, CompletionRecord completion)
     {
-        ArgumentNullException.ThrowIfNull(historyAfter);
         ArgumentNullException.ThrowIfNull(completion);
+        var (launches, completions) = EventsOf(historyAfter);
         state ??= FoldState.Empty(Cutovers);
-        var launches = historyAfter.Launches;
-        var completions = historyAfter.Completions;
         // In order: the last completion of the history (instant, then enrolment id), no launch
         // after it, on a state of the history before (one completion fewer, the same launches).
         var inOrder = state.Cutovers == Cutovers
@@ -406,6 +391,12 @@ public sealed class AttemptRules(Cutovers cutovers)
         return status == AttemptStatus.Open && asOf >= cutover && first < cutover && last < cutover;
     }
 
+    private static (ImmutableArray<LaunchRecord> Launches, ImmutableArray<CompletionRecord> Completions) EventsOf(LearnerCourseHistory historyAfter)
+    {
+        ArgumentNullException.ThrowIfNull(historyAfter);
+        return (historyAfter.Launches, historyAfter.Completions);
+    }
+
     private static void ApplyLaunch(LaunchRecord launch, List<Draft> drafts, Dictionary<string, Draft> byId)
     {
         if (byId.TryGetValue(launch.AttemptId, out var known))
@@ -415,10 +406,7 @@ public sealed class AttemptRules(Cutovers cutovers)
             return;
         }
 
-        var draft = new Draft(launch.AttemptId, AttemptOrigin.LmsLaunch, launch.Platform, launch.LaunchedAt)
-        {
-            Progress = ProgressOnLaunch,
-        };
+        var draft = Draft.OpenedBy(launch);
         drafts.Add(draft);
         byId.Add(draft.AttemptId, draft);
     }
@@ -544,6 +532,10 @@ public sealed class AttemptRules(Cutovers cutovers)
 
     private sealed class Draft(string attemptId, AttemptOrigin origin, Platform platform, DateTimeOffset firstActivityAt)
     {
+        /// <summary>Rule 1: a launch of an unknown attempt id opens it at 50 %, first and last activity at the launch.</summary>
+        public static Draft OpenedBy(LaunchRecord launch) =>
+            new(launch.AttemptId, AttemptOrigin.LmsLaunch, launch.Platform, launch.LaunchedAt) { Progress = ProgressOnLaunch };
+
         public string AttemptId { get; } = attemptId;
         public AttemptOrigin Origin { get; } = origin;
         public Platform Platform { get; } = platform;

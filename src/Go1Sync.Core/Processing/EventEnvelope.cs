@@ -58,28 +58,18 @@ public sealed record EventEnvelope(
 /// A delivery receipt as queued inside <see cref="EventEnvelope"/> (version 2): what arrived and
 /// what intake answered. Identity, kind and instant are the envelope's own, so they are not repeated.
 /// </summary>
-public sealed record ReceiptMessage
+public sealed record ReceiptMessage(
+    [property: JsonPropertyName("eventType")] string? EventType,
+    [property: JsonPropertyName("signature"), JsonRequired] string Signature,
+    [property: JsonPropertyName("httpStatus"), JsonRequired] int HttpStatus,
+    [property: JsonPropertyName("enrolmentId")] string? EnrolmentId,
+    [property: JsonPropertyName("attemptId")] string? AttemptId,
+    [property: JsonPropertyName("learnerHash")] string? LearnerHash,
+    [property: JsonPropertyName("detail")] string? Detail,
+    [property: JsonPropertyName("source"), JsonRequired] string Source)
 {
-    [JsonPropertyName("eventType")] public string? EventType { get; init; }
-    [JsonPropertyName("signature")] public required string Signature { get; init; }
-    [JsonPropertyName("httpStatus")] public required int HttpStatus { get; init; }
-    [JsonPropertyName("enrolmentId")] public string? EnrolmentId { get; init; }
-    [JsonPropertyName("attemptId")] public string? AttemptId { get; init; }
-    [JsonPropertyName("learnerHash")] public string? LearnerHash { get; init; }
-    [JsonPropertyName("detail")] public string? Detail { get; init; }
-    [JsonPropertyName("source")] public required string Source { get; init; }
-
-    public static ReceiptMessage From(DeliveryReceipt receipt) => new()
-    {
-        EventType = receipt.EventType,
-        Signature = receipt.Signature,
-        HttpStatus = receipt.HttpStatus,
-        EnrolmentId = receipt.EnrolmentId,
-        AttemptId = receipt.AttemptId,
-        LearnerHash = receipt.LearnerHash,
-        Detail = receipt.Detail,
-        Source = receipt.Source,
-    };
+    public static ReceiptMessage From(DeliveryReceipt receipt) =>
+        new(receipt.EventType, receipt.Signature, receipt.HttpStatus, receipt.EnrolmentId, receipt.AttemptId, receipt.LearnerHash, receipt.Detail, receipt.Source);
 
     public DeliveryReceipt ToReceipt(EventEnvelope envelope) =>
         new(envelope.Id, envelope.Kind, EventType, envelope.ReceivedAt, Signature, HttpStatus, EnrolmentId, AttemptId, LearnerHash, Detail, Source);

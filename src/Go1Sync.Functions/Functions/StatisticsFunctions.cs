@@ -47,11 +47,11 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CourseSumma
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "courses/{courseId}/summary")] HttpRequest request,
         string courseId,
         CancellationToken cancellationToken) =>
-        await AsReader(request, () => CourseSummaryAsync(courseId, cancellationToken), cancellationToken);
+        await AsReader(request, async () => WithFreshness(await summaries.GetAsync(courseId, cancellationToken)), cancellationToken);
 
-    private async Task<IActionResult> CourseSummaryAsync(string courseId, CancellationToken cancellationToken)
+    /// <summary>The summary, saying for how much longer a client may keep it.</summary>
+    private JsonResponse WithFreshness(CourseSummary summary)
     {
-        var summary = await summaries.GetAsync(courseId, cancellationToken);
         var fresh = summaries.FreshFor(summary, time.GetUtcNow());
         var response = new JsonResponse(200, summary);
         response.Headers["Cache-Control"] = $"private, max-age={(int)fresh.TotalSeconds}";

@@ -22,7 +22,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<DeliveryLogOptions>().Bind(configuration.GetSection(DeliveryLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ParkedOptions>().Bind(configuration.GetSection(ParkedOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoisonOptions>().Bind(configuration.GetSection(PoisonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Go1Sync.Core.Reporting.SummaryOptions>().Bind(configuration.GetSection(Go1Sync.Core.Reporting.SummaryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SummaryOptions>().Bind(configuration.GetSection(SummaryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -79,7 +79,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<Go1Sync.Core.Reporting.CourseStatistics>();
         services.AddSingleton(sp => new Go1Sync.Core.Reporting.CourseSummaries(
             sp.GetRequiredService<Go1Sync.Core.Reporting.CourseStatistics>(),
-            sp.GetRequiredService<IOptions<Go1Sync.Core.Reporting.SummaryOptions>>().Value,
+            sp.GetRequiredService<IOptions<SummaryOptions>>().Value.MaxAge,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Reconciliation.Go1CompletionQueue>();
         services.AddSingleton<Sweep.ReconciliationSweep>();

@@ -84,6 +84,16 @@ public sealed class PoisonOptions() : RetentionOptions(Section, 30)
     public const string Section = "Poison";
 }
 
+/// <summary>Settings section <c>Summary</c>: how stale a course summary served by the read API may be (<see cref="Core.Reporting.CourseSummaries"/>).</summary>
+public sealed class SummaryOptions
+{
+    public const string Section = "Summary";
+
+    /// <summary>The oldest summary the read API serves (default one minute; 00:00:00 computes it on every call). Its <c>computedAt</c> says the instant it describes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "The setting Summary__MaxAge must be between 00:00:00 and 01:00:00.")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(1);
+}
+
 /// <summary>Settings section <c>Health</c>: when the health endpoint says unhealthy.</summary>
 public sealed class HealthOptions
 {
