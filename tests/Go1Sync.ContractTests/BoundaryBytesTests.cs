@@ -123,6 +123,19 @@ public sealed class BoundaryBytesTests
         Assert.Same(read.Fold, Rules.StateOf(read.History, read.Fold));
     }
 
+    [Fact]
+    public void StoredHistoryDocumentV2_FoldOfOtherRules_IsNotReadSoTheEventsAreFoldedAgain()
+    {
+        var json = File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Go1Sync.ContractTests", "Golden", HistoryDocumentV2Golden));
+        var current = $"\"rulesVersion\":{AttemptRules.FoldVersion}";
+        Assert.Contains(current, json, StringComparison.Ordinal);
+
+        var read = TableAttemptStore.ReadDocument(Row("gzip-json-v2", json.Replace(current, $"\"rulesVersion\":{AttemptRules.FoldVersion + 1}", StringComparison.Ordinal)));
+
+        AssertIsHistoryInput(read.History);
+        Assert.Null(read.Fold);
+    }
+
     private const string HistoryDocumentV2Golden = "tables/history-document.v2.json";
 
     private static void AssertIsHistoryInput(LearnerCourseHistory read)

@@ -42,6 +42,22 @@ public sealed class CourseCatalogueCacheTests(AzuriteFixture storage) : IClassFi
     }
 
     [Fact]
+    public async Task CourseCatalogue_MissingCourseAddedByAnotherInstance_IsFoundAtTheNextRead()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var table = host.Get<TableCourseCatalogue>();
+        var catalogue = new CachedCourseCatalogue(table, Options.Create(new Configuration.CourseCacheOptions { CacheSeconds = 300 }), clock);
+
+        Assert.Null(await catalogue.GetAsync("cache-4", CancellationToken.None));
+        await table.UpsertAsync(new Course("cache-4", 30, "Added elsewhere", clock.GetUtcNow()), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        // A kept "missing" would send the completion to Go1, whose answer replaces the operator's row.
+        Assert.Equal(30, (await catalogue.GetAsync("cache-4", CancellationToken.None))!.DurationMinutes);
+    }
+
+    [Fact]
     public async Task CourseCatalogue_CacheSecondsZero_ReadsTheTableEveryTime()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s => s["Courses:CacheSeconds"] = "0");

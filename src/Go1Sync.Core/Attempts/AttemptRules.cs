@@ -25,6 +25,13 @@ public sealed record Acceptance(bool IsNew, LearnerCourseHistory History)
 public sealed class AttemptRules(Cutovers cutovers)
 {
     public const string Go1DirectPrefix = "go1-";
+
+    /// <summary>
+    /// The version of the rules a fold was made with. A stored fold of another version is folded
+    /// again from its events (the events are the truth): raise it with any change to what
+    /// <see cref="Fold"/> gives for the same events.
+    /// </summary>
+    public const int FoldVersion = 1;
     private const int ProgressOnLaunch = 50;
     private const int ProgressOnCompletion = 100;
 

@@ -30,9 +30,12 @@ public sealed class EventIntake(IEventQueue queue, IDeliveryLog deliveries, Proc
 {
     public async Task<IntakeOutcome> AcceptAsync(EventEnvelope envelope, DeliveryReceipt receipt, CancellationToken cancellationToken)
     {
+        // Built before the try: a receipt that does not belong to the envelope is a programming
+        // error, not a storage outage to answer 503 for.
+        var queued = envelope.WithReceipt(receipt with { HttpStatus = 202 });
         try
         {
-            await queue.EnqueueAsync(envelope.WithReceipt(receipt with { HttpStatus = 202 }), cancellationToken).ConfigureAwait(false);
+            await queue.EnqueueAsync(queued, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -23,6 +23,8 @@ internal sealed class HistoryDocumentV2
 
     internal sealed class FoldV2
     {
+        /// <summary><see cref="AttemptRules.FoldVersion"/> when the fold was made; a fold of other rules is not read.</summary>
+        [JsonPropertyName("rulesVersion")] public required int RulesVersion { get; init; }
         [JsonPropertyName("connectorCutover")] public required DateTimeOffset ConnectorCutover { get; init; }
         [JsonPropertyName("webLaunchCutover")] public required DateTimeOffset WebLaunchCutover { get; init; }
         [JsonPropertyName("mobileLaunchCutover")] public required DateTimeOffset MobileLaunchCutover { get; init; }
@@ -83,6 +85,7 @@ internal sealed class HistoryDocumentV2
         Events = HistoryDocumentV1.From(history),
         Fold = fold is null ? null : new FoldV2
         {
+            RulesVersion = AttemptRules.FoldVersion,
             ConnectorCutover = fold.Cutovers.Connector,
             WebLaunchCutover = fold.Cutovers.WebLaunch,
             MobileLaunchCutover = fold.Cutovers.MobileLaunch,
@@ -95,7 +98,8 @@ internal sealed class HistoryDocumentV2
     public StoredDocument ToStored()
     {
         var history = Events.ToHistory();
-        return new StoredDocument(history, Fold is null ? null : RestoreFold(Fold, history));
+        // A fold made by other rules than these is left unread: the writer folds the events again.
+        return new StoredDocument(history, Fold is null || Fold.RulesVersion != AttemptRules.FoldVersion ? null : RestoreFold(Fold, history));
     }
 
     private static FoldState RestoreFold(FoldV2 fold, LearnerCourseHistory history)

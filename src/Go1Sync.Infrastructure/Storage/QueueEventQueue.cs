@@ -9,6 +9,12 @@ public sealed class QueueEventQueue(QueueServiceClient queues, IOptions<QueueOpt
 {
     private readonly QueueClient _queue = queues.GetQueueClient(options.Value.AttemptEventsQueue);
 
+    /// <summary>
+    /// Never expires (time to live -1): the message carries the delivery receipt too, so a message
+    /// the queue's default 7-day time to live dropped would leave neither the event nor its record.
+    /// </summary>
     public async Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken) =>
-        await _queue.SendMessageAsync(envelope.ToJson(), cancellationToken).ConfigureAwait(false);
+        await _queue.SendMessageAsync(envelope.ToJson(), visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken).ConfigureAwait(false);
+
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 }

@@ -67,6 +67,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids)
     internal static TableEntity Write(LearnerCourseKey key, LearnerCourseHistory history, string learnerIdKey, FoldState? fold = null)
     {
         var bytes = Compress(HistoryDocuments.Serialize(history, fold));
+        // The fold is a cache of the events: a history that fits a row only without it is written
+        // without it (and folded when read) rather than refused.
+        if (fold is not null && bytes.Length > MaxChunks * ChunkBytes)
+            bytes = Compress(HistoryDocuments.Serialize(history, null));
         var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
         if (chunks > MaxChunks)
             throw new InvalidOperationException(
