@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.IO.Compression;
 using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
@@ -134,6 +135,20 @@ public sealed class BoundaryBytesTests
 
         AssertIsHistoryInput(read.History);
         Assert.Null(read.Fold);
+    }
+
+    [Fact]
+    public void StoredHistoryDocumentV2_FoldThatCannotBeRestored_IsReportedAndTheEventsAreFoldedAgain()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Go1Sync.ContractTests", "Golden", HistoryDocumentV2Golden)))!;
+        var attempts = json["fold"]!["attempts"]!.AsArray();
+        attempts.Add(attempts[0]!.DeepClone());
+
+        var read = TableAttemptStore.ReadDocument(Row("gzip-json-v2", json.ToJsonString()));
+
+        AssertIsHistoryInput(read.History);
+        Assert.Null(read.Fold);
+        Assert.Contains("appears twice", read.FoldProblem, StringComparison.Ordinal);
     }
 
     private const string HistoryDocumentV2Golden = "tables/history-document.v2.json";

@@ -74,7 +74,7 @@ public sealed class AttemptEventProcessor(
         try
         {
             await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
-                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, envelope.DeliveryReceipt(), cancellationToken).ConfigureAwait(false);
+                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, ValidReceipt(envelope), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
@@ -87,8 +87,16 @@ public sealed class AttemptEventProcessor(
     /// The receipt the message carried, written with the outcome. An erased learner's record holds no
     /// learner id, so the receipt's is dropped too.
     /// </summary>
-    private static DeliveryReceipt? Receipt(EventEnvelope envelope, ProcessingOutcome outcome) =>
-        outcome.Kind == OutcomeKind.Erased ? envelope.DeliveryReceipt() is { } r ? r with { LearnerHash = null } : null : envelope.DeliveryReceipt();
+    private DeliveryReceipt? Receipt(EventEnvelope envelope, ProcessingOutcome outcome) =>
+        outcome.Kind == OutcomeKind.Erased ? ValidReceipt(envelope) is { } r ? r with { LearnerHash = null } : null : ValidReceipt(envelope);
+
+    /// <summary>The receipt carried, unless it is not one intake could have written (then it is left out, and said so).</summary>
+    private DeliveryReceipt? ValidReceipt(EventEnvelope envelope)
+    {
+        if (envelope.Receipt?.Problem() is not { } problem) return envelope.DeliveryReceipt();
+        logger.LogWarning("Event {EventId} carries a receipt intake could not have written ({Problem}); its outcome is recorded without it", LogValue.Of(envelope.Id), problem);
+        return null;
+    }
 
     private static EventEnvelope? TryRead(string body)
     {

@@ -73,6 +73,37 @@ public sealed record ReceiptMessage(
 
     public DeliveryReceipt ToReceipt(EventEnvelope envelope) =>
         new(envelope.Id, envelope.Kind, EventType, envelope.ReceivedAt, Signature, HttpStatus, EnrolmentId, AttemptId, LearnerHash, Detail, Source);
+
+    /// <summary>Longer than any value intake writes in a receipt field; <see cref="Detail"/> may be longer.</summary>
+    public const int MaxFieldLength = 256;
+    public const int MaxDetailLength = 4_096;
+
+    /// <summary>
+    /// Why this receipt is not one intake could have written (a field too long or with control
+    /// characters, an unknown source, a learner hash that is not a learner id, a status that is not
+    /// HTTP), or null. A queued message is trusted no more than a request: the processor records
+    /// the outcome without such a receipt. The reason names fields, never values.
+    /// </summary>
+    public string? Problem()
+    {
+        foreach (var (name, value, max) in new (string, string?, int)[]
+        {
+            ("eventType", EventType, MaxFieldLength), ("signature", Signature, MaxFieldLength), ("enrolmentId", EnrolmentId, MaxFieldLength),
+            ("attemptId", AttemptId, MaxFieldLength), ("learnerHash", LearnerHash, MaxFieldLength), ("detail", Detail, MaxDetailLength),
+            ("source", Source, MaxFieldLength),
+        })
+        {
+            if (value is null) continue;
+            if (value.Length > max) return $"the receipt's {name} is longer than {max} characters";
+            if (value.Any(char.IsControl)) return $"the receipt's {name} holds control characters";
+        }
+        if (string.IsNullOrEmpty(Signature)) return "the receipt has no signature outcome";
+        if (Source is not (DeliverySources.Http or DeliverySources.Reconcile or DeliverySources.Sweep or DeliverySources.Replay))
+            return "the receipt's source is not one intake writes";
+        if (LearnerHash is not null && !Learners.LearnerIds.IsId(LearnerHash)) return "the receipt's learnerHash is not a learner id";
+        if (HttpStatus is not 0 and (< 100 or > 599)) return "the receipt's httpStatus is neither an HTTP status nor 0 (no request)";
+        return null;
+    }
 }
 
 public static class EventKinds

@@ -99,25 +99,27 @@ internal sealed class HistoryDocumentV2
     {
         var history = Events.ToHistory();
         // A fold made by other rules than these is left unread: the writer folds the events again.
-        return new StoredDocument(history, Fold is null || Fold.RulesVersion != AttemptRules.FoldVersion ? null : RestoreFold(Fold, history));
-    }
-
-    private static FoldState RestoreFold(FoldV2 fold, LearnerCourseHistory history)
-    {
+        if (Fold is null || Fold.RulesVersion != AttemptRules.FoldVersion) return new StoredDocument(history, null);
         try
         {
-            return FoldState.Restore(
-                fold.Attempts.Select(a => a.ToAttempt(history)),
-                new Cutovers(fold.ConnectorCutover, fold.WebLaunchCutover, fold.MobileLaunchCutover),
-                fold.LaunchCount,
-                fold.CompletionCount);
+            return new StoredDocument(history, FoldState.Restore(
+                Fold.Attempts.Select(a => a.ToAttempt(history)),
+                new Cutovers(Fold.ConnectorCutover, Fold.WebLaunchCutover, Fold.MobileLaunchCutover),
+                Fold.LaunchCount,
+                Fold.CompletionCount));
         }
         catch (ArgumentException ex)
         {
-            throw new InvalidDataException($"The stored fold of a history on course {Core.Security.LogValue.Of(history.CourseId)} cannot be restored: {ex.Message}", ex);
+            // The events are the truth and the fold only a cache of them: a fold that cannot be
+            // restored is reported (FoldProblem, logged by the store) and the events are folded again.
+            return new StoredDocument(history, null) { FoldProblem = ex.Message };
         }
     }
 }
 
 /// <summary>A stored history and the fold stored beside it (null: none, or a format without one).</summary>
-internal sealed record StoredDocument(LearnerCourseHistory History, FoldState? Fold);
+internal sealed record StoredDocument(LearnerCourseHistory History, FoldState? Fold)
+{
+    /// <summary>Why the stored fold could not be restored (it is then folded again from the events), or null.</summary>
+    public string? FoldProblem { get; init; }
+}

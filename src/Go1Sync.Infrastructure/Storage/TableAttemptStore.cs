@@ -10,7 +10,7 @@ namespace Go1Sync.Infrastructure.Storage;
 /// The JSON is a stored document of its own (<see cref="HistoryDocumentV1"/>), read by the
 /// reader of the row's <c>Format</c> (<see cref="HistoryDocuments"/>).
 /// </summary>
-public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids) : IAttemptStore
+public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids, ILogger<TableAttemptStore> logger) : IAttemptStore
 {
     /// <summary>The format rows are written in.</summary>
     public const string Format = HistoryDocuments.CurrentFormat;
@@ -33,6 +33,9 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids)
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!response.HasValue || response.Value is null) return null;
         var document = ReadDocument(response.Value);
+        if (document.FoldProblem is { } problem)
+            logger.LogWarning("The stored fold of row {PartitionKey}/{RowKey} could not be restored ({Problem}); its events are folded again",
+                response.Value.PartitionKey, response.Value.RowKey, problem);
         return new StoredHistory(document.History, response.Value.ETag.ToString()) { Fold = document.Fold };
     }
 
