@@ -10,9 +10,6 @@ namespace Go1Sync.Core.Tests;
 /// </summary>
 public sealed class AttemptRulesPropertyTests
 {
-    private const int Sequences = 500;
-    private const int BaseSeed = 20_241_219;
-
     [Fact]
     public void Property_ApplyingAnyEventTwice_EqualsApplyingItOnce()
     {
@@ -44,7 +41,7 @@ public sealed class AttemptRulesPropertyTests
             foreach (var order in orders)
             {
                 var history = c.ApplyAll(order);
-                Assert.True(history.SameEventsAs(expectedHistory), "the stored events depend on the delivery order: " + Describe(order));
+                Assert.True(history.SameEventsAs(expectedHistory), "the stored events depend on the delivery order: " + GenEvent.Describe(order));
                 Assert.Equal(expected, c.Rules.Fold(history));
             }
         });
@@ -147,147 +144,7 @@ public sealed class AttemptRulesPropertyTests
         });
     }
 
-    private static void ForAll(Action<Case> property)
-    {
-        for (var i = 0; i < Sequences; i++)
-        {
-            var seed = BaseSeed + i;
-            var c = Case.Generate(seed);
-            try
-            {
-                property(c);
-            }
-            catch (Exception ex)
-            {
-                throw new Xunit.Sdk.XunitException($"Case seed {seed} (cutovers {c.Rules.Cutovers}) failed:\n{Describe(c.Events)}\n{ex.Message}");
-            }
-        }
-    }
-
-    private static string Describe(IEnumerable<GenEvent> events) => string.Join("\n", events.Select(e => "  " + e));
-
-    /// <summary>A generated event: a launch or a completion (with the duration known when it was accepted).</summary>
-    internal sealed record GenEvent(Launch? Launch, Completion? Completion, int? DurationMinutes)
-    {
-        public DateTimeOffset Time => Launch?.LaunchedAt ?? Completion!.CompletedAt;
-        public string Key => Launch is not null ? Launch.AttemptId : Completion!.EnrolmentId;
-
-        public override string ToString() => Launch is { } l
-            ? $"launch {l.AttemptId} {l.Platform} {Instants.Format(l.LaunchedAt)}"
-            : $"completion {Completion!.EnrolmentId} {Instants.Format(Completion.CompletedAt)} passed={Completion.Passed} score={Completion.Score?.ToString(CultureInfo.InvariantCulture) ?? "-"} started={(Completion.StartedAt is { } s ? Instants.Format(s) : "-")} duration={DurationMinutes?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}";
-    }
-
-    internal sealed class Case
-    {
-        public const string Email = "prop@example.com";
-        public const string CourseId = "lo-prop";
-
-        private readonly Random _random;
-
-        private Case(AttemptRules rules, List<GenEvent> events, List<DateTimeOffset> instants, Random random)
-        {
-            Rules = rules;
-            Events = events;
-            Instants = instants;
-            _random = random;
-        }
-
-        public AttemptRules Rules { get; }
-        public List<GenEvent> Events { get; }
-        public List<DateTimeOffset> Instants { get; }
-
-        public static Case Generate(int seed)
-        {
-            var random = new Random(seed);
-            var cutovers = random.Next(10) < 7
-                ? Cutovers.Default
-                : new Cutovers(At.Utc(12, 19, 11), At.Utc(12, 20, 8), At.Utc(12, 25, 23)); // connector before the web launch tracking
-
-            var anchors = new List<DateTimeOffset> { At.Utc(12, 1, 9), At.Utc(12, 10, 8), At.Utc(12, 22, 8), At.Utc(12, 27, 9) };
-            foreach (var cut in new[] { cutovers.Connector, cutovers.WebLaunch, cutovers.MobileLaunch })
-                anchors.AddRange([cut - At.OneMs, cut, cut + TimeSpan.FromHours(2)]);
-
-            var platforms = new[] { Platform.Web, Platform.Web, Platform.Mobile, Platform.Mobile, Platform.Unknown };
-            var attemptIds = Enumerable.Range(1, random.Next(1, 5)).Select(i => "a" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            var platformOf = attemptIds.ToDictionary(id => id, _ => platforms[random.Next(platforms.Length)]);
-            var enrolmentIds = Enumerable.Range(1, random.Next(1, 4)).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            var durations = new int?[] { null, 30, 120, 300 };
-
-            DateTimeOffset RandomInstant()
-            {
-                var anchor = anchors[random.Next(anchors.Count)];
-                return random.Next(100) switch
-                {
-                    < 50 => anchor,
-                    < 85 => anchor + TimeSpan.FromMinutes(random.Next(1, 400)),
-                    _ => anchor + TimeSpan.FromMilliseconds(random.Next(-3, 4)),
-                };
-            }
-
-            var completions = new Dictionary<(string, DateTimeOffset), GenEvent>();
-            var events = new List<GenEvent>();
-            var count = random.Next(1, 15);
-            for (var i = 0; i < count; i++)
-            {
-                if (events.Count > 0 && random.Next(10) == 0)
-                {
-                    events.Add(events[random.Next(events.Count)]); // a redelivery
-                    continue;
-                }
-
-                var at = RandomInstant();
-                if (random.Next(100) < 60)
-                {
-                    var id = attemptIds[random.Next(attemptIds.Length)];
-                    events.Add(new GenEvent(new Launch(id, Email, CourseId, platformOf[id], at), null, null));
-                }
-                else
-                {
-                    var enrolment = enrolmentIds[random.Next(enrolmentIds.Length)];
-                    if (!completions.TryGetValue((enrolment, at), out var e))
-                    {
-                        DateTimeOffset? startedAt = random.Next(10) < 4 ? null : at - TimeSpan.FromMinutes(random.Next(0, 600));
-                        int? score = random.Next(2) == 0 ? null : random.Next(0, 101);
-                        var completion = new Completion(enrolment, Email, CourseId, at, random.Next(2) == 0, score, startedAt);
-                        e = new GenEvent(null, completion, durations[random.Next(durations.Length)]);
-                        completions[(enrolment, at)] = e;
-                    }
-                    events.Add(e);
-                }
-            }
-
-            var instants = anchors.Concat(events.Select(e => e.Time)).Distinct().Order().ToList();
-            return new Case(new AttemptRules(cutovers), events, instants, random);
-        }
-
-        public LearnerCourseHistory Empty() => LearnerCourseHistory.Empty(Email, CourseId);
-
-        public Acceptance Accept(LearnerCourseHistory history, GenEvent e) =>
-            e.Launch is { } launch ? Rules.Accept(history, launch) : Rules.Accept(history, e.Completion!, e.DurationMinutes);
-
-        public Acceptance Apply(LearnerCourseHistory history, GenEvent e) => Accept(history, e);
-
-        public LearnerCourseHistory ApplyAll(IEnumerable<GenEvent> events) =>
-            events.Aggregate(Empty(), (h, e) => Accept(h, e).History);
-
-        /// <summary>The fold's own order: by instant, launches before completions, then by id.</summary>
-        public IReadOnlyList<GenEvent> TimeOrdered() => Events
-            .OrderBy(e => e.Time)
-            .ThenBy(e => e.Launch is null ? 1 : 0)
-            .ThenBy(e => e.Key, StringComparer.Ordinal)
-            .ToList();
-
-        public IReadOnlyList<GenEvent> Shuffled()
-        {
-            var copy = Events.ToArray();
-            _random.Shuffle(copy);
-            return copy;
-        }
-
-        public GenEvent CompletionOf(Attempt attempt) => Assert.Single(
-            Events.Distinct(),
-            e => e.Completion is { } c && c.EnrolmentId == attempt.Go1EnrolmentId && c.CompletedAt == attempt.CompletedAt);
-    }
+    private static void ForAll(Action<GeneratedCase> property) => GeneratedCase.ForAll(CaseShape.Rules, property);
 
     /// <summary>
     /// The rules exactly as the product states them, without compaction or any cleverness: every
@@ -295,7 +152,7 @@ public sealed class AttemptRulesPropertyTests
     /// </summary>
     private static class ReferenceModel
     {
-        public static IReadOnlyList<Attempt> Fold(Case c)
+        public static IReadOnlyList<Attempt> Fold(GeneratedCase c)
         {
             var cut = c.Rules.Cutovers;
             var events = c.Events.Distinct()
@@ -321,7 +178,7 @@ public sealed class AttemptRulesPropertyTests
                     {
                         attempts.Add(new Attempt
                         {
-                            AttemptId = launch.AttemptId, Email = Case.Email, CourseId = Case.CourseId,
+                            AttemptId = launch.AttemptId, Email = GeneratedCase.Email, CourseId = GeneratedCase.CourseId,
                             Origin = AttemptOrigin.LmsLaunch, Platform = launch.Platform, Progress = 50,
                             FirstActivityAt = launch.LaunchedAt, LastActivityAt = launch.LaunchedAt,
                         });
@@ -345,7 +202,7 @@ public sealed class AttemptRulesPropertyTests
                     for (var n = 2; attempts.Any(a => a.AttemptId == id); n++) id = $"go1-{completion.EnrolmentId}-{n}";
                     target = new Attempt
                     {
-                        AttemptId = id, Email = Case.Email, CourseId = Case.CourseId,
+                        AttemptId = id, Email = GeneratedCase.Email, CourseId = GeneratedCase.CourseId,
                         Origin = AttemptOrigin.Go1Direct, Platform = Platform.Unknown,
                         FirstActivityAt = completion.StartedAt ?? t, LastActivityAt = completion.StartedAt ?? t,
                     };

@@ -12,16 +12,16 @@ namespace Go1Sync.Core.Tests;
 /// </summary>
 public sealed class IncrementalFoldPropertyTests
 {
-    private const int Cases = 400;
-    private const int BaseSeed = 14_000_000;
-
-    [Fact]
-    public void Apply_EventsInTimeOrder_EqualsFullFoldWithoutRefolding()
+    /// <param name="restoreEvery">0: the state is kept in memory; 1: it goes through a restore (as from a stored row) before every event.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Apply_EventsInTimeOrderWithOrWithoutRestores_EqualsFullFoldWithoutRefolding(int restoreEvery)
     {
         ForAll(c =>
         {
-            var steps = Run(c, c.TimeOrdered(), restoreEvery: 0);
-            Assert.All(steps, s => Assert.False(s.Update.Refolded, $"{s.Event} refolded although it came in time order"));
+            var steps = Run(c, c.TimeOrdered(), restoreEvery);
+            Assert.All(steps, s => Assert.False(s.Update.Refolded, $"{s.Event} refolded although it came in time order (restore every {restoreEvery})"));
         });
     }
 
@@ -54,16 +54,6 @@ public sealed class IncrementalFoldPropertyTests
             Run(c, c.TimeOrdered(), restoreEvery: 1);
             Run(c, c.ShuffledWithDuplicates(), restoreEvery: 2);
             Run(c, c.TimeOrdered().Reverse().ToList(), restoreEvery: 3);
-        });
-    }
-
-    [Fact]
-    public void Apply_InTimeOrderAfterARestore_StillAppliesIncrementally()
-    {
-        ForAll(c =>
-        {
-            var steps = Run(c, c.TimeOrdered(), restoreEvery: 1);
-            Assert.All(steps, s => Assert.False(s.Update.Refolded, $"{s.Event} refolded after a restore although it came in time order"));
         });
     }
 
@@ -130,7 +120,7 @@ public sealed class IncrementalFoldPropertyTests
         {
             var events = c.TimeOrdered();
             var history = events.Aggregate(c.Empty(), (h, e) => c.Accept(h, e).History);
-            var later = new Completion("e-late", GenCase.Email, GenCase.CourseId, At.Utc(12, 31, 23), Passed: true);
+            var later = new Completion("e-late", GeneratedCase.Email, GeneratedCase.CourseId, At.Utc(12, 31, 23), Passed: true);
             var acceptance = c.Rules.Accept(history, later, 60);
 
             // A state of no events (null), and a state one completion behind.
@@ -149,15 +139,12 @@ public sealed class IncrementalFoldPropertyTests
     {
         ForAll(c =>
         {
-            var history = c.Empty();
-            var state = c.Rules.Refold(history);
-            foreach (var e in c.TimeOrdered())
+            var state = FoldState.Empty(c.Rules.Cutovers);
+            foreach (var (e, acceptance) in c.AcceptedInTimeOrder())
             {
-                var acceptance = c.Accept(history, e);
                 state = c.Rules.Apply(state, acceptance).State;
-                history = acceptance.History;
 
-                var again = c.Accept(history, e);
+                var again = c.Accept(acceptance.History, e);
                 Assert.False(again.IsNew);
                 var update = c.Rules.Apply(state, again);
                 Assert.Same(state, update.State);
@@ -179,7 +166,7 @@ public sealed class IncrementalFoldPropertyTests
             var restored = FoldState.Restore(shuffled, state.Cutovers, state.LaunchCount, state.CompletionCount);
 
             Assert.Equal(state.Attempts, restored.Attempts);
-            var next = new Completion("e-next", GenCase.Email, GenCase.CourseId, At.Utc(12, 31, 23), Passed: true, StartedAt: At.Utc(12, 31, 20));
+            var next = new Completion("e-next", GeneratedCase.Email, GeneratedCase.CourseId, At.Utc(12, 31, 23), Passed: true, StartedAt: At.Utc(12, 31, 20));
             var acceptance = c.Rules.Accept(history, next, 120);
             var fromState = c.Rules.Apply(state, acceptance);
             var fromRestored = c.Rules.Apply(restored, acceptance);
@@ -239,7 +226,7 @@ public sealed class IncrementalFoldPropertyTests
     /// <paramref name="restoreEvery"/>-th step (0: never) the state goes through what a store keeps
     /// of it (attempts, cutovers, counts) and is restored before the next event.
     /// </summary>
-    private static List<Step> Run(GenCase c, IReadOnlyList<GenEvent> order, int restoreEvery)
+    private static List<Step> Run(GeneratedCase c, IReadOnlyList<GenEvent> order, int restoreEvery)
     {
         var steps = new List<Step>();
         var history = c.Empty();
@@ -262,7 +249,7 @@ public sealed class IncrementalFoldPropertyTests
             }
             catch (Exception ex)
             {
-                throw new Xunit.Sdk.XunitException($"step {i} ({e}) of the order:\n{Describe(order)}\n{ex.Message}");
+                throw new Xunit.Sdk.XunitException($"step {i} ({e}) of the order:\n{GenEvent.Describe(order)}\n{ex.Message}");
             }
 
             steps.Add(new Step(e, update));
@@ -288,7 +275,7 @@ public sealed class IncrementalFoldPropertyTests
     }
 
     /// <summary>Every distinct launch of the case, compacted as the README says: per attempt the first, the last and the earliest at or after each launch-tracking cutover.</summary>
-    private static List<LaunchRecord> ReferenceCompaction(GenCase c)
+    private static List<LaunchRecord> ReferenceCompaction(GeneratedCase c)
     {
         var cut = c.Rules.Cutovers;
         var all = c.Events.Where(e => e.Launch is not null)
@@ -306,143 +293,6 @@ public sealed class IncrementalFoldPropertyTests
         return kept.OrderBy(l => l.LaunchedAt).ThenBy(l => l.AttemptId, StringComparer.Ordinal).ToList();
     }
 
-    private static void ForAll(Action<GenCase> property)
-    {
-        for (var i = 0; i < Cases; i++)
-        {
-            var seed = BaseSeed + i;
-            var c = GenCase.Generate(seed);
-            try
-            {
-                property(c);
-            }
-            catch (Exception ex)
-            {
-                throw new Xunit.Sdk.XunitException($"Case seed {seed} (cutovers {c.Rules.Cutovers}) failed:\n{Describe(c.Events)}\n{ex.Message}");
-            }
-        }
-    }
+    private static void ForAll(Action<GeneratedCase> property) => GeneratedCase.ForAll(CaseShape.Incremental, property);
 
-    private static string Describe(IEnumerable<GenEvent> events) => string.Join("\n", events.Select(e => "  " + e));
-
-    /// <summary>A generated event: a launch or a completion (with the duration known when it was accepted).</summary>
-    private sealed record GenEvent(Launch? Launch, Completion? Completion, int? DurationMinutes)
-    {
-        public DateTimeOffset Time => Launch?.LaunchedAt ?? Completion!.CompletedAt;
-        public string Key => Launch is not null ? Launch.AttemptId : Completion!.EnrolmentId;
-
-        public override string ToString() => Launch is { } l
-            ? $"launch {l.AttemptId} {l.Platform} {Instants.Format(l.LaunchedAt)}"
-            : $"completion {Completion!.EnrolmentId} {Instants.Format(Completion.CompletedAt)} passed={Completion.Passed} score={Completion.Score?.ToString(CultureInfo.InvariantCulture) ?? "-"} started={(Completion.StartedAt is { } s ? Instants.Format(s) : "-")} duration={DurationMinutes?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}";
-    }
-
-    /// <summary>
-    /// One random case: up to 10 attempt ids and 6 enrolment ids, up to 40 events on instants that
-    /// collide often (several events on one instant, launches and completions together) and sit on
-    /// both sides of every cutover, with redeliveries; the default cutovers or ones where the
-    /// connector cutover comes before the web launch-tracking one.
-    /// </summary>
-    private sealed class GenCase
-    {
-        public const string Email = "incremental@example.com";
-        public const string CourseId = "lo-incremental";
-
-        private GenCase(AttemptRules rules, List<GenEvent> events, Random random)
-        {
-            Rules = rules;
-            Events = events;
-            Random = random;
-        }
-
-        public AttemptRules Rules { get; }
-        public List<GenEvent> Events { get; }
-        public Random Random { get; }
-
-        public static GenCase Generate(int seed)
-        {
-            var random = new Random(seed);
-            var cutovers = random.Next(10) < 7
-                ? Cutovers.Default
-                : new Cutovers(At.Utc(12, 19, 11), At.Utc(12, 20, 8), At.Utc(12, 25, 23));
-
-            var anchors = new List<DateTimeOffset> { At.Utc(12, 1, 9), At.Utc(12, 10, 8), At.Utc(12, 22, 8), At.Utc(12, 27, 9) };
-            foreach (var cut in new[] { cutovers.Connector, cutovers.WebLaunch, cutovers.MobileLaunch })
-                anchors.AddRange([cut - At.OneMs, cut, cut + TimeSpan.FromHours(2)]);
-
-            var platforms = new[] { Platform.Web, Platform.Web, Platform.Mobile, Platform.Mobile, Platform.Unknown };
-            var attemptIds = Enumerable.Range(1, random.Next(1, 11)).Select(i => "a" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            var platformOf = attemptIds.ToDictionary(id => id, _ => platforms[random.Next(platforms.Length)]);
-            // "go1-e1" as an enrolment id's direct attempt may already be taken by another: the -2 suffix.
-            var enrolmentIds = Enumerable.Range(1, random.Next(1, 7)).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            var durations = new int?[] { null, 30, 120, 300 };
-
-            DateTimeOffset RandomInstant()
-            {
-                var anchor = anchors[random.Next(anchors.Count)];
-                return random.Next(100) switch
-                {
-                    < 45 => anchor,
-                    < 85 => anchor + TimeSpan.FromMinutes(random.Next(1, 400)),
-                    _ => anchor + TimeSpan.FromMilliseconds(random.Next(-3, 4)),
-                };
-            }
-
-            var completions = new Dictionary<(string, DateTimeOffset), GenEvent>();
-            var events = new List<GenEvent>();
-            var count = random.Next(1, 41);
-            for (var i = 0; i < count; i++)
-            {
-                if (events.Count > 0 && random.Next(10) == 0)
-                {
-                    events.Add(events[random.Next(events.Count)]); // a redelivery
-                    continue;
-                }
-
-                var at = RandomInstant();
-                if (random.Next(100) < 60)
-                {
-                    var id = attemptIds[random.Next(attemptIds.Length)];
-                    events.Add(new GenEvent(new Launch(id, Email, CourseId, platformOf[id], at), null, null));
-                }
-                else
-                {
-                    var enrolment = enrolmentIds[random.Next(enrolmentIds.Length)];
-                    if (!completions.TryGetValue((enrolment, at), out var e))
-                    {
-                        DateTimeOffset? startedAt = random.Next(10) < 4 ? null : at - TimeSpan.FromMinutes(random.Next(-5, 600));
-                        int? score = random.Next(2) == 0 ? null : random.Next(0, 101);
-                        var completion = new Completion(enrolment, Email, CourseId, at, random.Next(2) == 0, score, startedAt);
-                        e = new GenEvent(null, completion, durations[random.Next(durations.Length)]);
-                        completions[(enrolment, at)] = e;
-                    }
-                    events.Add(e);
-                }
-            }
-
-            return new GenCase(new AttemptRules(cutovers), events, random);
-        }
-
-        public LearnerCourseHistory Empty() => LearnerCourseHistory.Empty(Email, CourseId);
-
-        public Acceptance Accept(LearnerCourseHistory history, GenEvent e) =>
-            e.Launch is { } launch ? Rules.Accept(history, launch) : Rules.Accept(history, e.Completion!, e.DurationMinutes);
-
-        /// <summary>The fold's own order: by instant, launches before completions, then by id.</summary>
-        public IReadOnlyList<GenEvent> TimeOrdered() => Events
-            .OrderBy(e => e.Time)
-            .ThenBy(e => e.Launch is null ? 1 : 0)
-            .ThenBy(e => e.Key, StringComparer.Ordinal)
-            .ToList();
-
-        /// <summary>The events shuffled, with some of them delivered again at random places.</summary>
-        public IReadOnlyList<GenEvent> ShuffledWithDuplicates()
-        {
-            var copy = Events.ToList();
-            var extra = Random.Next(0, 1 + Events.Count / 3);
-            for (var i = 0; i < extra; i++) copy.Add(Events[Random.Next(Events.Count)]);
-            var array = copy.ToArray();
-            Random.Shuffle(array);
-            return array;
-        }
-    }
 }

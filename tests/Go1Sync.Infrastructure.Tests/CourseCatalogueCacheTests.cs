@@ -8,11 +8,8 @@ public sealed class CourseCatalogueCacheTests(AzuriteFixture storage) : IClassFi
     [Fact]
     public async Task CourseCatalogue_ReadAgainWithinCacheSeconds_AnswersFromMemoryUntilTheEntryExpires()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        // Its own clock (the host's background work keeps the real one); another instance's writes go straight to the table.
-        var table = host.Get<TableCourseCatalogue>();
-        var catalogue = new CachedCourseCatalogue(table, Options.Create(new Configuration.CourseCacheOptions { CacheSeconds = 300 }), clock);
+        var (clock, table, catalogue) = CacheOnItsOwnClock(host);
         await table.UpsertAsync(new Course("cache-1", 60, null, clock.GetUtcNow()), CancellationToken.None);
 
         Assert.Equal(60, (await catalogue.GetAsync("cache-1", CancellationToken.None))!.DurationMinutes);
@@ -44,10 +41,8 @@ public sealed class CourseCatalogueCacheTests(AzuriteFixture storage) : IClassFi
     [Fact]
     public async Task CourseCatalogue_MissingCourseAddedByAnotherInstance_IsFoundAtTheNextRead()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
-        var table = host.Get<TableCourseCatalogue>();
-        var catalogue = new CachedCourseCatalogue(table, Options.Create(new Configuration.CourseCacheOptions { CacheSeconds = 300 }), clock);
+        var (clock, table, catalogue) = CacheOnItsOwnClock(host);
 
         Assert.Null(await catalogue.GetAsync("cache-4", CancellationToken.None));
         await table.UpsertAsync(new Course("cache-4", 30, "Added elsewhere", clock.GetUtcNow()), CancellationToken.None);
@@ -69,5 +64,16 @@ public sealed class CourseCatalogueCacheTests(AzuriteFixture storage) : IClassFi
         await catalogue.GetAsync("cache-3", CancellationToken.None);
 
         Assert.Equal(2, host.Transactions.TableReads);
+    }
+
+    /// <summary>
+    /// A cache of 300 s over the host's table on a clock of its own (the host's background work
+    /// keeps the real one); writes to the returned table are another instance's.
+    /// </summary>
+    private static (FakeTimeProvider Clock, TableCourseCatalogue Table, CachedCourseCatalogue Catalogue) CacheOnItsOwnClock(Go1SyncTestHost host)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var table = host.Get<TableCourseCatalogue>();
+        return (clock, table, new CachedCourseCatalogue(table, Options.Create(new Configuration.CourseCacheOptions { CacheSeconds = 300 }), clock));
     }
 }
