@@ -51,4 +51,25 @@ public sealed class QueuedReceiptTests(AzuriteFixture storage) : IClassFixture<A
         var record = Assert.Single(await host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(receivedAt.AddMinutes(-1)), CancellationToken.None), r => r.Identity == "launch:qr-v1:2025-06-01T08:00:00.000Z");
         Assert.Equal(("launch:qr-v1:2025-06-01T08:00:00.000Z", DeliveryOutcomes.Applied, 0, "n/a"), (record.Identity, record.Outcome, record.HttpStatus, record.Signature));
     }
+
+    [Fact]
+    public async Task QueuedReceipt_LearnerIdMadeBeforeAKeyRotation_KeepsTheKeyIdOfThatIdInTheRecord()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var receivedAt = DateTimeOffset.UtcNow.AddSeconds(-5);
+        var oldId = new string('b', 64);
+        // A launch intake accepted before the rotation, whose payload the processor parks (no attempt id):
+        // the outcome knows no learner id of its own, so the record keeps the receipt's, under its key.
+        var payload = System.Text.Json.JsonSerializer.SerializeToElement(new { email = "rotated@example.com", courseId = "qr-course-rot", platform = "web", launchedAt = "2025-06-01T08:00:00+00:00" });
+        var envelope = new EventEnvelope(EventKinds.Launch, EventEnvelope.CurrentSchemaVersion, "launch:qr-rot:2025-06-01T08:00:00.000Z", receivedAt, payload);
+        var queued = envelope.WithReceipt(new DeliveryReceipt(envelope.Id, envelope.Kind, null, receivedAt, "valid", 202, LearnerHash: oldId, LearnerIdKey: "0ld0key1"));
+        await host.Queue.SendMessageAsync(queued.ToJson());
+
+        await host.DrainAsync();
+
+        var row = (await host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(TableNames.Deliveries)
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>(TableDeliveryLog.Day(receivedAt), KeyEncoding.Escape(envelope.Id))).Value;
+        Assert.Equal((DeliveryOutcomes.Parked, oldId, "0ld0key1"), (row.GetString("Outcome"), row.GetString("LearnerHash"), row.GetString(TableAttemptStore.LearnerIdKeyProperty)));
+        Assert.NotEqual("0ld0key1", host.Ids.CurrentKeyId);
+    }
 }

@@ -121,7 +121,7 @@ internal sealed class Replay(string fileName, TimeProvider time, AttemptEventPro
     /// <summary>Nothing came over HTTP: no signature, no answer; the detail says where the event came from.</summary>
     private DeliveryReceipt Receipt(EventEnvelope envelope, int lineNumber, string email) =>
         new(envelope.Id, envelope.Kind, null, envelope.ReceivedAt, "n/a", 0,
-            LearnerHash: ids.Id(email), Detail: $"{fileName} line {lineNumber}", Source: DeliverySources.Replay);
+            LearnerHash: ids.Id(email), Detail: $"{fileName} line {lineNumber}", Source: DeliverySources.Replay, LearnerIdKey: ids.CurrentKeyId);
 
     private static string Describe(FieldErrors errors) =>
         string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value));

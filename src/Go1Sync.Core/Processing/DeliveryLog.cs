@@ -4,6 +4,7 @@ namespace Go1Sync.Core.Processing;
 /// What arrived over HTTP and what we answered. <see cref="Identity"/> is the queued event's id
 /// (so the processor can add its outcome to the same record), or a generated one for refused requests.
 /// </summary>
+/// <param name="LearnerIdKey">The key id (<see cref="Learners.LearnerIds.CurrentKeyId"/>) of the process that made <paramref name="LearnerHash"/>: a receipt may be written after a key rotation.</param>
 public sealed record DeliveryReceipt(
     string Identity,
     string Kind,
@@ -15,7 +16,8 @@ public sealed record DeliveryReceipt(
     string? AttemptId = null,
     string? LearnerHash = null,
     string? Detail = null,
-    string Source = DeliverySources.Http);
+    string Source = DeliverySources.Http,
+    string? LearnerIdKey = null);
 
 /// <summary>A delivery as the log holds it, receipt and (once processed) outcome.</summary>
 public sealed record DeliveryRecord(

@@ -66,13 +66,15 @@ public sealed record ReceiptMessage(
     [property: JsonPropertyName("attemptId")] string? AttemptId,
     [property: JsonPropertyName("learnerHash")] string? LearnerHash,
     [property: JsonPropertyName("detail")] string? Detail,
-    [property: JsonPropertyName("source"), JsonRequired] string Source)
+    [property: JsonPropertyName("source"), JsonRequired] string Source,
+    [property: JsonPropertyName("learnerIdKey")] string? LearnerIdKey = null)
 {
     public static ReceiptMessage From(DeliveryReceipt receipt) =>
-        new(receipt.EventType, receipt.Signature, receipt.HttpStatus, receipt.EnrolmentId, receipt.AttemptId, receipt.LearnerHash, receipt.Detail, receipt.Source);
+        new(receipt.EventType, receipt.Signature, receipt.HttpStatus, receipt.EnrolmentId, receipt.AttemptId, receipt.LearnerHash, receipt.Detail, receipt.Source,
+            receipt.LearnerHash is null ? null : receipt.LearnerIdKey);
 
     public DeliveryReceipt ToReceipt(EventEnvelope envelope) =>
-        new(envelope.Id, envelope.Kind, EventType, envelope.ReceivedAt, Signature, HttpStatus, EnrolmentId, AttemptId, LearnerHash, Detail, Source);
+        new(envelope.Id, envelope.Kind, EventType, envelope.ReceivedAt, Signature, HttpStatus, EnrolmentId, AttemptId, LearnerHash, Detail, Source, LearnerIdKey);
 
     /// <summary>Longer than any value intake writes in a receipt field; <see cref="Detail"/> may be longer.</summary>
     public const int MaxFieldLength = 256;
@@ -90,7 +92,7 @@ public sealed record ReceiptMessage(
         {
             ("eventType", EventType, MaxFieldLength), ("signature", Signature, MaxFieldLength), ("enrolmentId", EnrolmentId, MaxFieldLength),
             ("attemptId", AttemptId, MaxFieldLength), ("learnerHash", LearnerHash, MaxFieldLength), ("detail", Detail, MaxDetailLength),
-            ("source", Source, MaxFieldLength),
+            ("source", Source, MaxFieldLength), ("learnerIdKey", LearnerIdKey, MaxFieldLength),
         })
         {
             if (value is null) continue;

@@ -56,7 +56,7 @@ public sealed class Go1WebhookFunction(EventIntake intake, IOptions<WebhookOptio
             logger.LogWarning("Go1 delivery {DeliveryId} of enrolment {EnrolmentId} had malformed optional fields {DroppedFields}; they were left out and {RefetchFields} will be fetched from Go1",
                 LogValue.Of(id), LogValue.Of(completion.EnrolmentId), LogValue.Of(value.Dropped.Keys.Order(StringComparer.Ordinal)), LogValue.Of(completion.Refetch ?? []));
         var receipt = new DeliveryReceipt(id, EventKinds.Completion, value.EventType, now, signature, 0,
-            EnrolmentId: completion.EnrolmentId, LearnerHash: ids.IdOfValid(completion.Email), Detail: dropped);
+            EnrolmentId: completion.EnrolmentId, LearnerHash: ids.IdOfValid(completion.Email), Detail: dropped, LearnerIdKey: ids.CurrentKeyId);
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForCompletion(completion, id, now), receipt, cancellationToken));
     }
 

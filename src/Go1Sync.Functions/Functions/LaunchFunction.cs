@@ -46,7 +46,7 @@ public sealed class LaunchFunction(EventIntake intake, IOptions<LaunchOptions> o
 
         var value = launch!.Value!;
         var id = EventIds.Launch(value.AttemptId, value.LaunchedAt);
-        var receipt = new DeliveryReceipt(id, "launch", null, now, signature, 0, AttemptId: value.AttemptId, LearnerHash: ids.IdOfValid(value.Email));
+        var receipt = new DeliveryReceipt(id, "launch", null, now, signature, 0, AttemptId: value.AttemptId, LearnerHash: ids.IdOfValid(value.Email), LearnerIdKey: ids.CurrentKeyId);
         return HttpIntake.ToResult(await intake.AcceptAsync(EventEnvelope.ForLaunch(value, id, now), receipt, cancellationToken));
     }
 

@@ -32,7 +32,7 @@ public sealed class Go1CompletionQueue(IEventQueue queue, TimeProvider time, Cor
         var now = time.GetUtcNow();
         // The receipt travels in the message; the processor writes it with the outcome (one queue write here).
         var receipt = new DeliveryReceipt(id, EventKinds.Completion, Go1WebhookIntake.CompletionEventType, now, "n/a", 0,
-            EnrolmentId: enrolment.Id, LearnerHash: ids.IdOfValid(email), Source: source);
+            EnrolmentId: enrolment.Id, LearnerHash: ids.IdOfValid(email), Source: source, LearnerIdKey: ids.CurrentKeyId);
         await queue.EnqueueAsync(EventEnvelope.ForCompletion(message, id, now).WithReceipt(receipt), cancellationToken).ConfigureAwait(false);
         return id;
     }

@@ -30,7 +30,8 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             ["EnrolmentId"] = receipt.EnrolmentId,
             ["AttemptId"] = receipt.AttemptId,
             ["LearnerHash"] = receipt.LearnerHash,
-            [TableAttemptStore.LearnerIdKeyProperty] = receipt.LearnerHash is null ? null : ids.CurrentKeyId,
+            // The key of the process that made the id (intake, possibly before a rotation), else this one's.
+            [TableAttemptStore.LearnerIdKeyProperty] = receipt.LearnerHash is null ? null : receipt.LearnerIdKey ?? ids.CurrentKeyId,
             ["Detail"] = Truncate(receipt.Detail),
             ["Source"] = receipt.Source,
         };
