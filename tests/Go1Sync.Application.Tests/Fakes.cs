@@ -17,48 +17,48 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
 
     public StoredHistory? this[LearnerCourseKey key] => _rows.GetValueOrDefault(key);
 
+    /// <summary>Leaves the tombstone an erasure leaves in place of the aggregate.</summary>
+    public void Erase(LearnerCourseKey key) =>
+        _rows[key] = new StoredHistory(LearnerCourseHistory.Empty("", key.CourseKey), $"v{++_version}") { Erased = true };
+
+    /// <summary>Marks the stored version as one whose read side is still being written in full.</summary>
+    public void MarkPending(LearnerCourseKey key) => _rows[key] = _rows[key] with { ProjectionPending = true };
+
     public Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
     {
         Reads++;
         return Task.FromResult(_rows.GetValueOrDefault(key));
     }
 
-    public Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null)
+    /// <summary>Every write that committed, in order (its <see cref="AggregateWrite.Before"/> null: the read side written in full).</summary>
+    public List<AggregateWrite> Commits { get; } = [];
+    /// <summary>The pairs listed before their first write.</summary>
+    public List<LearnerCourseKey> Registered { get; } = [];
+
+    public Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
         if (ConflictsToInject > 0)
         {
             ConflictsToInject--;
             return Task.FromResult<string?>(null);
         }
-        var current = _rows.GetValueOrDefault(key);
-        if (current?.ETag != etag) return Task.FromResult<string?>(null);
+        var current = _rows.GetValueOrDefault(write.Key);
+        if (current?.ETag != write.ETag) return Task.FromResult<string?>(null);
         Saves++;
+        Commits.Add(write);
         var next = $"v{++_version}";
-        _rows[key] = new StoredHistory(history, next) { Fold = fold };
+        _rows[write.Key] = new StoredHistory(write.History, next) { Fold = write.Fold };
         return Task.FromResult<string?>(next);
+    }
+
+    public Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
+    {
+        Registered.Add(key);
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<LearnerCourseHistory>>(_rows.Where(r => r.Key.LearnerHash == learnerId).Select(r => r.Value.History).ToList());
-}
-
-/// <summary>Remembers what the projection was asked to write.</summary>
-internal sealed class RecordingProjection : IAttemptProjection
-{
-    public List<IReadOnlyList<Attempt>> Updates { get; } = [];
-    public List<(IReadOnlyList<Attempt> Attempts, IReadOnlyCollection<string> Touched)> Repairs { get; } = [];
-
-    public Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
-    {
-        Updates.Add(after);
-        return Task.CompletedTask;
-    }
-
-    public Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
-    {
-        Repairs.Add((attempts, touched));
-        return Task.CompletedTask;
-    }
 }
 
 /// <summary>Answers every completion with one enrichment, and counts the questions.</summary>

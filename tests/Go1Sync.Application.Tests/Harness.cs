@@ -21,7 +21,7 @@ internal sealed class Harness : IDisposable
             new Completion(m.EnrolmentId, m.Email!, m.CourseId!, m.CompletedAt!.Value, m.Passed ?? false, m.Score, m.StartedAt), 300)));
         Metrics = new ProcessingMetrics(_meters);
         var parking = new Parking(Parked, Time, NullLogger<Parking>.Instance);
-        Writer = new HistoryWriter(Store, Projection, Rules, Options, parking, Ids, Time, Metrics, NullLogger<HistoryWriter>.Instance, new FakeTombstones(erased));
+        Writer = new HistoryWriter(Store, Rules, Options, parking, Ids, Time, Metrics, NullLogger<HistoryWriter>.Instance, new FakeTombstones(erased));
         Launches = new ApplyLaunch(Writer, Rules);
         Completions = new ApplyCompletion(Enricher, Writer, Rules, Options, parking, NullLogger<ApplyCompletion>.Instance);
         Processor = new AttemptEventProcessor(Launches, Completions, parking, Deliveries, Metrics, Time, NullLogger<AttemptEventProcessor>.Instance);
@@ -33,7 +33,6 @@ internal sealed class Harness : IDisposable
     public AttemptRules Rules { get; } = new(Cutovers.Default);
     public ProcessingOptions Options { get; }
     public InMemoryAttemptStore Store { get; } = new();
-    public RecordingProjection Projection { get; } = new();
     public InMemoryParkedStore Parked { get; } = new();
     public RecordingDeliveryLog Deliveries { get; } = new();
     public FakeEnricher Enricher { get; }

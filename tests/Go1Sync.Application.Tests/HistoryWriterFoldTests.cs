@@ -42,7 +42,7 @@ public sealed class HistoryWriterFoldTests
         // A fold that does not belong to the stored events (here: of an empty history) must not be
         // extended: the events are the truth.
         var stored = app.Store[app.Key]!;
-        await app.Store.TrySaveAsync(app.Key, stored.History, stored.ETag, CancellationToken.None, FoldState.Empty(app.Rules.Cutovers));
+        await app.Store.TryCommitAsync(new AggregateWrite(app.Key, stored.History, stored.ETag, FoldState.Empty(app.Rules.Cutovers), null), CancellationToken.None);
 
         await app.CompleteAsync(Harness.Completion("enr-1", Harness.At("2025-03-10T12:00:00Z")));
 

@@ -143,8 +143,8 @@ public sealed class ContractScenario : IAsyncLifetime
     /// <summary>The learner id the product gave <see cref="Email"/>, as its stats rows hold it (whatever derives it).</summary>
     public async Task<string> LearnerIdAsync()
     {
-        var rows = await RowsAsync(TableNames.AttemptStats, TableAttemptProjection.StatsPartition(Course));
-        return rows.Select(r => r.GetString("LearnerHash")).Distinct().Single();
+        var rows = await RowsAsync(TableNames.AttemptStats, StatsRows.StatsPartition(Course));
+        return rows.Select(r => r.GetString("LearnerHash")).OfType<string>().Distinct().Single();
     }
 
     public async Task DisposeAsync()

@@ -52,10 +52,10 @@ public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyS
     {
         var described = JsonNode.Parse(File.ReadAllText(GoldenFiles.Checked.PathOf(golden)))!.AsObject();
         var entity = GoldenJson.ToEntity(described);
-        var table = storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+        var tableName = described["table"]!.GetValue<string>();
+        await storage.Host.Get<TableServiceClient>().GetTableClient(tableName).UpsertEntityAsync(entity, TableUpdateMode.Replace);
 
-        var stored = await storage.Host.Get<IAttemptStore>().GetAsync(new LearnerCourseKey(entity.PartitionKey, entity.RowKey), CancellationToken.None);
+        var stored = await storage.Host.Get<IAttemptStore>().GetAsync(KeyOf(tableName, entity), CancellationToken.None);
 
         Assert.NotNull(stored);
         var history = stored.History;
@@ -77,7 +77,7 @@ public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyS
     }
 
     [Fact]
-    public async Task AttemptsRowV1_WrittenBackWithTheNextEvent_IsV2WithTheFoldOfItsEvents()
+    public async Task AttemptsRowV1_WrittenBackWithTheNextEvent_MovesToTheCoursePartitionAsV2WithTheFoldOfItsEvents()
     {
         var entity = GoldenJson.ToEntity(JsonNode.Parse(File.ReadAllText(GoldenFiles.Checked.PathOf("Frozen/attempts.row.gzip-json-v1.json")))!.AsObject());
         var table = storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts);
@@ -92,14 +92,30 @@ public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyS
         var state = rules.StateOf(v1.History, v1.Fold);
         var acceptance = rules.Accept(v1.History, new Launch("lms-attempt-3", ContractScenario.Email, ContractScenario.Course, Platform.Web, At("2025-03-11T08:00:00Z")));
         var update = rules.Apply(state, acceptance);
-        Assert.NotNull(await store.TrySaveAsync(key, acceptance.History, v1.ETag, CancellationToken.None, update.State));
+        Assert.NotNull(await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, v1.ETag, update.State, state.Attempts, v1), CancellationToken.None));
 
         var v2 = await store.GetAsync(key, CancellationToken.None);
         Assert.NotNull(v2?.Fold);
-        Assert.Equal("gzip-json-v2", (await table.GetEntityAsync<TableEntity>(key.LearnerHash, key.CourseKey)).Value.GetString("Format"));
+        Assert.False(v2.Legacy);
+        var stats = storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.AttemptStats);
+        Assert.Equal("gzip-json-v2", (await stats.GetEntityAsync<TableEntity>(key.CourseKey, CourseRows.Aggregate(key.LearnerHash))).Value.GetString("Format"));
+        // The legacy row stays as the learner's course-list row, without the history.
+        var listed = (await table.GetEntityAsync<TableEntity>(key.LearnerHash, key.CourseKey)).Value;
+        Assert.Equal((TableAttemptStore.CourseListKind, null), (listed.GetString("Kind"), listed.GetString("Format")));
+        // Its read side moved with it: a stats row per attempt, an index row per open attempt.
+        var rows = new List<TableEntity>();
+        await foreach (var row in stats.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey}")))
+            rows.Add(row);
+        Assert.Equal(3, rows.Count(r => r.RowKey.StartsWith(key.LearnerHash + "_", StringComparison.Ordinal)));
+        Assert.Equal(2, rows.Count(r => r.RowKey.StartsWith(CourseRows.OpenPrefix, StringComparison.Ordinal) && r.GetString("LearnerHash") == key.LearnerHash));
         Assert.Equal(rules.Fold(v2.History), v2.Fold.Attempts);
         Assert.Same(v2.Fold, rules.StateOf(v2.History, v2.Fold));
     }
+
+    /// <summary>The pair a stored aggregate is about: a course partition row since storage v3, a learner partition row before.</summary>
+    private static LearnerCourseKey KeyOf(string table, TableEntity entity) => table == TableNames.AttemptStats
+        ? new LearnerCourseKey(entity.RowKey[CourseRows.AggregatePrefix.Length..], entity.PartitionKey)
+        : new LearnerCourseKey(entity.PartitionKey, entity.RowKey);
 
     private static DateTimeOffset At(string instant) => DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -275,7 +275,7 @@ public sealed class PipelineTests(AzuriteFixture storage) : IClassFixture<Azurit
         }
         var store = host.Get<IAttemptStore>();
         var key = LearnerCourseKey.For(host.Ids, email, course);
-        Assert.NotNull(await store.TrySaveAsync(key, history, null, CancellationToken.None));
+        Assert.NotNull(await store.TryCommitAsync(new AggregateWrite(key, history, null, null, null), CancellationToken.None));
 
         // One more launch through the real pipeline still applies.
         await host.PostLaunchAsync("m-last", email, course, "web", "2026-01-01T00:00:00Z");

@@ -144,7 +144,6 @@ public sealed class LearnerIdMigrationTests(AzuriteFixture storage) : IClassFixt
     [Theory]
     [InlineData(LearnerIdMigration.Steps.DeliveriesRewritten)]
     [InlineData(LearnerIdMigration.Steps.AggregateWritten)]
-    [InlineData(LearnerIdMigration.Steps.Projected)]
     [InlineData(LearnerIdMigration.Steps.OldProjectionsDeleted)]
     [InlineData(LearnerIdMigration.Steps.OldAggregateDeleted)]
     public async Task Migrate_CrashAfterAStep_ReRunEndsWithTheMergedHistoryUnderTheNewIdAndNoOldIdLeft(string step)

@@ -4,10 +4,11 @@ namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>
 /// Rows exactly as the code before keyed learner ids wrote them: every learner id the unsalted
-/// SHA-256 of the normalised email, and no <c>LearnerIdKey</c> property anywhere. The aggregate is
-/// the production row format without that property; the stats and open-index rows are written by
-/// the production projection (unchanged by keyed ids); the other rows are built property by
-/// property as the old <c>TableDeliveryLog</c>, sweep and tombstone store built them.
+/// SHA-256 of the normalised email, and no <c>LearnerIdKey</c> property anywhere, in the layout
+/// before storage v3: the aggregate in <c>Attempts</c> (the production row format without that
+/// property), stats rows in the course partition, open-index rows in the one <c>open</c> partition of
+/// <c>OpenAttempts</c>; the other rows are built property by property as the old <c>TableDeliveryLog</c>,
+/// sweep and tombstone store built them.
 /// </summary>
 internal static class LegacyRows
 {
@@ -22,7 +23,20 @@ internal static class LegacyRows
         var entity = TableAttemptStore.Write(key, history, LearnerIdKey.LegacyKeyId);
         entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(entity);
-        await host.Get<IAttemptProjection>().UpdateAsync(key, [], host.Rules.Fold(history), CancellationToken.None);
+        var tables = host.Get<TableServiceClient>();
+        var attempts = host.Rules.Fold(history);
+        foreach (var attempt in attempts)
+            await tables.GetTableClient(TableNames.AttemptStats).UpsertEntityAsync(StatsRows.StatsEntity(key, attempt), TableUpdateMode.Replace);
+        foreach (var open in attempts.Where(a => a.Status == AttemptStatus.Open))
+            await tables.GetTableClient(TableNames.OpenAttempts).UpsertEntityAsync(new TableEntity(OpenAttemptIndex.LegacyPartition, OpenAttemptIndex.LegacyRowKey(key, open))
+            {
+                ["LearnerHash"] = key.LearnerHash,
+                ["CourseId"] = open.CourseId,
+                ["AttemptId"] = open.AttemptId,
+                ["LastActivityAt"] = open.LastActivityAt,
+                ["NextCheckAt"] = open.LastActivityAt + TimeSpan.FromHours(1),
+                ["Checks"] = 0,
+            }, TableUpdateMode.Replace);
     }
 
     /// <summary>A delivery record as the old delivery log wrote a receipt (LearnerHash the SHA-256, nothing else about it).</summary>

@@ -77,7 +77,7 @@ public sealed class DuplicateStormTests(AzuriteFixture storage, ITestOutputHelpe
         Assert.True(aggregateDifferences.Count == 0, "Aggregates differ from the pure engine: " + StateCheck.Report(aggregateDifferences));
         Assert.True(statsDifferences.Count == 0, "AttemptStats rows differ from the aggregate folds: " + StateCheck.Report(statsDifferences));
         // An OpenAttempts row is keyed by the attempt's first activity; when an earlier launch of the
-        // same attempt arrives late, the projection must move the row (see ProjectionOrderingTests).
+        // same attempt arrives late, the projection must move the row (see ReadSideTests).
         Assert.True(indexDifferences.Count == 0, "OpenAttempts rows differ from the aggregate folds: " + StateCheck.Report(indexDifferences));
     }
 

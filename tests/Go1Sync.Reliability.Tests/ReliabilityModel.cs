@@ -156,7 +156,7 @@ public static class StateCheck
         foreach (var course in folds.Keys.Select(k => k.CourseId).Distinct())
         {
             var rows = await host.StatsRowsAsync(course);
-            var rowsByLearner = rows.GroupBy(r => r.GetString("LearnerHash")).ToDictionary(g => g.Key, g => g.Select(TableAttemptProjection.ReadStats).ToList());
+            var rowsByLearner = rows.GroupBy(r => r.GetString("LearnerHash")).ToDictionary(g => g.Key, g => g.Select(StatsRows.ReadStats).ToList());
             foreach (var (aggregate, attempts) in folds.Where(kv => kv.Key.CourseId == course))
                 differences.AddRange(Compare($"stats row {aggregate}", attempts, rowsByLearner.GetValueOrDefault(aggregate.Key.LearnerHash) ?? []));
             foreach (var stray in rowsByLearner.Keys.Where(h => !byHash.ContainsKey((h, course))))

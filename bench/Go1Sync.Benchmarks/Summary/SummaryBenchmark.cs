@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using System.Globalization;
 using Go1Sync.Core.Attempts;
 using Go1Sync.Core.Learners;
 using Go1Sync.Core.Processing;
 using Go1Sync.Core.Reporting;
+using Go1Sync.Infrastructure.Storage;
 using Go1Sync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,10 +26,10 @@ public static class SummaryBenchmark
     {
         await using var azurite = await Azurite.StartInMemoryAsync();
         await using var host = await Go1SyncTestHost.StartAsync(azurite);
-        var projection = host.Services.GetRequiredService<IAttemptProjection>();
+        var stats = host.Services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.AttemptStats);
         var ids = host.Services.GetRequiredService<LearnerIds>();
 
-        // The read side as the projection writes it: learners of 100 attempts each, a third completed.
+        // The read side as the store writes it: learners of 100 attempts each, a third completed.
         var seeding = Stopwatch.StartNew();
         var learners = (attempts + AttemptsPerLearner - 1) / AttemptsPerLearner;
         await Parallel.ForEachAsync(Enumerable.Range(0, learners), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (l, ct) =>
@@ -35,7 +37,9 @@ public static class SummaryBenchmark
             var email = $"learner{l:D5}@bench.example.com";
             var count = Math.Min(AttemptsPerLearner, attempts - l * AttemptsPerLearner);
             var rows = Enumerable.Range(0, count).Select(i => Attempt(email, l, i)).ToList();
-            await projection.UpdateAsync(LearnerCourseKey.For(ids, email, Course), [], rows, ct);
+            var key = LearnerCourseKey.For(ids, email, Course);
+            foreach (var batch in rows.Chunk(100))
+                await stats.SubmitTransactionAsync(batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsRows.StatsEntity(key, a))), ct);
         });
         Console.WriteLine($"summary: {attempts} attempts of {learners} learners on one course, seeded in {seeding.Elapsed.TotalSeconds:F1} s");
 

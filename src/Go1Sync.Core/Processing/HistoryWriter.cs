@@ -12,8 +12,7 @@ namespace Go1Sync.Core.Processing;
 /// </summary>
 /// <param name="EventId">The envelope's id: the parked message's id, and named when the write race is lost.</param>
 /// <param name="Body">The queued message, kept when the event is parked.</param>
-/// <param name="AttemptId">The attempt a launch is about (its projection rows are repaired on a redelivery).</param>
-/// <param name="EnrolmentId">The Go1 enrolment a completion is about, likewise.</param>
+/// <param name="EnrolmentId">The Go1 enrolment a completion is about, for the log and the delivery record.</param>
 public sealed record HistoryWrite(
     string EventId,
     string Kind,
@@ -21,21 +20,24 @@ public sealed record HistoryWrite(
     string Email,
     string CourseId,
     Func<LearnerCourseHistory, Acceptance> Accept,
-    string? AttemptId = null,
     string? EnrolmentId = null,
     Func<LearnerCourseHistory, string?>? Refuse = null);
 
 /// <summary>
-/// The one place that changes a stored history, whichever event it is: drop the event of an erased
-/// learner, read the aggregate, decide (refusal, the rules, the attempts cap), write only if nobody
-/// else did in between (re-read and decide again otherwise, with jitter, at most
-/// <see cref="ProcessingOptions.MaxConflictRetries"/> times), then bring the projections in line and
-/// converge with any newer version. An event the history already holds writes nothing and repairs the
-/// projections instead (the first delivery may have stopped between the aggregate and its rows).
+/// The one place that changes a stored history, whichever event it is: read the aggregate, decide
+/// (erasure, refusal, the rules, the attempts cap), and commit the history with its read side in one
+/// guarded write (<see cref="IAttemptStore.TryCommitAsync"/>) only if nobody else wrote in between
+/// (re-read and decide again otherwise, with jitter, at most <see cref="ProcessingOptions.MaxConflictRetries"/>
+/// times). An event the history already holds writes nothing: the read side committed with it.
+/// <para>
+/// Erasure: an erased learner's aggregate is a tombstone, so an event on a course they had is
+/// dropped on the one read. A first event on a course lists the pair first (<see cref="IAttemptStore.RegisterAsync"/>),
+/// then reads the learner tombstones, then inserts: an erasure writes its tombstone, then reads the
+/// list and tombstones every course on it, so either it sees the pair or this writer sees its tombstone.
+/// </para>
 /// </summary>
 public sealed class HistoryWriter(
     IAttemptStore store,
-    IAttemptProjection projection,
     AttemptRules rules,
     ProcessingOptions options,
     Parking parking,
@@ -48,17 +50,21 @@ public sealed class HistoryWriter(
     public async Task<ProcessingOutcome> WriteAsync(HistoryWrite write, CancellationToken cancellationToken)
     {
         var key = LearnerCourseKey.For(ids, write.Email, write.CourseId);
-        // An erased learner stays erased: the event is dropped before anything is read or written
-        // (not parked either, since a parked body would hold the email again).
-        if (tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
-        {
-            metrics.Erased.Add(1, new KeyValuePair<string, object?>("kind", EventKinds.TagOf(write.Kind)));
-            logger.LogInformation("Dropped {EventKind} of an erased learner on course {CourseId}", LogValue.Of(write.Kind), LogValue.Of(write.CourseId));
-            return ProcessingOutcome.Erased() with { EnrolmentId = write.EnrolmentId };
-        }
+        var registered = false;
         for (var conflicts = 0; ; conflicts++)
         {
             var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (stored is { Erased: true })
+                return Erased(write);
+            if (stored is null && !registered)
+            {
+                await store.RegisterAsync(key, write.CourseId, cancellationToken).ConfigureAwait(false);
+                registered = true;
+                // An erased learner stays erased: the event is dropped before anything else is written
+                // (not parked either, since a parked body would hold the email again).
+                if (tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
+                    return Erased(write);
+            }
             var history = stored?.History ?? LearnerCourseHistory.Empty(write.Email, write.CourseId);
             if (write.Refuse?.Invoke(history) is { } reason)
                 return await ParkAsync(ParkCategories.Unmatched, write, reason, key, cancellationToken).ConfigureAwait(false);
@@ -75,23 +81,19 @@ public sealed class HistoryWriter(
 
             if (!acceptance.IsNew)
             {
-                // Seen before: the first delivery may have stopped after the aggregate write, so
-                // rewriting the projections here is what repairs them; then converge, in case a
-                // newer version was projected while this repair wrote the older one.
-                var touched = before.Where(a => a.AttemptId == write.AttemptId || (write.EnrolmentId is not null && a.Go1EnrolmentId == write.EnrolmentId)).Select(a => a.AttemptId).ToList();
-                await projection.RepairAsync(key, before, touched, cancellationToken).ConfigureAwait(false);
-                if (stored is not null)
-                    await ConvergeAsync(key, before, stored.ETag, cancellationToken).ConfigureAwait(false);
+                // Seen before: its read side committed with it. Only a version whose read side is
+                // still being written (or a legacy row) is written again, in full, to finish it.
+                if (stored is { ProjectionPending: true } or { Legacy: true }
+                    && await store.TryCommitAsync(new AggregateWrite(key, history, stored.ETag, state, null, stored), cancellationToken).ConfigureAwait(false) is null)
+                    continue;
                 logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
                     LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(write.EnrolmentId));
                 return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
             }
 
-            var etag = await store.TrySaveAsync(key, acceptance.History, stored?.ETag, cancellationToken, update.State).ConfigureAwait(false);
+            var etag = await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored?.ETag, update.State, before, stored), cancellationToken).ConfigureAwait(false);
             if (etag is not null)
             {
-                await projection.UpdateAsync(key, before, after, cancellationToken).ConfigureAwait(false);
-                await ConvergeAsync(key, after, etag, cancellationToken).ConfigureAwait(false);
                 var changed = update.ChangedAttemptIds;
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
                     LogValue.Of(write.Kind), LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(changed), conflicts, LogValue.Of(write.EnrolmentId));
@@ -107,6 +109,13 @@ public sealed class HistoryWriter(
             var backoff = TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (conflicts + 2)));
             await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private ProcessingOutcome Erased(HistoryWrite write)
+    {
+        metrics.Erased.Add(1, new KeyValuePair<string, object?>("kind", EventKinds.TagOf(write.Kind)));
+        logger.LogInformation("Dropped {EventKind} of an erased learner on course {CourseId}", LogValue.Of(write.Kind), LogValue.Of(write.CourseId));
+        return ProcessingOutcome.Erased() with { EnrolmentId = write.EnrolmentId };
     }
 
     private async Task<ProcessingOutcome> ParkAsync(string category, HistoryWrite write, string reason, LearnerCourseKey key, CancellationToken cancellationToken) =>
@@ -127,27 +136,4 @@ public sealed class HistoryWriter(
             return $"the learner already has {was.Completions.Length} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
         return null;
     }
-
-    /// <summary>
-    /// Another instance may have written a newer version of the aggregate, and its projection,
-    /// while ours was on the way: our rows could then have overwritten newer ones. After writing,
-    /// check that the aggregate is still the version we projected; if not, bring the rows from
-    /// what we wrote to the latest version. The last writer to finish always checks last, so the
-    /// read side ends at the latest version whatever the interleaving.
-    /// </summary>
-    private async Task ConvergeAsync(LearnerCourseKey key, IReadOnlyList<Attempt> written, string writtenETag, CancellationToken cancellationToken)
-    {
-        for (var round = 0; round < MaxConvergenceRounds; round++)
-        {
-            var current = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.ETag == writtenETag) return;
-            var latest = rules.StateOf(current.History, current.Fold).Attempts;
-            await projection.UpdateAsync(key, written, latest, cancellationToken).ConfigureAwait(false);
-            written = latest;
-            writtenETag = current.ETag;
-        }
-        logger.LogWarning("The read side of course {CourseId} kept moving under {Rounds} rounds; the next event or sweep will bring it up to date", LogValue.Of(key.CourseKey), MaxConvergenceRounds);
-    }
-
-    private const int MaxConvergenceRounds = 5;
 }

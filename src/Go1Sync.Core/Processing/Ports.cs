@@ -8,22 +8,60 @@ public sealed record StoredHistory(LearnerCourseHistory History, string ETag)
 {
     /// <summary>The fold stored beside the history (null: none was, e.g. a row of an older format); see <see cref="AttemptRules.StateOf"/>.</summary>
     public FoldState? Fold { get; init; }
+
+    /// <summary>
+    /// The read side of this version may not be whole yet (a write too large for one batch, or one
+    /// that found a read-side row missing, is still being projected): the next write projects in full.
+    /// </summary>
+    public bool ProjectionPending { get; init; }
+
+    /// <summary>
+    /// Read from the layout before storage v3 (one row per learner and course in <c>Attempts</c>; its
+    /// ETag is that row's): the next write moves it, with its whole read side, into the course's partition.
+    /// </summary>
+    public bool Legacy { get; init; }
+
+    /// <summary>The learner was erased from this course: the row is a tombstone without history, and events are dropped.</summary>
+    public bool Erased { get; init; }
 }
 
-/// <summary>The source of truth: one (learner, course) history per row, written conditionally.</summary>
+/// <summary>
+/// One guarded write of an aggregate with its read side.
+/// </summary>
+/// <param name="ETag">The version read (null: the aggregate does not exist yet, or only in the legacy layout).</param>
+/// <param name="Fold">The fold of <paramref name="History"/> (null: the store folds it).</param>
+/// <param name="Before">The attempts of the version read, whose read-side rows are replaced (null: unknown, the read side is written in full).</param>
+/// <param name="Read">What was read, when there was something: a legacy or pending row makes the write project in full.</param>
+public sealed record AggregateWrite(
+    LearnerCourseKey Key,
+    LearnerCourseHistory History,
+    string? ETag,
+    FoldState? Fold,
+    IReadOnlyList<Attempt>? Before,
+    StoredHistory? Read = null);
+
+/// <summary>
+/// The source of truth: one (learner, course) history per row, written conditionally together
+/// with the read-side rows derived from it, so the two never disagree.
+/// </summary>
 public interface IAttemptStore
 {
     Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the history if the row is still as it was read (<paramref name="etag"/> null: if it
-    /// does not exist yet). Returns the new ETag, or null on a conflict.
+    /// Writes the history and its read side if the aggregate is still as it was read
+    /// (<see cref="AggregateWrite.ETag"/>): one entity-group transaction when the change fits one.
+    /// Returns the new ETag, or null on a conflict (nothing was written).
     /// </summary>
-    /// <paramref name="fold"/>, the fold of <paramref name="history"/>, is stored beside it so the
-    /// next event in time order is applied without folding every event again.
-    Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null);
+    Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken);
 
-    /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): a query on the learner's partition.</summary>
+    /// <summary>
+    /// Lists a learner's new (learner, course) pair where learner look-ups, erasure and the learner-id
+    /// migration find it, before its aggregate is first written (see <see cref="HistoryWriter"/> for the order).
+    /// </summary>
+    Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken);
+
+    /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): the learner's course list, then a point read per course.</summary>
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken);
 }
 
@@ -38,20 +76,6 @@ public interface ILearnerTombstones
     /// tombstones still matter (the previous key, the legacy SHA-256): one storage request.
     /// </summary>
     Task<bool> IsErasedAsync(string email, CancellationToken cancellationToken);
-}
-
-/// <summary>The read-side rows derived from an aggregate (per-course stats and the open-attempt index).</summary>
-public interface IAttemptProjection
-{
-    /// <summary>Writes what changed between two folds of the same aggregate.</summary>
-    Task UpdateAsync(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Rewrites every row of the aggregate and removes rows it no longer has: harmless when
-    /// already right, a repair when a previous run stopped half way. <paramref name="touched"/>
-    /// names the attempts the redelivered event is about, whose open-index rows are checked too.
-    /// </summary>
-    Task RepairAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyCollection<string> touched, CancellationToken cancellationToken);
 }
 
 public sealed record Course(string CourseId, int DurationMinutes, string? Title, DateTimeOffset UpdatedAt);

@@ -47,7 +47,6 @@ public static class Go1SyncServiceCollectionExtensions
         StorageClients.Add(services, configuration);
         services.AddSingleton<IAttemptStore, TableAttemptStore>();
         services.AddSingleton<OpenAttemptIndex>();
-        services.AddSingleton<IAttemptProjection, TableAttemptProjection>();
         services.AddOptions<CourseCacheOptions>().Bind(configuration.GetSection(CourseCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TableCourseCatalogue>();
         services.AddSingleton<ICourseCatalogue, CachedCourseCatalogue>();

@@ -15,8 +15,10 @@ public sealed record ErasureReport(
 
 /// <summary>
 /// Erases one learner from every place that holds them (the right to erasure): their aggregates
-/// (<c>Attempts</c>, the learner's partition), the stats rows of those aggregates' courses, their
-/// open-attempt index rows, their Go1 user cache row, their delivery records, and the parked and
+/// (each replaced by a tombstone without history in its course partition, so later events there
+/// are dropped on the writer's one read), their course list (<c>Attempts</c>, the learner's
+/// partition, with the aggregates of the layout before v3), the stats and open-index rows in those
+/// courses' partitions (and the legacy index partition), their Go1 user cache row, their delivery records, and the parked and
 /// poison messages whose body holds their email or id. A tombstone (learner id and time, no
 /// email) is written first, so an event processed meanwhile or later is dropped, not applied.
 /// Rows are looked for under every learner id this process can compute (current key, previous
@@ -50,16 +52,22 @@ public sealed class LearnerErasure(
         int stats = 0, open = 0, users = 0, deliveries = 0;
         foreach (var id in ids)
         {
-            // The aggregates name the courses whose partitions hold the learner's stats rows: read them first, delete them last.
+            // The learner's course list (legacy aggregates too) names the course partitions that hold their rows.
             var courseKeys = new List<string>();
             await foreach (var row in _tables.Attempts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
                 courseKeys.Add(row.RowKey);
             foreach (var courseKey in courseKeys)
             {
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {id + "_"} and RowKey lt {id + "`"}");
-                stats += await TableBatches.DeleteAsync(_tables.Stats, filter, cancellationToken).ConfigureAwait(false);
+                // The tombstone replaces the aggregate first: a writer's guarded batch after it fails and
+                // re-reads a tombstone, and every row a batch before it committed is deleted below.
+                await _tables.Stats.UpsertEntityAsync(new TableEntity(courseKey, CourseRows.Aggregate(id)) { [TableAttemptStore.ErasedProperty] = erasedAt },
+                    TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                var (from, to) = CourseRows.LearnerStats(id);
+                stats += await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {from} and RowKey lt {to}"), cancellationToken).ConfigureAwait(false);
+                open += await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
+                    $"PartitionKey eq {courseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
             }
-            open += await TableBatches.DeleteAsync(_tables.Open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+            open += await TableBatches.DeleteAsync(_tables.Open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.LegacyPartition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
             users += await TableBatches.DeleteAsync(_tables.Users, TableClient.CreateQueryFilter($"PartitionKey eq {Sweep.ReconciliationSweep.UserPartition} and RowKey eq {id}"), cancellationToken).ConfigureAwait(false);
             deliveries += await TableBatches.DeleteAsync(_tables.Deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
         }

@@ -37,10 +37,10 @@ public sealed record LearnerIdMigrationReport(
 /// <summary>
 /// Moves every row keyed by an older learner id (the legacy SHA-256, or the key before a rotation)
 /// to the current id (<see cref="LearnerIds.Id"/>). An aggregate keeps the email in its history,
-/// which gives its new id; the aggregate is written under it with the conditional write the
-/// processor uses (merged with a row already there: events processed after the deployment but
-/// before the migration), its stats and open-index rows are projected under the new id by the
-/// processor's projection, and then the old projection rows and the old aggregate go. Delivery
+/// which gives its new id; the aggregate is written under it with the store's guarded write, its
+/// read side in full (merged with a row already there: events processed after the deployment but
+/// before the migration), then the old stats and open-index rows and the old aggregate and its
+/// course-list row go. Delivery
 /// records are rewritten by the map of old to new ids, before any aggregate goes (so a crash never
 /// loses the map); the Go1 user cache is rekeyed or dropped. Every step is idempotent and the old
 /// aggregate goes last, so a run that stops anywhere is finished by the next, and a run with
@@ -50,7 +50,6 @@ public sealed record LearnerIdMigrationReport(
 public sealed class LearnerIdMigration(
     TableServiceClient tables,
     IAttemptStore store,
-    IAttemptProjection projection,
     AttemptRules rules,
     LearnerIds ids,
     TableLearnerTombstones tombstones,
@@ -62,12 +61,10 @@ public sealed class LearnerIdMigration(
     {
         public const string DeliveriesRewritten = "deliveries-rewritten";
         public const string AggregateWritten = "aggregate-written";
-        public const string Projected = "projected";
         public const string OldProjectionsDeleted = "old-projections-deleted";
         public const string OldAggregateDeleted = "old-aggregate-deleted";
     }
 
-    private const int MaxProjectionRounds = 5;
 
     private readonly LearnerTables _tables = new(tables);
 
@@ -82,11 +79,16 @@ public sealed class LearnerIdMigration(
         // The rows to move and the map of old ids to new, from the aggregates' Email column.
         var old = new List<OldAggregate>();
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in _tables.Attempts.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Email", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _tables.Attempts.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Email", "Format", TableAttemptStore.LearnerIdKeyProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var scheme = row.GetString(TableAttemptStore.LearnerIdKeyProperty) ?? LearnerIdKey.LegacyKeyId;
             if (scheme == current) continue;
-            var email = row.GetString("Email");
+            // A legacy aggregate holds its Email; a course-list row names an aggregate that does (none: nothing to move,
+            // e.g. the pair of an erased learner, or one whose first event never committed).
+            var email = TableAttemptStore.IsLegacyAggregate(row)
+                ? row.GetString("Email")
+                : (await store.GetAsync(new LearnerCourseKey(row.PartitionKey, row.RowKey), cancellationToken).ConfigureAwait(false)) is { Erased: false } stored ? stored.History.Email : null;
+            if (email is null && !TableAttemptStore.IsLegacyAggregate(row)) continue;
             if (string.IsNullOrEmpty(email))
                 throw new InvalidDataException($"Attempts row {row.PartitionKey}/{row.RowKey} has no Email: its learner's new id cannot be computed.");
             // The Email column must be the one the row's id was made from, where this process holds that scheme's key.
@@ -102,9 +104,9 @@ public sealed class LearnerIdMigration(
         var (rewritten, unmapped) = await RewriteDeliveriesAsync(map, current, cancellationToken).ConfigureAwait(false);
         await afterStep(Steps.DeliveriesRewritten).ConfigureAwait(false);
 
-        // The open index, read once: the rows of old ids say which attempts the sweep was following.
+        // The legacy open index, read once: the rows of old ids say which attempts the sweep was following.
         var openRows = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
-        await foreach (var row in _tables.Open.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.Partition}"),
+        await foreach (var row in _tables.Open.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.LegacyPartition}"),
             select: ["PartitionKey", "RowKey", "LearnerHash", "CourseId", "AttemptId"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.GetString("LearnerHash") is { } learner && map.ContainsKey(learner))
@@ -162,7 +164,7 @@ public sealed class LearnerIdMigration(
             {
                 // Already under the current id but not marked so (a row written without its key id): mark it.
                 // A conflict means the processor rewrote the row meanwhile, which marks it too.
-                await store.TrySaveAsync(oldKey, source.History, source.ETag, cancellationToken).ConfigureAwait(false);
+                await store.TryCommitAsync(new AggregateWrite(oldKey, source.History, source.ETag, source.Fold, null, source), cancellationToken).ConfigureAwait(false);
                 return null;
             }
 
@@ -170,19 +172,21 @@ public sealed class LearnerIdMigration(
             await afterStep(Steps.AggregateWritten).ConfigureAwait(false);
 
             var courseOpenRows = learnerOpenRows.Where(r => KeyEncoding.Escape(r.GetString("CourseId") ?? "") == aggregate.CourseKey).ToList();
-            var touched = courseOpenRows.Select(r => r.GetString("AttemptId")).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            await ProjectAsync(newKey, touched, cancellationToken).ConfigureAwait(false);
-            await afterStep(Steps.Projected).ConfigureAwait(false);
 
+            var (from, to) = CourseRows.LearnerStats(aggregate.LearnerId);
             var statsDeleted = await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
-                $"PartitionKey eq {aggregate.CourseKey} and RowKey ge {aggregate.LearnerId + "_"} and RowKey lt {aggregate.LearnerId + "`"}"), cancellationToken).ConfigureAwait(false);
+                $"PartitionKey eq {aggregate.CourseKey} and RowKey ge {from} and RowKey lt {to}"), cancellationToken).ConfigureAwait(false);
+            var openDeleted = await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
+                $"PartitionKey eq {aggregate.CourseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {aggregate.LearnerId}"), cancellationToken).ConfigureAwait(false);
             foreach (var row in courseOpenRows)
                 await _tables.Open.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
             await afterStep(Steps.OldProjectionsDeleted).ConfigureAwait(false);
 
             try
             {
-                await _tables.Attempts.DeleteEntityAsync(oldKey.LearnerHash, oldKey.CourseKey, new ETag(source.ETag), cancellationToken).ConfigureAwait(false);
+                if (!source.Legacy)
+                    await _tables.Stats.DeleteEntityAsync(oldKey.CourseKey, CourseRows.Aggregate(oldKey.LearnerHash), new ETag(source.ETag), cancellationToken).ConfigureAwait(false);
+                await _tables.Attempts.DeleteEntityAsync(oldKey.LearnerHash, oldKey.CourseKey, source.Legacy ? new ETag(source.ETag) : ETag.All, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < processing.MaxConflictRetries)
             {
@@ -190,7 +194,7 @@ public sealed class LearnerIdMigration(
                 continue;
             }
             await afterStep(Steps.OldAggregateDeleted).ConfigureAwait(false);
-            return (merged, statsDeleted, courseOpenRows.Count);
+            return (merged, statsDeleted, courseOpenRows.Count + openDeleted);
         }
     }
 
@@ -201,44 +205,21 @@ public sealed class LearnerIdMigration(
     /// </summary>
     private async Task<bool> WriteUnderNewIdAsync(LearnerCourseKey newKey, LearnerCourseHistory history, CancellationToken cancellationToken)
     {
+        await store.RegisterAsync(newKey, history.CourseId, cancellationToken).ConfigureAwait(false);
         for (var conflicts = 0; ; conflicts++)
         {
             var target = await store.GetAsync(newKey, cancellationToken).ConfigureAwait(false);
+            if (target is { Erased: true }) return false;
             var merged = target is not null && !target.History.SameEventsAs(history);
-            string? written;
-            if (target is null)
-            {
-                written = await store.TrySaveAsync(newKey, history, null, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var union = rules.Merge(target.History, history);
-                if (!union.IsNew) return merged;
-                written = await store.TrySaveAsync(newKey, union.History, target.ETag, cancellationToken).ConfigureAwait(false);
-            }
+            var union = target is null ? history : rules.Merge(target.History, history) is { IsNew: true } m ? m.History : null;
+            // Nothing new for a row already written in this layout: it was moved (and projected) by a run that stopped later.
+            if (union is null && target is { Legacy: false, ProjectionPending: false }) return merged;
+            // The read side is written in full under the new id, with the aggregate.
+            var written = await store.TryCommitAsync(new AggregateWrite(newKey, union ?? target!.History, target?.ETag, null, null, target), cancellationToken).ConfigureAwait(false);
             if (written is not null) return merged;
             if (conflicts >= processing.MaxConflictRetries)
                 throw new ConcurrencyExhaustedException($"The aggregate {newKey.LearnerHash}/{newKey.CourseKey} kept changing under the migration ({conflicts + 1} conflicts); run it again.");
         }
-    }
-
-    /// <summary>
-    /// The processor's projection of the aggregate under its new id (stats rows, and index rows of
-    /// the attempts the sweep followed under the old id), repeated until the aggregate did not
-    /// change while it was projected, so an event processed meanwhile is not overwritten.
-    /// </summary>
-    private async Task ProjectAsync(LearnerCourseKey key, IReadOnlyCollection<string> touched, CancellationToken cancellationToken)
-    {
-        var latest = await store.GetAsync(key, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"The aggregate {key.LearnerHash}/{key.CourseKey} was written and is gone.");
-        for (var round = 0; round < MaxProjectionRounds; round++)
-        {
-            await projection.RepairAsync(key, rules.Fold(latest.History), touched, cancellationToken).ConfigureAwait(false);
-            var after = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            if (after is null || after.ETag == latest.ETag) return;
-            latest = after;
-        }
-        logger.LogWarning("The aggregate {LearnerId}/{CourseKey} kept changing while the migration projected it; the processor's next event brings its read side up to date", key.LearnerHash, LogValue.Of(key.CourseKey));
     }
 
     /// <summary>Delivery records of old ids: rewritten to the new id, or (old id of no aggregate) kept without a learner id.</summary>

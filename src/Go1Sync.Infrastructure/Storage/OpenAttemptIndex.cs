@@ -4,15 +4,18 @@ using Go1Sync.Core.Sweep;
 
 namespace Go1Sync.Infrastructure.Storage;
 
-/// <summary>One row of the open-attempt index, as the sweep reads it.</summary>
-public sealed record OpenAttemptRow(string RowKey, string LearnerHash, string CourseId, string AttemptId, int Checks);
+/// <summary>One row of the open-attempt index, as the sweep reads it (<paramref name="CourseKey"/>: its partition).</summary>
+public sealed record OpenAttemptRow(string CourseKey, string RowKey, string LearnerHash, string CourseId, string AttemptId, int Checks);
 
 /// <summary>
-/// The open-attempt index (table <c>OpenAttempts</c>), owned here alone: its keys and rows, storing
-/// the due time and back-off that <see cref="SweepPolicy"/> (Core, no I/O) decides. The projection
-/// tells it about activity (<see cref="TrackAsync"/>, <see cref="UntrackAsync"/>); the sweep reads
-/// the due rows and reports what it did (<see cref="DueAsync"/>, <see cref="Review"/>,
-/// <see cref="DeferAsync"/>, <see cref="BackOffAsync"/>).
+/// The open-attempt index, owned here alone: its keys and rows, storing the due time and back-off
+/// that <see cref="SweepPolicy"/> (Core, no I/O) decides. Its rows live in each course's partition of
+/// <c>AttemptStats</c> (<see cref="CourseRows"/>) and are written by the aggregate's own batch
+/// (<see cref="Track"/>, <see cref="Untrack"/> build the operations), so an open attempt has its row
+/// exactly when the committed aggregate says it is open. The courses that have rows are listed in
+/// <c>OpenAttempts</c>, partition <c>courses</c> (<see cref="RegisterCourseAsync"/>), so the sweep reads
+/// the due range of each course and never scans a table. The sweep reads the due rows and reports
+/// what it did (<see cref="DueAsync"/>, <see cref="Review"/>, <see cref="DeferAsync"/>, <see cref="BackOffAsync"/>).
 /// </summary>
 public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOptions> options, AttemptRules rules)
 {
@@ -20,16 +23,23 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
 
     public static SweepSettings Settings(SweepOptions options) => new(options.StaleAfter, options.MaxBackoff, options.GiveUpAfter);
 
-    public const string Partition = "open";
-    private const int MaxBatch = 100;
+    /// <summary>The partition of <c>OpenAttempts</c> listing the courses whose partitions hold index rows.</summary>
+    public const string CoursesPartition = "courses";
 
-    private readonly TableClient _table = tables.GetTableClient(TableNames.OpenAttempts);
+    /// <summary>The one partition of the index before the course-partitioned layout (storage v3); read only by the upgrade, erasure and the learner-id migration.</summary>
+    public const string LegacyPartition = "open";
+
+    private readonly TableClient _rows = tables.GetTableClient(TableNames.AttemptStats);
+    private readonly TableClient _courses = tables.GetTableClient(TableNames.OpenAttempts);
 
     /// <summary>
-    /// RowKey of a row: first activity (so a range read returns the oldest first) then a hash of
-    /// the attempt's identity, which keeps the key short whatever the ids look like.
+    /// RowKey of a row: <see cref="CourseRows.OpenPrefix"/>, first activity (so a range read returns
+    /// the oldest first) then a hash of the attempt's identity, which keeps the key short whatever the ids look like.
     /// </summary>
-    public static string RowKey(LearnerCourseKey key, Attempt attempt)
+    public static string RowKey(LearnerCourseKey key, Attempt attempt) => CourseRows.OpenPrefix + LegacyRowKey(key, attempt);
+
+    /// <summary>The row's key in the legacy partition (<see cref="LegacyPartition"/>).</summary>
+    public static string LegacyRowKey(LearnerCourseKey key, Attempt attempt)
     {
         var identity = SHA256.HashData(Encoding.UTF8.GetBytes($"{key.LearnerHash}\n{attempt.CourseId}\n{attempt.AttemptId}"));
         return $"{RowPrefix(attempt.FirstActivityAt)}_{Convert.ToHexStringLower(identity.AsSpan(0, 16))}";
@@ -45,46 +55,56 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     public static TimeSpan Backoff(SweepOptions settings, int checks) => SweepPolicy.Backoff(Settings(settings), checks);
 
     /// <summary>
-    /// Rows for these open attempts of one learner and course, due at their fresh due time with
-    /// no checks (an upsert: it creates a missing row and restarts an existing one's back-off).
-    /// One entity-group transaction per 100 attempts.
+    /// The operation that indexes an open attempt, due at its fresh due time with no checks (an
+    /// upsert: it creates a missing row and restarts an existing one's back-off).
     /// </summary>
-    public async Task TrackAsync(LearnerCourseKey key, IReadOnlyList<Attempt> open, CancellationToken cancellationToken)
-    {
-        foreach (var batch in open.Chunk(MaxBatch))
+    public TableTransactionAction Track(LearnerCourseKey key, Attempt open) =>
+        new(TableTransactionActionType.UpsertMerge, new TableEntity(key.CourseKey, RowKey(key, open))
         {
-            var actions = batch.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(Partition, RowKey(key, a))
-            {
-                ["LearnerHash"] = key.LearnerHash,
-                ["CourseId"] = a.CourseId,
-                ["AttemptId"] = a.AttemptId,
-                ["LastActivityAt"] = a.LastActivityAt,
-                ["NextCheckAt"] = DueAt(a),
-                ["Checks"] = 0,
-            }));
-            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        }
+            ["LearnerHash"] = key.LearnerHash,
+            ["CourseId"] = open.CourseId,
+            ["AttemptId"] = open.AttemptId,
+            ["LastActivityAt"] = open.LastActivityAt,
+            ["NextCheckAt"] = DueAt(open),
+            ["Checks"] = 0,
+        });
+
+    /// <summary>The operation that deletes the row of an attempt as it was indexed (closed, gone, or re-keyed by an earlier first activity).</summary>
+    public static TableTransactionAction Untrack(LearnerCourseKey key, Attempt asIndexed) =>
+        new(TableTransactionActionType.Delete, new TableEntity(key.CourseKey, RowKey(key, asIndexed)), ETag.All);
+
+    /// <summary>Lists the course for the sweep (once per course in practice; an upsert, so repeating it is harmless).</summary>
+    public async Task RegisterCourseAsync(string courseKey, string courseId, CancellationToken cancellationToken) =>
+        await _courses.UpsertEntityAsync(new TableEntity(CoursesPartition, courseKey) { ["CourseId"] = courseId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The courses listed for the sweep (keys only): one query.</summary>
+    public async Task<IReadOnlyList<string>> CoursesAsync(CancellationToken cancellationToken)
+    {
+        var courses = new List<string>();
+        await foreach (var row in _courses.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CoursesPartition}"), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            courses.Add(row.RowKey);
+        return courses;
     }
 
-    /// <summary>Deletes the row of an attempt as it was indexed (closed, gone, or re-keyed by an earlier first activity); a missing row is fine.</summary>
-    public async Task UntrackAsync(LearnerCourseKey key, Attempt asIndexed, CancellationToken cancellationToken) =>
-        await _table.DeleteEntityAsync(Partition, RowKey(key, asIndexed), ETag.All, cancellationToken).ConfigureAwait(false);
-
     /// <summary>
-    /// The due rows, oldest first, at most <c>Sweep__MaxPerRun</c>: one query. Rows are keyed by
-    /// first activity, so an attempt that started less than StaleAfter ago is not even read;
-    /// <c>NextCheckAt</c> holds the back-off.
+    /// The due rows, oldest first within a course, at most <c>Sweep__MaxPerRun</c>: one query for the
+    /// courses, then one range query per course. Rows are keyed by first activity, so an attempt
+    /// that started less than StaleAfter ago is not even read; <c>NextCheckAt</c> holds the back-off.
     /// </summary>
     public async Task<IReadOnlyList<OpenAttemptRow>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {Partition} and RowKey lt {RowPrefix(now - settings.StaleAfter)} and NextCheckAt le {now}");
         var due = new List<OpenAttemptRow>();
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: settings.MaxPerRun, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        foreach (var course in await CoursesAsync(cancellationToken).ConfigureAwait(false))
         {
-            due.AddRange(page.Values.Take(settings.MaxPerRun - due.Count).Select(e =>
-                new OpenAttemptRow(e.RowKey, e.GetString("LearnerHash"), e.GetString("CourseId"), e.GetString("AttemptId"), e.GetInt32("Checks") ?? 0)));
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {course} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenPrefix + RowPrefix(now - settings.StaleAfter)} and NextCheckAt le {now}");
+            await foreach (var page in _rows.QueryAsync<TableEntity>(filter, maxPerPage: settings.MaxPerRun - due.Count, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+            {
+                due.AddRange(page.Values.Take(settings.MaxPerRun - due.Count).Select(e =>
+                    new OpenAttemptRow(e.PartitionKey, e.RowKey, e.GetString("LearnerHash"), e.GetString("CourseId"), e.GetString("AttemptId"), e.GetInt32("Checks") ?? 0)));
+                if (due.Count >= settings.MaxPerRun) break;
+            }
             if (due.Count >= settings.MaxPerRun) break;
         }
         return due;
@@ -94,8 +114,13 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     public SweepDecision Review(LearnerCourseKey key, OpenAttemptRow row, Attempt? attempt, DateTimeOffset now) =>
         _policy.Review(attempt, attempt is not null && RowKey(key, attempt) == row.RowKey, now);
 
+    /// <summary>
+    /// Deletes a row the sweep found with no reason to be (legacy-closed, given up). A later event
+    /// that closes its attempt then finds no row to delete: its batch fails with 404 and
+    /// <see cref="TableAttemptStore"/> writes the read side in full instead, which tolerates it.
+    /// </summary>
     public async Task RemoveAsync(OpenAttemptRow row, CancellationToken cancellationToken) =>
-        await _table.DeleteEntityAsync(Partition, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        await _rows.DeleteEntityAsync(row.CourseKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Stores a <see cref="SweepAction.Defer"/> decision: the row's next due time and checks.</summary>
     public Task DeferAsync(OpenAttemptRow row, SweepDecision decision, CancellationToken cancellationToken) =>
@@ -109,7 +134,7 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     {
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(Partition, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await _rows.UpdateEntityAsync(new TableEntity(row.CourseKey, row.RowKey) { ["NextCheckAt"] = nextCheckAt, ["Checks"] = checks }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -10,7 +10,7 @@ public sealed class TableAttemptStatsReader(TableServiceClient tables) : IAttemp
     public async IAsyncEnumerable<Attempt> ReadCourseAsync(string courseId, AttemptRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var row in _stats.QueryAsync<TableEntity>(Filter(courseId, range), maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
-            yield return TableAttemptProjection.ReadStats(row);
+            yield return StatsRows.ReadStats(row);
     }
 
     public async Task<AttemptPage> ReadPageAsync(string courseId, AttemptRange range, string? continuation, int pageSize, CancellationToken cancellationToken)
@@ -18,14 +18,15 @@ public sealed class TableAttemptStatsReader(TableServiceClient tables) : IAttemp
         await foreach (var page in _stats.QueryAsync<TableEntity>(Filter(courseId, range), cancellationToken: cancellationToken)
             .AsPages(continuation, pageSize).ConfigureAwait(false))
         {
-            return new AttemptPage(page.Values.Select(TableAttemptProjection.ReadStats).ToList(), page.ContinuationToken);
+            return new AttemptPage(page.Values.Select(StatsRows.ReadStats).ToList(), page.ContinuationToken);
         }
         return new AttemptPage([], null);
     }
 
     private static string Filter(string courseId, AttemptRange range)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableAttemptProjection.StatsPartition(courseId)}");
+        // The course's partition also holds its aggregates and open-index rows, all sorting after the stats rows.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StatsRows.StatsPartition(courseId)} and RowKey lt {CourseRows.StatsEnd}");
         if (range.LastActivityFrom is { } from) filter += " and " + TableClient.CreateQueryFilter($"LastActivityAt ge {from}");
         if (range.LastActivityTo is { } to) filter += " and " + TableClient.CreateQueryFilter($"LastActivityAt lt {to}");
         return filter;

@@ -3,19 +3,44 @@ using System.IO.Compression;
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>
-/// One row per (learner, course): PartitionKey the learner id, RowKey the escaped course id;
-/// <c>LearnerIdKey</c> says which key made the id (<see cref="LearnerIds.CurrentKeyId"/>; a row without it is legacy SHA-256).
+/// The aggregates and their read side, in each course's partition of <c>AttemptStats</c>
+/// (<see cref="CourseRows"/>): a learner's aggregate on the course (RowKey <c>~h~{learner id}</c>), its
+/// attempts' stats rows and open-index rows. An event's change is one entity-group transaction
+/// guarded by the aggregate's ETag: the aggregate, the stats rows that changed and the index rows
+/// that changed commit together or not at all, so the read side is always the fold of the committed
+/// version and nothing needs converging or repairing.
+/// <para>
 /// The history is gzipped JSON split over binary properties of at most 64 KiB, so one entity
-/// (at most 1 MiB) holds thousands of attempts and is still written by one conditional request.
-/// The JSON is a stored document of its own (<see cref="HistoryDocumentV1"/>), read by the
-/// reader of the row's <c>Format</c> (<see cref="HistoryDocuments"/>).
+/// (at most 1 MiB) holds thousands of attempts. The JSON is a stored document of its own
+/// (<see cref="HistoryDocumentV2"/>), read by the reader of the row's <c>Format</c> (<see cref="HistoryDocuments"/>);
+/// <c>LearnerIdKey</c> says which key made the learner id (none: legacy SHA-256).
+/// </para>
+/// <para>
+/// A change too large for one batch (over 100 operations), one that finds a read-side row missing,
+/// or the first write of a legacy aggregate is written in full instead: the aggregate first, marked
+/// <c>ProjectionPending</c>, then every read-side row of the learner on the course, then the mark
+/// cleared; whoever reads a marked aggregate writes in full too, so a run stopped half way is
+/// finished by the next event on the pair.
+/// </para>
+/// <para>
+/// <c>Attempts</c> (PartitionKey the learner id, RowKey the escaped course id) lists each learner's
+/// courses (<see cref="RegisterAsync"/>), for learner look-ups, erasure and the learner-id migration.
+/// Before storage v3 it held the aggregates themselves: such a row is still read, and its first write
+/// here moves it (<see cref="StoredHistory.Legacy"/>; <c>go1sync migrate storage</c> moves them all).
+/// </para>
 /// </summary>
-public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids, ILogger<TableAttemptStore> logger) : IAttemptStore
+public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids, AttemptRules rules, OpenAttemptIndex index, ILogger<TableAttemptStore> logger) : IAttemptStore
 {
     /// <summary>The format rows are written in.</summary>
     public const string Format = HistoryDocuments.CurrentFormat;
     /// <summary>The property naming the key id of the scheme that made the row's learner id.</summary>
     public const string LearnerIdKeyProperty = "LearnerIdKey";
+    /// <summary>Set on an aggregate whose read side is being written in full (see the class).</summary>
+    public const string PendingProperty = "ProjectionPending";
+    /// <summary>Set on the tombstone an erasure leaves in place of an aggregate.</summary>
+    public const string ErasedProperty = "ErasedAt";
+    /// <summary>The <c>Kind</c> of a course-list row in <c>Attempts</c> (a legacy aggregate there has none).</summary>
+    public const string CourseListKind = "course";
     internal const int ChunkBytes = 64 * 1024;
     /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
     internal const int MaxChunks = 15;
@@ -25,43 +50,248 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     /// refused instead of being inflated without limit.
     /// </summary>
     internal const int MaxInflatedBytes = 16 * 1024 * 1024;
+    /// <summary>Rounds of a full write that found the aggregate changed under it before it leaves the rest to the next event.</summary>
+    private const int MaxFullWriteRounds = 5;
 
-    private readonly TableClient _table = tables.GetTableClient(TableNames.Attempts);
+    private readonly TableClient _course = tables.GetTableClient(TableNames.AttemptStats);
+    private readonly TableClient _learners = tables.GetTableClient(TableNames.Attempts);
+    private readonly TableClient _legacyOpen = tables.GetTableClient(TableNames.OpenAttempts);
 
     public async Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!response.HasValue || response.Value is null) return null;
-        var document = ReadDocument(response.Value);
-        if (document.FoldProblem is { } problem)
-            logger.LogWarning("The stored fold of row {PartitionKey}/{RowKey} could not be restored ({Problem}); its events are folded again",
-                response.Value.PartitionKey, response.Value.RowKey, problem);
-        return new StoredHistory(document.History, response.Value.ETag.ToString()) { Fold = document.Fold };
+        var response = await _course.GetEntityIfExistsAsync<TableEntity>(key.CourseKey, CourseRows.Aggregate(key.LearnerHash), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (response.HasValue && response.Value is { } row)
+        {
+            if (row.GetDateTimeOffset(ErasedProperty) is not null)
+                return new StoredHistory(LearnerCourseHistory.Empty("", KeyEncoding.Unescape(key.CourseKey)), row.ETag.ToString()) { Erased = true };
+            return Stored(row) with { ProjectionPending = row.GetBoolean(PendingProperty) ?? false };
+        }
+        var legacy = await _learners.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (legacy.HasValue && legacy.Value is { } old && IsLegacyAggregate(old))
+            return Stored(old) with { Legacy = true };
+        return null;
     }
 
-    public async Task<string?> TrySaveAsync(LearnerCourseKey key, LearnerCourseHistory history, string? etag, CancellationToken cancellationToken, FoldState? fold = null)
+    /// <summary>A row of <c>Attempts</c> that is an aggregate of the layout before v3 (it has a format), not a course-list row.</summary>
+    public static bool IsLegacyAggregate(TableEntity row) => row.GetString("Format") is not null;
+
+    private StoredHistory Stored(TableEntity row)
     {
-        var entity = Write(key, history, ids.CurrentKeyId, fold);
+        var document = ReadDocument(row);
+        if (document.FoldProblem is { } problem)
+            logger.LogWarning("The stored fold of row {PartitionKey}/{RowKey} could not be restored ({Problem}); its events are folded again",
+                row.PartitionKey, row.RowKey, problem);
+        return new StoredHistory(document.History, row.ETag.ToString()) { Fold = document.Fold };
+    }
+
+    public async Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
+    {
         try
         {
-            var response = etag is null
-                ? await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
-                : await _table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table storage returned no ETag for a write.");
+            await _learners.AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)
+            {
+                ["Kind"] = CourseListKind,
+                ["CourseId"] = courseId,
+                [LearnerIdKeyProperty] = ids.CurrentKeyId,
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Listed already (or a legacy aggregate is there, which lists it as well).
+        }
+        await index.RegisterCourseAsync(key.CourseKey, courseId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
+    {
+        var after = (write.Fold ?? rules.StateOf(write.History, null)).Attempts;
+        if (write.Before is null || write.Read is { Legacy: true } or { ProjectionPending: true })
+            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+
+        var actions = new List<TableTransactionAction> { AggregateAction(write, pending: false) };
+        actions.AddRange(ReadSideChanges(write.Key, write.Before, after));
+        if (actions.Count > TableBatches.MaxOperations)
+            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await _course.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return ETagOf(response.Value[0]);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
         {
             // Someone else wrote first (or our own retried write did): the caller re-reads, and the
             // event set in the row tells whether this event is already in.
             return null;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // A read-side row this change deletes is not there (the sweep removed it, or the aggregate
+            // itself went): nothing was written; write in full, which tolerates missing rows.
+            logger.LogInformation("The batch for learner {LearnerHash} on course {CourseKey} found a row missing; writing its read side in full", write.Key.LearnerHash, Core.Security.LogValue.Of(write.Key.CourseKey));
+            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The stats and open-index operations that take the read side from one fold to the next.</summary>
+    private IEnumerable<TableTransactionAction> ReadSideChanges(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after)
+    {
+        var previous = before.ToDictionary(a => a.AttemptId, StringComparer.Ordinal);
+        var changed = after.Where(a => !previous.TryGetValue(a.AttemptId, out var old) || old != a).ToList();
+        var remaining = after.Select(a => a.AttemptId).ToHashSet(StringComparer.Ordinal);
+        var removed = before.Where(b => !remaining.Contains(b.AttemptId)).ToList();
+
+        foreach (var attempt in changed)
+            yield return new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsRows.StatsEntity(key, attempt));
+        foreach (var gone in removed)
+            yield return new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key.CourseKey, StatsRows.StatsRow(key, gone.AttemptId)), ETag.All);
+        foreach (var open in changed.Where(a => a.Status == AttemptStatus.Open))
+            yield return index.Track(key, open);
+        // An index row is keyed by first activity: it goes when its attempt closes or disappears,
+        // and also when a late, earlier launch moves the attempt's first activity (its key changes).
+        var stale = changed
+            .Where(a => previous.TryGetValue(a.AttemptId, out var old) && old.Status == AttemptStatus.Open
+                && (a.Status != AttemptStatus.Open || old.FirstActivityAt != a.FirstActivityAt))
+            .Select(a => previous[a.AttemptId])
+            .Concat(removed.Where(r => r.Status == AttemptStatus.Open));
+        foreach (var row in stale)
+            yield return OpenAttemptIndex.Untrack(key, row);
+    }
+
+    private TableTransactionAction AggregateAction(AggregateWrite write, bool pending)
+    {
+        var entity = Write(write.Key, write.History, ids.CurrentKeyId, write.Fold);
+        if (pending) entity[PendingProperty] = true;
+        // A legacy aggregate has no row here yet: the first write inserts it.
+        var etag = write.Read is { Legacy: true } ? null : write.ETag;
+        return etag is null
+            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(etag));
+    }
+
+    private static string ETagOf(Response response) =>
+        response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table storage returned no ETag for a write.");
+
+    /// <summary>
+    /// The write of a change that cannot be one batch (see the class): the aggregate marked pending
+    /// (the guarded write: null on a conflict), every read-side row of the learner on the course
+    /// upserted and the ones the fold no longer has deleted, a legacy row's old rows removed, then
+    /// the mark cleared if nobody wrote since; if somebody did, their version is written in full too.
+    /// </summary>
+    private async Task<string?> WriteInFullAsync(AggregateWrite write, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
+    {
+        string etag;
+        try
+        {
+            var response = await _course.SubmitTransactionAsync([AggregateAction(write, pending: true)], cancellationToken).ConfigureAwait(false);
+            etag = ETagOf(response.Value[0]);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
+        {
+            return null;
+        }
+        if (write.Read is { Legacy: true } legacy)
+            await RetireLegacyAsync(write.Key, legacy, cancellationToken).ConfigureAwait(false);
+
+        var written = etag;
+        for (var round = 0; round < MaxFullWriteRounds; round++)
+        {
+            await ProjectInFullAsync(write.Key, after, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _course.UpdateEntityAsync(new TableEntity(write.Key.CourseKey, CourseRows.Aggregate(write.Key.LearnerHash)) { [PendingProperty] = false },
+                    new ETag(written), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return etag;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Somebody wrote after us (they saw the mark and write in full as well) or erased the
+                // learner: make sure the rows end at the newest version, whoever finishes last.
+                var latest = await GetAsync(write.Key, cancellationToken).ConfigureAwait(false);
+                if (latest is { Erased: true })
+                {
+                    // Erased while we wrote: the rows we wrote after its deletes go too.
+                    await ProjectInFullAsync(write.Key, [], cancellationToken).ConfigureAwait(false);
+                    return etag;
+                }
+                if (latest is null || latest.Legacy) return etag;
+                after = rules.StateOf(latest.History, latest.Fold).Attempts;
+                written = latest.ETag;
+            }
+        }
+        logger.LogWarning("The aggregate of learner {LearnerHash} on course {CourseKey} kept changing while its read side was written in full; it stays marked and the next event writes it again",
+            write.Key.LearnerHash, Core.Security.LogValue.Of(write.Key.CourseKey));
+        return etag;
+    }
+
+    /// <summary>Every read-side row of the learner on the course, as the fold has them; rows it no longer has are deleted (missing ones are fine).</summary>
+    private async Task ProjectInFullAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    {
+        var upserts = attempts.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsRows.StatsEntity(key, a)))
+            .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => index.Track(key, a)));
+        foreach (var batch in upserts.Chunk(TableBatches.MaxOperations))
+            await _course.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+
+        var kept = attempts.Select(a => StatsRows.StatsRow(key, a.AttemptId))
+            .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => OpenAttemptIndex.RowKey(key, a)))
+            .ToHashSet(StringComparer.Ordinal);
+        var (from, to) = CourseRows.LearnerStats(key.LearnerHash);
+        var filters = new[]
+        {
+            TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {from} and RowKey lt {to}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {key.LearnerHash}"),
+        };
+        foreach (var filter in filters)
+            await foreach (var row in _course.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+                if (!kept.Contains(row.RowKey))
+                    await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a legacy aggregate moved here: its open-index rows in the legacy partition go, and its
+    /// row in <c>Attempts</c> becomes the course-list row (unless it changed meanwhile, which only an
+    /// instance of the previous release could do; the upgrade procedure stops those first).
+    /// </summary>
+    private async Task RetireLegacyAsync(LearnerCourseKey key, StoredHistory legacy, CancellationToken cancellationToken)
+    {
+        foreach (var open in rules.StateOf(legacy.History, legacy.Fold).Attempts.Where(a => a.Status == AttemptStatus.Open))
+            await DeleteIfThereAsync(_legacyOpen, OpenAttemptIndex.LegacyPartition, OpenAttemptIndex.LegacyRowKey(key, open), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _learners.UpdateEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)
+            {
+                ["Kind"] = CourseListKind,
+                ["CourseId"] = legacy.History.CourseId,
+                [LearnerIdKeyProperty] = ids.CurrentKeyId,
+            }, new ETag(legacy.ETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            logger.LogWarning("The legacy aggregate of learner {LearnerHash} on course {CourseKey} changed while it was moved; go1sync migrate storage moves what it holds now",
+                key.LearnerHash, Core.Security.LogValue.Of(key.CourseKey));
+        }
+        await index.RegisterCourseAsync(key.CourseKey, legacy.History.CourseId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteIfThereAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Gone already: what was wanted.
         }
     }
 
     public async Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken)
     {
         var result = new List<LearnerCourseHistory>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {learnerId}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-            result.Add(Read(entity));
+        await foreach (var row in _learners.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {learnerId}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (await GetAsync(new LearnerCourseKey(learnerId, row.RowKey), cancellationToken).ConfigureAwait(false) is { Erased: false } stored)
+                result.Add(stored.History);
+        }
         return result;
     }
 
@@ -79,7 +309,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             throw new InvalidOperationException(
                 $"The history of one learner on course {Core.Security.LogValue.Of(history.CourseId)} is {bytes.Length} bytes compressed, over the {MaxChunks * ChunkBytes} bytes one row holds.");
 
-        var entity = new TableEntity(key.LearnerHash, key.CourseKey)
+        var entity = new TableEntity(key.CourseKey, CourseRows.Aggregate(key.LearnerHash))
         {
             ["Email"] = history.Email,
             ["CourseId"] = history.CourseId,

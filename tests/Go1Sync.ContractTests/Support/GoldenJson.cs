@@ -86,12 +86,13 @@ public static class GoldenJson
     }
 
     /// <summary>
-    /// The row of the Attempts table: the entity, with the chunks D00… as base64, and the document
-    /// they hold (the chunks concatenated and gunzipped) beside them.
+    /// An aggregate row (in <paramref name="table"/>: <c>AttemptStats</c> since storage v3, <c>Attempts</c>
+    /// before): the entity, with the chunks D00… as base64, and the document they hold (the chunks
+    /// concatenated and gunzipped) beside them.
     /// </summary>
-    public static JsonObject AttemptsRow(TableEntity entity)
+    public static JsonObject AttemptsRow(string table, TableEntity entity)
     {
-        var result = Entity("Attempts", entity);
+        var result = Entity(table, entity);
         var chunks = entity.GetInt32("Chunks") ?? throw new InvalidDataException("The row has no Chunks property.");
         using var gzip = new MemoryStream();
         for (var i = 0; i < chunks; i++)

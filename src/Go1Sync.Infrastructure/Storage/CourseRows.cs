@@ -1,0 +1,30 @@
+namespace Go1Sync.Infrastructure.Storage;
+
+/// <summary>
+/// The layout of a course's partition of <c>AttemptStats</c> (PartitionKey: the escaped course id),
+/// the one place that says which row is which. Everything one event changes lives here, so the
+/// aggregate and its read side commit in one entity-group transaction guarded by the aggregate's
+/// ETag (Azure and Azurite roll a failed batch back whole: <c>AzuriteBatchCanaryTests</c>).
+/// <list type="table">
+/// <item><term><c>{learner id}_{escaped attempt id}</c></term><description>a stats row (<see cref="StatsRows"/>); learner ids are lowercase hex, so every stats row sorts before <see cref="StatsEnd"/>.</description></item>
+/// <item><term><c>~h~{learner id}</c></term><description>the learner's aggregate on the course (<see cref="TableAttemptStore"/>), or the tombstone an erasure left in its place.</description></item>
+/// <item><term><c>~o~{first activity}_{identity hash}</c></term><description>an open attempt, for the sweep, oldest first (<see cref="OpenAttemptIndex"/>).</description></item>
+/// </list>
+/// </summary>
+public static class CourseRows
+{
+    /// <summary>Every row that is not a stats row starts with this, which sorts after every stats row: the read API pages <c>RowKey lt '~'</c>.</summary>
+    public const string StatsEnd = "~";
+
+    public const string AggregatePrefix = "~h~";
+
+    public const string OpenPrefix = "~o~";
+
+    /// <summary>Just past every open-index row (<c>~</c> sorts after the digits of the first activity).</summary>
+    public const string OpenEnd = "~o~~";
+
+    public static string Aggregate(string learnerId) => AggregatePrefix + learnerId;
+
+    /// <summary>The range of one learner's stats rows on a course: <c>RowKey ge From and RowKey lt To</c>.</summary>
+    public static (string From, string To) LearnerStats(string learnerId) => (learnerId + "_", learnerId + "`");
+}
