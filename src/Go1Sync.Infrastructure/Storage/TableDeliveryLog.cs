@@ -7,10 +7,24 @@ namespace Go1Sync.Infrastructure.Storage;
 /// whole old partitions; RowKey the escaped delivery identity, so a redelivered event updates its
 /// record instead of adding one. A record holding a learner id says which key made it
 /// (<c>LearnerIdKey</c>), so the migration of learner ids knows which ids are old.
+/// <para>
+/// Outcomes are written by group commit: an outcome recorded while another write of the log is in
+/// flight waits for it and goes in the next entity-group transaction with every outcome that queued
+/// meanwhile (same day partition, at most 100, one per row). Each caller returns only once its own
+/// outcome is stored (or throws with the batch's failure, so the queue retries the message), so
+/// nothing is acknowledged before it is durable; under load the log costs a fraction of a request
+/// per event instead of one.
+/// </para>
 /// </summary>
 public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time, LearnerIds ids) : IDeliveryLog
 {
     private readonly TableClient _table = tables.GetTableClient(TableNames.Deliveries);
+
+    private sealed record PendingOutcome(TableEntity Entity, TaskCompletionSource Stored);
+
+    private readonly Lock _gate = new();
+    private readonly List<PendingOutcome> _queued = [];
+    private bool _flushing;
 
     public static string Day(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
@@ -60,7 +74,63 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             entity["OutcomeDetail"] = Truncate(detail);
             entity["ProcessedAt"] = time.GetUtcNow();
         }
-        await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        var pending = new PendingOutcome(entity, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        bool lead;
+        lock (_gate)
+        {
+            _queued.Add(pending);
+            lead = !_flushing;
+            _flushing = true;
+        }
+        // The first caller to find the log idle writes for everybody until nothing is queued.
+        if (lead) await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await pending.Stored.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes what is queued, batch after batch, until the queue is empty.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            List<PendingOutcome> batch;
+            lock (_gate)
+            {
+                if (_queued.Count == 0)
+                {
+                    _flushing = false;
+                    return;
+                }
+                batch = NextBatch();
+            }
+            try
+            {
+                if (batch.Count == 1)
+                    await _table.UpsertEntityAsync(batch[0].Entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                else
+                    await _table.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.UpsertMerge, p.Entity)), cancellationToken).ConfigureAwait(false);
+                foreach (var p in batch) p.Stored.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                // Every waiter of this batch sees the failure (its message is retried); the others go on.
+                foreach (var p in batch) p.Stored.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>The oldest queued outcome's partition: up to 100 of its outcomes, one per row (a transaction may not touch a row twice).</summary>
+    private List<PendingOutcome> NextBatch()
+    {
+        var partition = _queued[0].Entity.PartitionKey;
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        var batch = new List<PendingOutcome>();
+        foreach (var p in _queued)
+        {
+            if (batch.Count == TableBatches.MaxOperations) break;
+            if (p.Entity.PartitionKey == partition && rows.Add(p.Entity.RowKey)) batch.Add(p);
+        }
+        foreach (var p in batch) _queued.Remove(p);
+        return batch;
     }
 
     public async Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken)
