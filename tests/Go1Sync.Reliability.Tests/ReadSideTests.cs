@@ -194,6 +194,88 @@ public sealed class ReadSideTests(AzuriteFixture storage, ITestOutputHelper outp
         Assert.Equal(key.LearnerHash, Assert.Single(await OpenRowsAsync(host, course)).GetString("LearnerHash"));
     }
 
+    [Fact]
+    public async Task FullWrite_OvertakenInEveryRound_LeavesTheNewestVersionMarkedForItsNextEvent()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var course = Names.Unique("overtaken");
+        const string email = "overtaken@example.com";
+        var start = At("2025-02-06T09:00:00Z");
+        await new LaunchSent("ov-a", email, course, Platform.Web, start).DeliverAsync(host);
+
+        // A full write (slow instance) of a new launch, whose every projection batch is overtaken:
+        // just before it, another instance commits a newer launch through the real pipeline. The
+        // slow instance then writes the version it had over the newer rows (deleting the newer
+        // launch's row as an orphan), its clear of the mark fails, and it starts again with the
+        // newest version, until its rounds run out.
+        var overtaking = new List<LaunchSent>();
+        var slow = new OvertakenStore(host.Get<TableServiceClient>(), async () =>
+        {
+            var next = new LaunchSent($"ov-{overtaking.Count:00}", email, course, Platform.Web, start.AddHours(1 + overtaking.Count));
+            overtaking.Add(next);
+            await next.DeliverAsync(host);
+        });
+        var store = new TableAttemptStore(slow, host.Ids, host.Rules, host.Get<OpenAttemptIndex>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TableAttemptStore>.Instance);
+        var key = Key(host, email, course);
+        var stored = await store.GetAsync(key, CancellationToken.None);
+        var acceptance = host.Rules.Accept(stored!.History, new LaunchSent("ov-b", email, course, Platform.Web, start.AddMinutes(30)).ToLaunch());
+        var fold = host.Rules.Apply(host.Rules.StateOf(stored.History, stored.Fold), acceptance).State;
+        // Before: null is what makes the store write in full (as for a change over 100 operations).
+        Assert.NotNull(await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored.ETag, fold, Before: null, stored), CancellationToken.None));
+
+        var differences = await ReadSideDifferencesAsync(host, new LearnerCourse(email, course));
+        var pending = await PendingAsync(host, email, course);
+        output.WriteLine($"overtaken {overtaking.Count} times; attempts {(await host.AttemptsAsync(email, course)).Count}; read-side differences {differences.Count}; ProjectionPending {pending}");
+        foreach (var d in differences) output.WriteLine("  " + d);
+        Assert.True(overtaking.Count >= 2, "the full write was not overtaken");
+        // The invariant the store keeps: the read side is the fold of the aggregate, unless the
+        // aggregate is marked, which makes its next event write it in full. Unmarked stale rows
+        // would stay wrong until the attempts concerned change again.
+        Assert.True(pending || differences.Count == 0, "unmarked aggregate with a stale read side: " + StateCheck.Report(differences));
+
+        // The next event on the pair (a redelivery will do) finishes it.
+        await overtaking[^1].DeliverAsync(host);
+        var after = await ReadSideDifferencesAsync(host, new LearnerCourse(email, course));
+        Assert.True(after.Count == 0, StateCheck.Report(after));
+        Assert.False(await PendingAsync(host, email, course));
+    }
+
+    /// <summary>
+    /// Table storage as the slow instance sees it: every projection batch it submits to
+    /// <c>AttemptStats</c> (one without the aggregate row) first lets <paramref name="overtake"/>
+    /// commit a newer version, a bounded number of times. Everything else goes straight to Azurite.
+    /// </summary>
+    private sealed class OvertakenStore(TableServiceClient real, Func<Task> overtake) : TableServiceClient
+    {
+        public override TableClient GetTableClient(string tableName) =>
+            tableName == TableNames.AttemptStats ? new OvertakenTable(real.GetTableClient(tableName), overtake) : real.GetTableClient(tableName);
+    }
+
+    private sealed class OvertakenTable(TableClient real, Func<Task> overtake) : TableClient
+    {
+        private int _overtaken;
+
+        public override async Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> transactionActions, CancellationToken cancellationToken = default)
+        {
+            var actions = transactionActions.ToList();
+            if (!actions.Any(a => a.Entity.RowKey.StartsWith(CourseRows.AggregatePrefix, StringComparison.Ordinal)) && _overtaken++ < 10)
+                await overtake();
+            return await real.SubmitTransactionAsync(actions, cancellationToken);
+        }
+
+        public override Task<NullableResponse<T>> GetEntityIfExistsAsync<T>(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+            real.GetEntityIfExistsAsync<T>(partitionKey, rowKey, select, cancellationToken);
+
+        public override Task<Response> UpdateEntityAsync<T>(T entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Merge, CancellationToken cancellationToken = default) =>
+            real.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
+
+        public override AsyncPageable<T> QueryAsync<T>(string? filter = null, int? maxPerPage = null, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+            real.QueryAsync<T>(filter, maxPerPage, select, cancellationToken);
+
+        public override Task<Response> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) =>
+            real.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
+    }
+
     /// <summary>
     /// What a full write of <paramref name="e"/> leaves when it stops after its first batch: the
     /// aggregate as the processor would write it (history accepted by host.Rules, its fold, the
