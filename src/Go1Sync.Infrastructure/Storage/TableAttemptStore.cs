@@ -218,9 +218,39 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
                 written = latest.ETag;
             }
         }
+        // Our last projection may have overwritten the rows of a newer version, and that version
+        // need not be marked (a plain batch may have committed it after someone cleared the mark):
+        // mark the newest, so that its next event writes it in full.
+        await MarkNewestAsync(write.Key, written, cancellationToken).ConfigureAwait(false);
         logger.LogWarning("The aggregate of learner {LearnerHash} on course {CourseKey} kept changing while its read side was written in full; it stays marked and the next event writes it again",
             write.Key.LearnerHash, Core.Security.LogValue.Of(write.Key.CourseKey));
         return etag;
+    }
+
+    /// <summary>Marks the newest version of the aggregate pending (<paramref name="etag"/>: the newest known), unless it is marked, erased or gone already.</summary>
+    private async Task MarkNewestAsync(LearnerCourseKey key, string etag, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxFullWriteRounds; round++)
+        {
+            try
+            {
+                await _course.UpdateEntityAsync(new TableEntity(key.CourseKey, CourseRows.Aggregate(key.LearnerHash)) { [PendingProperty] = true },
+                    new ETag(etag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                var latest = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+                if (latest is { Erased: true })
+                {
+                    // Erased meanwhile: the rows we wrote after its deletes go too (as above).
+                    await ProjectInFullAsync(key, [], cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                if (latest is null or { Legacy: true } or { ProjectionPending: true }) return;
+                etag = latest.ETag;
+            }
+        }
     }
 
     /// <summary>Every read-side row of the learner on the course, as the fold has them; rows it no longer has are deleted (missing ones are fine).</summary>
