@@ -22,6 +22,9 @@ internal static class LegacyRows
         var key = Key(history.Email, history.CourseId);
         var entity = TableAttemptStore.Write(key, history, LearnerIdKey.LegacyKeyId);
         entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
+        // The row format is the production one; its keys are those of the legacy layout (learner, course).
+        entity.PartitionKey = key.LearnerHash;
+        entity.RowKey = key.CourseKey;
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(entity);
         var tables = host.Get<TableServiceClient>();
         var attempts = host.Rules.Fold(history);
@@ -68,6 +71,15 @@ internal static class LegacyRows
         await tables.CreateTableIfNotExistsAsync(TableNames.Tombstones);
         await tables.GetTableClient(TableNames.Tombstones).UpsertEntityAsync(
             new TableEntity(Id(email), "erased") { ["ErasedAt"] = DateTimeOffset.UtcNow.AddDays(-30) }, TableUpdateMode.Replace);
+    }
+
+    /// <summary>The rows of the legacy open-attempt index (the one <c>open</c> partition of <c>OpenAttempts</c>).</summary>
+    public static async Task<List<TableEntity>> OpenRowsAsync(TableServiceClient tables)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in tables.GetTableClient(TableNames.OpenAttempts).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.LegacyPartition}")))
+            rows.Add(row);
+        return rows;
     }
 
     /// <summary>Every row of every table (keys and ETag), to show a run wrote nothing.</summary>
