@@ -17,11 +17,15 @@ internal static class LegacyRows
     public static LearnerCourseKey Key(string email, string courseId) => LearnerCourseKey.ForId(Id(email), courseId);
 
     /// <summary>The aggregate row and its read side (stats rows, open-index rows of its open attempts).</summary>
-    public static async Task WriteAggregateAsync(Go1SyncTestHost host, LearnerCourseHistory history)
+    /// <param name="keyedBy">
+    /// Null: keyed as before keyed learner ids (SHA-256, no <c>LearnerIdKey</c>). Otherwise keyed by its
+    /// current key, as the release of keyed ids wrote rows before storage v3 (its <c>LearnerIdKey</c> set).
+    /// </param>
+    public static async Task WriteAggregateAsync(Go1SyncTestHost host, LearnerCourseHistory history, LearnerIds? keyedBy = null)
     {
-        var key = Key(history.Email, history.CourseId);
-        var entity = TableAttemptStore.Write(key, history, LearnerIdKey.LegacyKeyId);
-        entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
+        var key = keyedBy is null ? Key(history.Email, history.CourseId) : LearnerCourseKey.For(keyedBy, history.Email, history.CourseId);
+        var entity = TableAttemptStore.Write(key, history, keyedBy?.CurrentKeyId ?? LearnerIdKey.LegacyKeyId);
+        if (keyedBy is null) entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
         // The row format is the production one; its keys are those of the legacy layout (learner, course).
         entity.PartitionKey = key.LearnerHash;
         entity.RowKey = key.CourseKey;
