@@ -62,7 +62,9 @@ public static class Cli
 
         var learnerIds = new Command("learner-ids", "Move every row keyed by an older learner id (legacy SHA-256, or Learners__PreviousIdKey) to the current Learners__IdKey. Safe to run again; a second run changes nothing.") { storage, json };
         learnerIds.SetAction((result, ct) => new MigrateCommand(stdout, stderr).LearnerIdsAsync(result.GetValue(storage), result.GetValue(json), ct));
-        var migrate = new Command("migrate", "Migrations of stored data.") { learnerIds };
+        var storageLayout = new Command("storage", "Move every aggregate still in the layout before storage v3 into its course partition, with its read side, and delete the legacy open-attempt index. Safe while the app runs and to run again; a second run changes nothing.") { storage, json };
+        storageLayout.SetAction((result, ct) => new MigrateCommand(stdout, stderr).StorageAsync(result.GetValue(storage), result.GetValue(json), ct));
+        var migrate = new Command("migrate", "Migrations of stored data.") { learnerIds, storageLayout };
 
         var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate };
         foreach (var where in new[] { "poison", "parked" })

@@ -78,7 +78,7 @@ public sealed class LearnerIdMigrationTests(AzuriteFixture storage) : IClassFixt
         await LegacyRows.WriteDeliveryAsync(host, "go1:enr-thin:legacy", receivedAt, null, enrolmentId: "enr-thin");
         await LegacyRows.WriteGo1UserAsync(host, email, "go1-user-migrant");
         await LegacyRows.WriteGo1UserAsync(host, "gone@example.com", "go1-user-gone");
-        Assert.Equal(2, (await host.OpenIndexRowsAsync()).Count(r => r.GetString("LearnerHash") == legacyId));
+        Assert.Equal(2, (await LegacyRows.OpenRowsAsync(tables)).Count(r => r.GetString("LearnerHash") == legacyId));
         var before = (await host.Get<CourseStatistics>().LearnerAsync(legacyId, DateTimeOffset.UtcNow, CancellationToken.None)).Select(Figures).ToList();
         Assert.Equal(5, before.Count);
 

@@ -17,11 +17,18 @@ internal static class LegacyRows
     public static LearnerCourseKey Key(string email, string courseId) => LearnerCourseKey.ForId(Id(email), courseId);
 
     /// <summary>The aggregate row and its read side (stats rows, open-index rows of its open attempts).</summary>
-    public static async Task WriteAggregateAsync(Go1SyncTestHost host, LearnerCourseHistory history)
+    /// <param name="keyedBy">
+    /// Null: keyed as before keyed learner ids (SHA-256, no <c>LearnerIdKey</c>). Otherwise keyed by its
+    /// current key, as the release of keyed ids wrote rows before storage v3 (its <c>LearnerIdKey</c> set).
+    /// </param>
+    public static async Task WriteAggregateAsync(Go1SyncTestHost host, LearnerCourseHistory history, LearnerIds? keyedBy = null)
     {
-        var key = Key(history.Email, history.CourseId);
-        var entity = TableAttemptStore.Write(key, history, LearnerIdKey.LegacyKeyId);
-        entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
+        var key = keyedBy is null ? Key(history.Email, history.CourseId) : LearnerCourseKey.For(keyedBy, history.Email, history.CourseId);
+        var entity = TableAttemptStore.Write(key, history, keyedBy?.CurrentKeyId ?? LearnerIdKey.LegacyKeyId);
+        if (keyedBy is null) entity.Remove(TableAttemptStore.LearnerIdKeyProperty);
+        // The row format is the production one; its keys are those of the legacy layout (learner, course).
+        entity.PartitionKey = key.LearnerHash;
+        entity.RowKey = key.CourseKey;
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).AddEntityAsync(entity);
         var tables = host.Get<TableServiceClient>();
         var attempts = host.Rules.Fold(history);
@@ -68,6 +75,15 @@ internal static class LegacyRows
         await tables.CreateTableIfNotExistsAsync(TableNames.Tombstones);
         await tables.GetTableClient(TableNames.Tombstones).UpsertEntityAsync(
             new TableEntity(Id(email), "erased") { ["ErasedAt"] = DateTimeOffset.UtcNow.AddDays(-30) }, TableUpdateMode.Replace);
+    }
+
+    /// <summary>The rows of the legacy open-attempt index (the one <c>open</c> partition of <c>OpenAttempts</c>).</summary>
+    public static async Task<List<TableEntity>> OpenRowsAsync(TableServiceClient tables)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in tables.GetTableClient(TableNames.OpenAttempts).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.LegacyPartition}")))
+            rows.Add(row);
+        return rows;
     }
 
     /// <summary>Every row of every table (keys and ETag), to show a run wrote nothing.</summary>

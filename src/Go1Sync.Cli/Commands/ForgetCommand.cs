@@ -12,8 +12,8 @@ internal sealed class ForgetCommand(TextWriter stdout, TextWriter stderr)
         using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
         var report = await host.Services.GetRequiredService<LearnerErasure>().EraseAsync(email.Trim(), cancellationToken);
         if (json) Output.WriteJson(stdout, report);
-        else stdout.WriteLine($"learner {LearnerEmail.Mask(email)} erased at {report.ErasedAt:O}: {report.Attempts} aggregates (Attempts), {report.AttemptStats} stats rows (AttemptStats), " +
-            $"{report.OpenAttempts} open-index rows (OpenAttempts), {report.Go1Users} Go1 user rows (Go1Users), {report.Deliveries} delivery records (Deliveries), " +
+        else stdout.WriteLine($"learner {LearnerEmail.Mask(email)} erased at {report.ErasedAt:O}: {report.Attempts} aggregates (course list in Attempts deleted, aggregates in AttemptStats tombstoned), {report.AttemptStats} stats rows (AttemptStats), " +
+            $"{report.OpenAttempts} open-index rows (AttemptStats, legacy OpenAttempts), {report.Go1Users} Go1 user rows (Go1Users), {report.Deliveries} delivery records (Deliveries), " +
             $"{report.Parked} parked and {report.Poison} poison messages; a tombstone drops their later events");
         await host.StopAsync(cancellationToken);
         return ExitCodes.Ok;

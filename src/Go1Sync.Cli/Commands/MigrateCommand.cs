@@ -5,7 +5,9 @@ namespace Go1Sync.Cli.Commands;
 /// <summary>
 /// <c>migrate learner-ids</c>: moves every row keyed by an older learner id (legacy SHA-256, or
 /// <c>Learners__PreviousIdKey</c>) to the current <c>Learners__IdKey</c> (<see cref="LearnerIdMigration"/>).
-/// Safe to run while the app runs, and again after a failure; a second run changes nothing.
+/// <c>migrate storage</c>: moves every aggregate of the layout before storage v3 into its course
+/// partition (<see cref="StorageMigration"/>).
+/// Both are safe to run while the app runs, and again after a failure; a second run changes nothing.
 /// </summary>
 internal sealed class MigrateCommand(TextWriter stdout, TextWriter stderr)
 {
@@ -37,6 +39,35 @@ internal sealed class MigrateCommand(TextWriter stdout, TextWriter stderr)
                 ? "tombstones under old schemes: none"
                 : "tombstones under old schemes (cannot be rekeyed; still checked): " + string.Join(", ", report.TombstonesUnderOldSchemes.Select(t =>
                     $"{t.Key}={t.Value}{(t.Key == LearnerIdKey.LegacyKeyId ? " (legacy SHA-256, checked while any exist)" : " (keep Learners__PreviousIdKey set to that key)")}")));
+            stdout.WriteLine(report.ChangedNothing ? "nothing left to migrate" : "done; running it again changes nothing");
+        }
+        await host.StopAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+
+    public async Task<int> StorageAsync(string? storage, bool json, CancellationToken cancellationToken)
+    {
+        using var host = await CliHost.StartAsync(storage, stderr, cancellationToken);
+        StorageMigrationReport report;
+        try
+        {
+            report = await host.Services.GetRequiredService<StorageMigration>().MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ConcurrencyExhaustedException)
+        {
+            throw new CliException(ExitCodes.Failed, $"{ex.Message} The rows before it were migrated; running the migration again is safe.");
+        }
+
+        if (json)
+        {
+            Output.WriteJson(stdout, report);
+        }
+        else
+        {
+            stdout.WriteLine($"aggregates: {report.AggregatesMoved} moved into their course partition with their read side, {report.AlreadyMoved} found moved already (their Attempts row is now a course-list row)");
+            stdout.WriteLine($"legacy open-attempt index: {report.LegacyIndexRowsDeleted} rows deleted");
+            if (report.LeftForLearnerIdMigration > 0)
+                stdout.WriteLine($"{report.LeftForLearnerIdMigration} aggregates under an older learner-id scheme left alone: run go1sync migrate learner-ids, which moves them too");
             stdout.WriteLine(report.ChangedNothing ? "nothing left to migrate" : "done; running it again changes nothing");
         }
         await host.StopAsync(cancellationToken);

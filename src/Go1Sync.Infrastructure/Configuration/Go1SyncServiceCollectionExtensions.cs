@@ -61,6 +61,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<ILearnerTombstones>(sp => sp.GetRequiredService<Erasure.TableLearnerTombstones>());
         services.AddSingleton<Erasure.LearnerErasure>();
         services.AddSingleton<Learners.LearnerIdMigration>();
+        services.AddSingleton<StorageMigration>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 

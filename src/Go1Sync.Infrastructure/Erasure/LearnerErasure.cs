@@ -3,6 +3,14 @@ using System.Text.Json;
 namespace Go1Sync.Infrastructure.Erasure;
 
 /// <summary>What one erasure deleted, per place.</summary>
+/// <param name="Attempts">
+/// The learner's (learner, course) pairs: each one's row in <c>Attempts</c> deleted (a course-list row,
+/// or an aggregate of the layout before storage v3) and its aggregate in the course partition
+/// replaced by a tombstone. One count for both, since each pair has exactly one of each; a separate
+/// count would always be equal, and would change the answer's shape for nothing.
+/// </param>
+/// <param name="AttemptStats">Stats rows deleted from the learner's course partitions.</param>
+/// <param name="OpenAttempts">Open-attempt index rows deleted: in the course partitions, and in the legacy index partition.</param>
 public sealed record ErasureReport(
     DateTimeOffset ErasedAt,
     int Attempts,
@@ -87,7 +95,7 @@ public sealed class LearnerErasure(
 
         var report = new ErasureReport(erasedAt, attempts, stats, open, users, deliveries, parkedCount, poison.Count);
         logger.LogInformation(
-            "Erased learner {Learner}: {Attempts} aggregates, {Stats} stats rows, {Open} open-index rows, {Users} Go1 user rows, {Deliveries} delivery records, {Parked} parked and {Poison} poison messages; a tombstone drops their later events",
+            "Erased learner {Learner}: {Attempts} aggregates (each course-list row deleted, each aggregate replaced by a tombstone), {Stats} stats rows, {Open} open-index rows, {Users} Go1 user rows, {Deliveries} delivery records, {Parked} parked and {Poison} poison messages; a tombstone drops their later events",
             LearnerEmail.Mask(email), attempts, stats, open, users, deliveries, parkedCount, poison.Count);
         return report;
     }
