@@ -34,6 +34,8 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
     public List<AggregateWrite> Commits { get; } = [];
     /// <summary>The pairs listed before their first write.</summary>
     public List<LearnerCourseKey> Registered { get; } = [];
+    /// <summary>The pairs taken off the list again.</summary>
+    public List<LearnerCourseKey> Unregistered { get; } = [];
 
     public Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
@@ -54,6 +56,12 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
     public Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
     {
         Registered.Add(key);
+        return Task.CompletedTask;
+    }
+
+    public Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        Unregistered.Add(key);
         return Task.CompletedTask;
     }
 

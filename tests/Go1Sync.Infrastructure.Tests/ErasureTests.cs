@@ -120,6 +120,23 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     }
 
     [Fact]
+    public async Task LaunchOnANewCourse_AfterForget_IsDroppedAndLeavesNoTrace()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "newcourse@erasure.example.com";
+        await WriteEverywhereAsync(host, email, "e3");
+        await host.Get<LearnerErasure>().EraseAsync(email, CancellationToken.None);
+
+        // A course the learner never had: no tombstone aggregate there, so the writer lists the
+        // pair, finds the learner tombstone, drops the event and takes the listing back.
+        Assert.Equal(202, (await host.PostLaunchAsync("e3-new", email, "erasure-new-course", "web", "2025-07-04T08:00:00Z")).Status);
+        Assert.Equal(0, (await host.DrainAsync()).FailedCount);
+
+        Assert.Empty(await host.AttemptsAsync(email, "erasure-new-course"));
+        Assert.Empty(await TracesAsync(host, email));
+    }
+
+    [Fact]
     public async Task LateCompletion_AfterForget_IsDroppedCountedAndLoggedAsErasedNotApplied()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);

@@ -63,7 +63,11 @@ public sealed class HistoryWriter(
                 // An erased learner stays erased: the event is dropped before anything else is written
                 // (not parked either, since a parked body would hold the email again).
                 if (tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
+                {
+                    // The listing was only for the race with an erasure: an erased learner keeps no row.
+                    await store.UnregisterAsync(key, cancellationToken).ConfigureAwait(false);
                     return Erased(write);
+                }
             }
             var history = stored?.History ?? LearnerCourseHistory.Empty(write.Email, write.CourseId);
             if (write.Refuse?.Invoke(history) is { } reason)

@@ -61,6 +61,9 @@ public interface IAttemptStore
     /// </summary>
     Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken);
 
+    /// <summary>Takes a pair off the learner's course list again: the listing an erased learner's dropped first event made.</summary>
+    Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken);
+
     /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): the learner's course list, then a point read per course.</summary>
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken);
 }

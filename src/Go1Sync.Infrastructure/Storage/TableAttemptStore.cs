@@ -102,6 +102,9 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         await index.RegisterCourseAsync(key.CourseKey, courseId, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken) =>
+        await DeleteIfThereAsync(_learners, key.LearnerHash, key.CourseKey, cancellationToken).ConfigureAwait(false);
+
     public async Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
         var after = (write.Fold ?? rules.StateOf(write.History, null)).Attempts;
