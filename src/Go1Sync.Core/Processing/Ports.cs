@@ -23,6 +23,19 @@ public sealed record StoredHistory(LearnerCourseHistory History, string ETag)
 
     /// <summary>The learner was erased from this course: the row is a tombstone without history, and events are dropped.</summary>
     public bool Erased { get; init; }
+
+    /// <summary>
+    /// The aggregate's sequence number (0: never written with one): each committed write stores the
+    /// one read plus one and stamps its change rows with it, so an attempt's versions increase in
+    /// commit order whatever the writers' clocks say (the change feed keeps the highest).
+    /// </summary>
+    public long Version { get; init; }
+
+    /// <summary>
+    /// The UTC ticks this version's change rows were stamped with (0: none): the next version stamps
+    /// later even on a clock that lags, so two versions' rows never share a key.
+    /// </summary>
+    public long ChangedTicks { get; init; }
 }
 
 /// <summary>
