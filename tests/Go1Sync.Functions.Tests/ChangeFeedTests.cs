@@ -292,6 +292,51 @@ public sealed partial class ChangeFeedTests(AzuriteFixture storage) : IClassFixt
         Assert.Contains((course, "cost.feed@example.com", "cost-1", 2L, "updated"), await StoredChangesAsync(host, [course]));
     }
 
+    [Fact]
+    public async Task KeyRotation_MigratedLearnerThenAnotherEvent_VersionsGoOnFromTheOldIdSoTheConsumerStillEqualsTheReadApi()
+    {
+        // Its own Azurite: the migration moves every learner of the storage, other tests' too.
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var clock = Window(7);
+        string oldKey = LearnerIdKeys.New(32), newKey = LearnerIdKeys.New(48);
+        var course = Unique("rotate");
+        const string email = "rotate.feed@example.com";
+        List<JsonObject> seen;
+        string cursor;
+        await using (var before = await Go1SyncTestHost.StartAsync(azurite, s =>
+            {
+                s["Feed:SafeLag"] = "00:00:00";
+                s["Learners:IdKey"] = oldKey;
+            }, services => services.AddSingleton<TimeProvider>(clock)))
+        {
+            var from = (await GetPageAsync(before, "?cursor=latest")).Cursor!;
+            await ProcessAsync(before, Launch("rot-1", email, course, Day.AddHours(8)));
+            await ProcessAsync(before, Completion("rot-enr-1", email, course, Day.AddHours(9)));
+            await ProcessAsync(before, Launch("rot-2", email, course, Day.AddHours(10)));
+            clock.Advance(TimeSpan.FromSeconds(1));
+            (seen, cursor, _) = await ReadToTheEndAsync(before, from, limit: 500);
+            Assert.Equal([1L, 2L, 3L], seen.Select(Version));
+        }
+
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s =>
+        {
+            s["Feed:SafeLag"] = "00:00:00";
+            s["Learners:IdKey"] = newKey;
+            s["Learners:PreviousIdKey"] = oldKey;
+        }, services => services.AddSingleton<TimeProvider>(clock));
+        await host.Get<Go1Sync.Infrastructure.Learners.LearnerIdMigration>().MigrateAsync(CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        // Under the new id: had its versions started again at 1, this completion of rot-2 would be
+        // older news than the open rot-2 of version 3 the consumer holds.
+        await ProcessAsync(host, Completion("rot-enr-2", email, course, Day.AddHours(11)));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var (after, _, _) = await ReadToTheEndAsync(host, cursor, limit: 500);
+
+        Assert.All(after, c => Assert.True(Version(c) > 3, $"version {Version(c)} of {Text(c, "attemptId")} after the move"));
+        Assert.Contains(after, c => Text(c, "attemptId") == "rot-2" && Text(c, "status") == "completed");
+        Assert.Equal(await ReadApiRowsAsync(host, course), Consumer(seen.Concat(after))[course]);
+    }
+
     /// <summary>
     /// 16 writers at a time (one course where learners collide, three where they spread) while a
     /// reader polls with small pages. Each round's writes are stamped at the round's instant; the

@@ -51,7 +51,15 @@ public sealed record AggregateWrite(
     string? ETag,
     FoldState? Fold,
     IReadOnlyList<Attempt>? Before,
-    StoredHistory? Read = null);
+    StoredHistory? Read = null)
+{
+    /// <summary>
+    /// A version the write must exceed besides the one read: a history moved to another learner id
+    /// (the learner-id migration) goes on from its old sequence, so the change feed's consumers, who
+    /// keep the highest version per attempt, take the moved attempts' changes.
+    /// </summary>
+    public long VersionFloor { get; init; }
+}
 
 /// <summary>
 /// The source of truth: one (learner, course) history per row, written conditionally together

@@ -120,7 +120,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     public async Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
         var after = (write.Fold ?? rules.StateOf(write.History, null)).Attempts;
-        var stamp = Next(write.Read);
+        var stamp = Next(write.Read, write.VersionFloor);
         if (write.Before is null || write.Read is { Legacy: true } or { ProjectionPending: true })
             return await WriteInFullAsync(write, after, stamp, cancellationToken).ConfigureAwait(false);
 
@@ -155,8 +155,8 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     /// The next version of what was read, stamped now, or just after the read version's stamp when
     /// this writer's clock is behind: an aggregate's change rows never share a key, and they keep its order.
     /// </summary>
-    private Stamp Next(StoredHistory? read) =>
-        new((read?.Version ?? 0) + 1, Math.Max(time.GetUtcNow().UtcTicks, (read?.ChangedTicks ?? 0) + 1));
+    private Stamp Next(StoredHistory? read, long floor) =>
+        new(Math.Max(read?.Version ?? 0, floor) + 1, Math.Max(time.GetUtcNow().UtcTicks, (read?.ChangedTicks ?? 0) + 1));
 
     /// <summary>The stats, open-index and change-row operations that take the read side from one fold to the next.</summary>
     private IEnumerable<TableTransactionAction> ReadSideChanges(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, Stamp stamp)
