@@ -293,6 +293,36 @@ public sealed partial class ChangeFeedTests(AzuriteFixture storage) : IClassFixt
     }
 
     [Fact]
+    public async Task FullWrite_BatchFindsAnIndexRowMissing_WritesAChangeRowForEveryAttemptAndTheConsumerStillEqualsTheReadApi()
+    {
+        var clock = Window(8);
+        await using var host = await StartAsync(clock);
+        var course = Unique("full");
+        const string email = "full.feed@example.com";
+        var from = (await GetPageAsync(host, "?cursor=latest")).Cursor!;
+        await ProcessAsync(host, Launch("full-1", email, course, Day.AddHours(8)));
+        await ProcessAsync(host, Launch("full-2", email, course, Day.AddHours(10)));
+        // As if the sweep had given up on attempt 1: the completion's batch deletes its index row,
+        // finds it missing, fails whole, and the store writes the learner's read side in full.
+        var table = host.Get<TableServiceClient>().GetTableClient(TableNames.AttemptStats);
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
+            $"PartitionKey eq {course} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and AttemptId eq {"full-1"}")))
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        await ProcessAsync(host, Completion("full-enr", email, course, Day.AddHours(9)));
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        var (changes, _, _) = await ReadToTheEndAsync(host, from, limit: 500);
+        // The full write announces every attempt of the fold at the new version, the unchanged one too (at least once).
+        Assert.Equal([("full-1", "updated"), ("full-2", "updated")], changes.Where(c => Version(c) == 3).Select(c => (Text(c, "attemptId"), Text(c, "change"))).Order());
+        Assert.Equal(await ReadApiRowsAsync(host, course), Consumer(changes)[course]);
+        // The change rows came before the mark was cleared, and the mark is cleared.
+        var stored = await host.Get<IAttemptStore>().GetAsync(LearnerCourseKey.For(host.Ids, email, course), CancellationToken.None);
+        Assert.False(stored!.ProjectionPending);
+    }
+
+    [Fact]
     public async Task KeyRotation_MigratedLearnerThenAnotherEvent_VersionsGoOnFromTheOldIdSoTheConsumerStillEqualsTheReadApi()
     {
         // Its own Azurite: the migration moves every learner of the storage, other tests' too.
