@@ -293,6 +293,26 @@ public sealed partial class ChangeFeedTests(AzuriteFixture storage) : IClassFixt
     }
 
     [Fact]
+    public async Task Page_OverThreeCourses_CostsTheCourseListQueryAndOneRangeQueryPerCourseNothingElse()
+    {
+        // Its own Azurite: the course list is the storage's, and the count is per listed course.
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var clock = Window(9);
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Feed:SafeLag"] = "00:00:00", services => services.AddSingleton<TimeProvider>(clock));
+        for (var i = 0; i < 3; i++)
+            await ProcessAsync(host, Launch($"page-{i}", "page.feed@example.com", $"page-course-{i}", Day.AddHours(8)));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        host.Transactions.Reset();
+
+        var page = await GetPageAsync(host, "?limit=500");
+
+        Assert.Equal(3, page.Changes.Count);
+        var t = host.Transactions;
+        // Four GETs, all queries (the course list, then one range per course), and no point read nor write.
+        Assert.Equal((4L, 4L, 0L, 0L, 0L), (t.TableReads, t.TableQueries, t.TableWrites, t.TableBatches, t.QueueWrites + t.QueueOther));
+    }
+
+    [Fact]
     public async Task FullWrite_BatchFindsAnIndexRowMissing_WritesAChangeRowForEveryAttemptAndTheConsumerStillEqualsTheReadApi()
     {
         var clock = Window(8);
