@@ -213,6 +213,14 @@ param poisonRetentionDays int = 30
 @description('Summary__MaxAge: the oldest course summary the read API serves from an instance\'s cache (.NET TimeSpan, at most 01:00:00; 00:00:00 computes it on every call).')
 param summaryMaxAge string = '00:01:00'
 
+@description('Feed__RetentionDays: days the change feed (GET /api/attempts/changes) keeps a change row (it holds the learner\'s email); an older cursor is answered 410.')
+@minValue(1)
+@maxValue(365)
+param feedRetentionDays int = 30
+
+@description('Feed__SafeLag: how far behind now the change feed reads, so that no write still in flight lands behind a cursor (.NET TimeSpan, 00:00:00 to 00:10:00).')
+param feedSafeLag string = '00:01:00'
+
 @description('Health__MaxQueueAge: the health endpoint reports unhealthy when the oldest queued message is older (.NET TimeSpan).')
 param healthMaxQueueAge string = '00:10:00'
 
@@ -497,6 +505,8 @@ var appSettings = [
   { name: 'Parked__RetentionDays', value: string(parkedRetentionDays) }
   { name: 'Poison__RetentionDays', value: string(poisonRetentionDays) }
   { name: 'Summary__MaxAge', value: summaryMaxAge }
+  { name: 'Feed__RetentionDays', value: string(feedRetentionDays) }
+  { name: 'Feed__SafeLag', value: feedSafeLag }
   { name: 'Health__MaxQueueAge', value: healthMaxQueueAge }
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
   { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }

@@ -75,6 +75,21 @@ public sealed class ProblemContractTests(ContractScenario scenario)
     }
 
     [Fact]
+    public async Task Problem_AttemptChangesWithAMalformedCursor_Is400NamingIt()
+    {
+        var answer = await Go1SyncTestHost.GetAsync(r => scenario.Host.Function<StatisticsFunctions>().AttemptChanges(r, CancellationToken.None), "?cursor=not-a-cursor");
+        Verify("problems/attempt-changes.400.cursor.json", answer);
+    }
+
+    [Fact]
+    public async Task Problem_AttemptChangesFromACursorPastTheRetention_Is410SayingHowToResynchronise()
+    {
+        var expired = Go1Sync.Core.Reporting.ChangeCursor.Encode(Go1Sync.Core.Reporting.ChangePosition.At(scenario.Clock.GetUtcNow().AddDays(-31)));
+        var answer = await Go1SyncTestHost.GetAsync(r => scenario.Host.Function<StatisticsFunctions>().AttemptChanges(r, CancellationToken.None), "?cursor=" + expired);
+        Verify("problems/attempt-changes.410.cursor.json", answer);
+    }
+
+    [Fact]
     public async Task Problem_WebhookWithoutASignature_Is401NamingTheHeader()
     {
         await using var host = await SecuredHostAsync();

@@ -30,6 +30,26 @@ public sealed class ReadApiContractTests(ContractScenario scenario)
         GoldenFiles.Checked.Verify("read-api/course-attempts.page-1.json", GoldenJson.Http(answer, "Link"));
     }
 
+    /// <summary>A host on the scenario's clock that reads the feed up to now (no safe lag): the scenario's changes are seconds old.</summary>
+    private Task<Go1SyncTestHost> FeedHostAsync() => scenario.StartHostAsync(s => s["Feed:SafeLag"] = "00:00:00");
+
+    [Fact]
+    public async Task ReadApi_AttemptChangesFromTheStart_MatchesGolden()
+    {
+        await using var host = await FeedHostAsync();
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().AttemptChanges(r, CancellationToken.None));
+        GoldenFiles.Checked.Verify("read-api/attempt-changes.json", GoldenJson.Http(answer, "Link"));
+    }
+
+    [Fact]
+    public async Task ReadApi_AttemptChangesLimitedToOne_MatchesGoldenWithItsNextLink()
+    {
+        await using var host = await FeedHostAsync();
+        var answer = await Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().AttemptChanges(r, CancellationToken.None), "?limit=1");
+        Assert.Matches("^<https://go1sync\\.example/api/test\\?cursor=[A-Za-z0-9_-]+&limit=1>; rel=\"next\"$", answer.Headers["Link"].ToString());
+        GoldenFiles.Checked.Verify("read-api/attempt-changes.limit-1.json", GoldenJson.Http(answer, "Link"));
+    }
+
     [Fact]
     public async Task ReadApi_CourseSummary_MatchesGolden()
     {

@@ -39,6 +39,16 @@ public sealed class TableContractTests(ContractScenario scenario)
     }
 
     [Fact]
+    public async Task ChangeRows_TwoLaunchesThenACompletion_MatchGoldenOneRowPerChangedAttemptAndVersion()
+    {
+        var rows = (await scenario.RowsAsync(TableNames.AttemptStats, StatsRows.StatsPartition(ContractScenario.Course)))
+            .Where(r => r.RowKey.StartsWith(CourseRows.ChangePrefix, StringComparison.Ordinal)).ToList();
+        // Launch 1 (version 1), launch 2 (version 2), the completion closing attempt 1 (version 3).
+        Assert.Equal([1L, 2L, 3L], rows.Select(r => r.GetInt64(ChangeRows.VersionProperty) ?? 0));
+        GoldenFiles.Checked.Verify("tables/attempt-changes.rows.json", Pretty(new JsonArray([.. rows.Select(r => GoldenJson.Entity(TableNames.AttemptStats, r))])));
+    }
+
+    [Fact]
     public async Task OpenAttemptsRow_TheOpenAttempt_MatchesGolden()
     {
         var rows = await scenario.RowsAsync(TableNames.AttemptStats, StatsRows.StatsPartition(ContractScenario.Course));

@@ -32,6 +32,7 @@ public sealed class FunctionsMetadataTests
         { "PutCourse", "courses/{courseId}", "put", "Anonymous" },
         { "CourseAttempts", "courses/{courseId}/attempts", "get", "Anonymous" },
         { "CourseSummary", "courses/{courseId}/summary", "get", "Anonymous" },
+        { "AttemptChanges", "attempts/changes", "get", "Anonymous" },
         { "LearnerAttempts", "learners/{learner}/attempts", "get", "Anonymous" },
         { "LookupLearnerAttempts", "learners/lookup", "post", "Anonymous" },
         { "ListPoison", "ops/poison", "get", "Anonymous" },

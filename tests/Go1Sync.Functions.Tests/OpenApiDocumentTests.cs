@@ -124,6 +124,7 @@ public sealed class OpenApiDocumentTests
     [Theory]
     [InlineData("/courses/{courseId}/attempts", "get", "Statistics.Read")]
     [InlineData("/courses/{courseId}/summary", "get", "Statistics.Read")]
+    [InlineData("/attempts/changes", "get", "Statistics.Read")]
     [InlineData("/learners/{learner}/attempts", "get", "Statistics.Read")]
     [InlineData("/learners/lookup", "post", "Statistics.Read")]
     [InlineData("/courses", "post", "Operations.Admin")]
@@ -214,6 +215,7 @@ public sealed class OpenApiDocumentTests
         ["course-attempts"] = ("get", "/courses/{courseId}/attempts"),
         ["read-api"] = ("get", "/courses/{courseId}/attempts"),
         ["course-summary"] = ("get", "/courses/{courseId}/summary"),
+        ["attempt-changes"] = ("get", "/attempts/changes"),
         ["learner-attempts"] = ("get", "/learners/{learner}/attempts"),
         ["learner-route"] = ("get", "/learners/{learner}/attempts"),
     };
@@ -391,6 +393,10 @@ public sealed class OpenApiLiveAnswerTests(AzuriteFixture storage) : IClassFixtu
         await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct), "", new Dictionary<string, string> { ["Accept"] = "text/csv" }), 200);
         await Answer("get", "/courses/{courseId}/attempts", Get(r => statistics.CourseAttempts(r, course, ct), "?status=closed"), 400);
         await Answer("get", "/courses/{courseId}/summary", Get(r => statistics.CourseSummary(r, course, ct)), 200);
+        await Answer("get", "/attempts/changes", Get(r => statistics.AttemptChanges(r, ct), "?cursor=latest&limit=10"), 200);
+        await Answer("get", "/attempts/changes", Get(r => statistics.AttemptChanges(r, ct), "?limit=0"), 400);
+        var expired = Go1Sync.Core.Reporting.ChangeCursor.Encode(Go1Sync.Core.Reporting.ChangePosition.At(DateTimeOffset.UtcNow.AddDays(-400)));
+        await Answer("get", "/attempts/changes", Get(r => statistics.AttemptChanges(r, ct), "?cursor=" + expired), 410);
         await Answer("get", "/learners/{learner}/attempts", Get(r => statistics.LearnerAttempts(r, learner, ct)), 200);
         await Answer("get", "/learners/{learner}/attempts", Get(r => statistics.LearnerAttempts(r, email, ct)), 400);
         var lookup = $$"""{"email":"{{email}}"}""";

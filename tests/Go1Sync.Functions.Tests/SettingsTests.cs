@@ -29,6 +29,7 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         { typeof(PoisonOptions), PoisonOptions.Section },
         { typeof(HealthOptions), HealthOptions.Section },
         { typeof(SummaryOptions), SummaryOptions.Section },
+        { typeof(FeedOptions), FeedOptions.Section },
         { typeof(Go1Sync.Infrastructure.Reconciliation.ReconcileOptions), Go1Sync.Infrastructure.Reconciliation.ReconcileOptions.Section },
         { typeof(Go1Options), Go1Options.Section },
         { typeof(LearnerOptions), LearnerOptions.Section },
@@ -99,6 +100,11 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
     [InlineData("Parked:RetentionDays", "3651", "Parked__RetentionDays", false)]
     [InlineData("Poison:RetentionDays", "0", "Poison__RetentionDays", false)]
     [InlineData("Poison:RetentionDays", "3651", "Poison__RetentionDays", false)]
+    // The change feed.
+    [InlineData("Feed:RetentionDays", "0", "Feed__RetentionDays", false)]
+    [InlineData("Feed:RetentionDays", "366", "Feed__RetentionDays", false)]
+    [InlineData("Feed:SafeLag", "00:10:01", "Feed__SafeLag", false)]
+    [InlineData("Feed:SafeLag", "-00:00:01", "Feed__SafeLag", false)]
     // Learner-id keys: named, never repeated.
     [InlineData("Learners:IdKey", "c2hvcnQta2V5LW9mLTIzLWJ5dGVzLi4u", "Learners__IdKey", true)]
     [InlineData("Learners:IdKey", "not base64 at all!", "Learners__IdKey", true)]

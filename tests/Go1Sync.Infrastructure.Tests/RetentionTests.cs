@@ -63,6 +63,39 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task ChangeRows_OlderThanFeedRetentionDays_AreDeletedPerCourseAndCountedNewerOnesStay()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var start = DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var clock = new FakeTimeProvider(start);
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Feed:RetentionDays"] = "7", services: s => s.AddSingleton<TimeProvider>(clock));
+        var processor = host.Get<AttemptEventProcessor>();
+        async Task LaunchAsync(string attempt, string course)
+        {
+            var e = EventEnvelope.ForLaunch(new LaunchMessage(attempt, "feed.retention@example.com", course, Platform.Web, start), attempt, clock.GetUtcNow());
+            await processor.ProcessAsync(e.Id, e.ToJson(), CancellationToken.None);
+        }
+        // Two courses, each with a change 10 days old and one 5 days old by the time housekeeping runs.
+        await LaunchAsync("old-a", "feed-course-a");
+        await LaunchAsync("old-b", "feed-course-b");
+        clock.Advance(TimeSpan.FromDays(5));
+        await LaunchAsync("new-a", "feed-course-a");
+        await LaunchAsync("new-b", "feed-course-b");
+        clock.Advance(TimeSpan.FromDays(5));
+
+        var report = await host.Get<Retention>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, report.Changes);
+        var table = host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(TableNames.AttemptStats);
+        var left = new List<string>();
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd}")))
+            left.Add(row.GetString("AttemptId"));
+        Assert.Equal(["new-a", "new-b"], left.Order(StringComparer.Ordinal));
+        // Only change rows go: the stats rows of the old attempts are the read API's, kept for ever.
+        Assert.Equal(2, (await host.StatsRowsAsync("feed-course-a")).Count);
+    }
+
+    [Fact]
     public async Task Housekeeping_DailyRun_AppliesEachStoresOwnRetentionSetting()
     {
         await using var azurite = await Azurite.StartInMemoryAsync();

@@ -215,7 +215,7 @@ public sealed class ReadSideTests(AzuriteFixture storage, ITestOutputHelper outp
             overtaking.Add(next);
             await next.DeliverAsync(host);
         });
-        var store = new TableAttemptStore(slow, host.Ids, host.Rules, host.Get<OpenAttemptIndex>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TableAttemptStore>.Instance);
+        var store = new TableAttemptStore(slow, host.Ids, host.Rules, host.Get<OpenAttemptIndex>(), host.Get<TimeProvider>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TableAttemptStore>.Instance);
         var key = Key(host, email, course);
         var stored = await store.GetAsync(key, CancellationToken.None);
         var acceptance = host.Rules.Accept(stored!.History, new LaunchSent("ov-b", email, course, Platform.Web, start.AddMinutes(30)).ToLaunch());

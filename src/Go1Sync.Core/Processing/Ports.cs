@@ -23,6 +23,19 @@ public sealed record StoredHistory(LearnerCourseHistory History, string ETag)
 
     /// <summary>The learner was erased from this course: the row is a tombstone without history, and events are dropped.</summary>
     public bool Erased { get; init; }
+
+    /// <summary>
+    /// The aggregate's sequence number (0: never written with one): each committed write stores the
+    /// one read plus one and stamps its change rows with it, so an attempt's versions increase in
+    /// commit order whatever the writers' clocks say (the change feed keeps the highest).
+    /// </summary>
+    public long Version { get; init; }
+
+    /// <summary>
+    /// The UTC ticks this version's change rows were stamped with (0: none): the next version stamps
+    /// later even on a clock that lags, so two versions' rows never share a key.
+    /// </summary>
+    public long ChangedTicks { get; init; }
 }
 
 /// <summary>
@@ -38,7 +51,15 @@ public sealed record AggregateWrite(
     string? ETag,
     FoldState? Fold,
     IReadOnlyList<Attempt>? Before,
-    StoredHistory? Read = null);
+    StoredHistory? Read = null)
+{
+    /// <summary>
+    /// A version the write must exceed besides the one read: a history moved to another learner id
+    /// (the learner-id migration) goes on from its old sequence, so the change feed's consumers, who
+    /// keep the highest version per attempt, take the moved attempts' changes.
+    /// </summary>
+    public long VersionFloor { get; init; }
+}
 
 /// <summary>
 /// The source of truth: one (learner, course) history per row, written conditionally together

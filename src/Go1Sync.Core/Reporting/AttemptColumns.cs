@@ -83,8 +83,15 @@ public sealed class AttemptReportJsonConverter : JsonConverter<AttemptReport>
 
     public override void Write(Utf8JsonWriter writer, AttemptReport value, JsonSerializerOptions options)
     {
-        var skipNulls = options.DefaultIgnoreCondition == JsonIgnoreCondition.WhenWritingNull;
         writer.WriteStartObject();
+        WriteColumns(writer, value, options);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The row's properties into an object already open, so other shapes (the change feed's entries) carry the same row.</summary>
+    public static void WriteColumns(Utf8JsonWriter writer, AttemptReport value, JsonSerializerOptions options)
+    {
+        var skipNulls = options.DefaultIgnoreCondition == JsonIgnoreCondition.WhenWritingNull;
         foreach (var column in AttemptColumns.All)
         {
             var cell = column.Cell(value);
@@ -106,6 +113,5 @@ public sealed class AttemptReportJsonConverter : JsonConverter<AttemptReport>
                     throw new InvalidOperationException($"Column {column.Name} has a cell of unknown kind {cell.Kind}.");
             }
         }
-        writer.WriteEndObject();
     }
 }

@@ -8,7 +8,7 @@ namespace Go1Sync.Functions.Functions;
 /// The statistics the way the LMS's own stats API gives them: pages of 500 with a Link header, a summary, CSV.
 /// Readers present an Entra ID token with the app role Statistics.Read (<see cref="CallerAuthorizer"/>).
 /// </summary>
-public sealed class StatisticsFunctions(CourseStatistics statistics, CourseSummaries summaries, CallerAuthorizer authorizer, TimeProvider time)
+public sealed class StatisticsFunctions(CourseStatistics statistics, CourseSummaries summaries, ChangeFeed changes, CallerAuthorizer authorizer, TimeProvider time)
 {
     [Function("CourseAttempts")]
     public async Task<IActionResult> CourseAttempts(
@@ -56,6 +56,53 @@ public sealed class StatisticsFunctions(CourseStatistics statistics, CourseSumma
         var response = new JsonResponse(200, summary);
         response.Headers["Cache-Control"] = $"private, max-age={(int)fresh.TotalSeconds}";
         return response;
+    }
+
+    public const string CourseAttemptsRoute = "/api/courses/{courseId}/attempts";
+
+    /// <summary>
+    /// The change feed: every attempt change of every course, oldest first, from an opaque cursor
+    /// (<see cref="ChangeCursor"/>; none: from the oldest kept; <c>latest</c>: from now). A consumer keeps
+    /// the highest <c>version</c> per attempt. Expired cursors get 410 and resynchronise from the course attempts.
+    /// </summary>
+    [Function("AttemptChanges")]
+    public async Task<IActionResult> AttemptChanges(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "attempts/changes")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        await AsReader(request, () => AttemptChangesAsync(request, cancellationToken), cancellationToken);
+
+    private async Task<IActionResult> AttemptChangesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var limit = Limit(request, errors);
+        var text = request.Query["cursor"].FirstOrDefault();
+        ChangePosition? after = null;
+        if (text == ChangeCursor.Latest)
+            after = changes.Latest();
+        else if (!string.IsNullOrEmpty(text) && (after = ChangeCursor.TryDecode(text)) is null)
+            errors.Add("cursor", "'cursor' must be a cursor this API returned, or 'latest'.");
+        if (errors.Any) return JsonResponse.Problem(400, "Invalid query", "One or more query parameters are wrong.", errors.ToDictionary());
+
+        var (page, refusal) = await changes.ReadAsync(after, limit, cancellationToken);
+        if (page is null || refusal == ChangeFeedRefusal.Expired)
+            return JsonResponse.Problem(410, "Cursor expired",
+                $"The cursor is older than the changes kept (Feed__RetentionDays): resynchronise every course from GET {CourseAttemptsRoute}, then follow the changes from cursor=latest.");
+        var response = new JsonResponse(200, page);
+        if (page.Full)
+        {
+            var next = new QueryBuilder { { "cursor", page.Cursor }, { "limit", limit.ToString(CultureInfo.InvariantCulture) } };
+            response.Headers["Link"] = $"<{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{next}>; rel=\"next\"";
+        }
+        return response;
+    }
+
+    private static int Limit(HttpRequest request, FieldErrors errors)
+    {
+        var text = request.Query["limit"].FirstOrDefault();
+        if (string.IsNullOrEmpty(text)) return ChangeFeed.MaxLimit;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= ChangeFeed.MaxLimit) return limit;
+        errors.Add("limit", $"'limit' must be between 1 and {ChangeFeed.MaxLimit}.");
+        return ChangeFeed.MaxLimit;
     }
 
     public const string LearnerLookupRoute = "/api/learners/lookup";

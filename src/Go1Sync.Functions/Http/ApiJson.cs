@@ -15,7 +15,7 @@ public static class ApiJson
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new AttemptReportJsonConverter() },
+        Converters = { new AttemptReportJsonConverter(), new AttemptChangeJsonConverter() },
     };
 
     /// <summary>How request bodies are parsed: strict JSON (no comments, no trailing commas), at most 64 levels deep.</summary>

@@ -23,6 +23,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<ParkedOptions>().Bind(configuration.GetSection(ParkedOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoisonOptions>().Bind(configuration.GetSection(PoisonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SummaryOptions>().Bind(configuration.GetSection(SummaryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FeedOptions>().Bind(configuration.GetSection(FeedOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -53,6 +54,17 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<IParkedStore, TableParkedStore>();
         services.AddSingleton<IEventQueue, QueueEventQueue>();
         services.AddSingleton<IAttemptStatsReader, TableAttemptStatsReader>();
+        services.AddSingleton<Go1Sync.Core.Reporting.IAttemptChangeFeed, TableAttemptChangeFeed>();
+        services.AddSingleton(sp =>
+        {
+            var feed = sp.GetRequiredService<IOptions<FeedOptions>>().Value;
+            return new Go1Sync.Core.Reporting.ChangeFeed(
+                sp.GetRequiredService<Go1Sync.Core.Reporting.IAttemptChangeFeed>(),
+                sp.GetRequiredService<AttemptRules>(),
+                sp.GetRequiredService<TimeProvider>(),
+                feed.SafeLag,
+                TimeSpan.FromDays(feed.RetentionDays));
+        });
         services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
         services.AddSingleton<EventIntake>();
         services.AddSingleton<MessageOperations>();

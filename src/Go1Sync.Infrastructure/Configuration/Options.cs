@@ -94,6 +94,25 @@ public sealed class SummaryOptions
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(1);
 }
 
+/// <summary>
+/// Settings section <c>Feed</c>: the change feed (<c>GET /api/attempts/changes</c>, <see cref="Core.Reporting.ChangeFeed"/>).
+/// </summary>
+public sealed class FeedOptions
+{
+    public const string Section = "Feed";
+
+    /// <summary>Days a change row is kept (the daily housekeeping deletes older ones); a cursor older than this is refused with 410.</summary>
+    [Range(1, 365, ErrorMessage = "The setting Feed__RetentionDays must be between 1 and 365.")]
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// How far behind now a page reads: a change row is stamped before its batch commits, so this must
+    /// exceed the longest write (and the writers' clock skew) for no row to land behind a cursor handed out.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "The setting Feed__SafeLag must be between 00:00:00 and 00:10:00.")]
+    public TimeSpan SafeLag { get; set; } = TimeSpan.FromMinutes(1);
+}
+
 /// <summary>Settings section <c>Health</c>: when the health endpoint says unhealthy.</summary>
 public sealed class HealthOptions
 {

@@ -58,6 +58,7 @@ public sealed class LearnerErasure(
         await tombstones.RecordAsync(learnerIds.Id(email), erasedAt, cancellationToken).ConfigureAwait(false);
 
         int stats = 0, open = 0, users = 0, deliveries = 0;
+        var everyCourse = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in ids)
         {
             // The learner's course list (legacy aggregates too) names the course partitions that hold their rows.
@@ -74,11 +75,20 @@ public sealed class LearnerErasure(
                 stats += await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter($"PartitionKey eq {courseKey} and RowKey ge {from} and RowKey lt {to}"), cancellationToken).ConfigureAwait(false);
                 open += await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
                     $"PartitionKey eq {courseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+                everyCourse.Add(courseKey);
             }
             open += await TableBatches.DeleteAsync(_tables.Open, TableClient.CreateQueryFilter($"PartitionKey eq {OpenAttemptIndex.LegacyPartition} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
             users += await TableBatches.DeleteAsync(_tables.Users, TableClient.CreateQueryFilter($"PartitionKey eq {Sweep.ReconciliationSweep.UserPartition} and RowKey eq {id}"), cancellationToken).ConfigureAwait(false);
             deliveries += await TableBatches.DeleteAsync(_tables.Deliveries, TableClient.CreateQueryFilter($"LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
         }
+
+        // The change feed's rows hold the email as well. Rows an older learner id wrote stay in the
+        // course partitions after the learner-id migration moved that id's course list, so every
+        // course of any id is searched for every id (not counted: the report predates the feed).
+        foreach (var courseKey in everyCourse)
+            foreach (var id in ids)
+                await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
+                    $"PartitionKey eq {courseKey} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
 
         var parkedCount = 0;
         foreach (var message in await parked.ListAsync(null, cancellationToken).ConfigureAwait(false))

@@ -9,6 +9,7 @@ namespace Go1Sync.Infrastructure.Storage;
 /// <item><term><c>{learner id}_{escaped attempt id}</c></term><description>a stats row (<see cref="StatsRows"/>); learner ids are lowercase hex, so every stats row sorts before <see cref="StatsEnd"/>.</description></item>
 /// <item><term><c>~h~{learner id}</c></term><description>the learner's aggregate on the course (<see cref="TableAttemptStore"/>), or the tombstone an erasure left in its place.</description></item>
 /// <item><term><c>~o~{first activity}_{identity hash}</c></term><description>an open attempt, for the sweep, oldest first (<see cref="OpenAttemptIndex"/>).</description></item>
+/// <item><term><c>~c~{changed at, UTC ticks, 19 digits}_{learner id}_{escaped attempt id}</c></term><description>a change of an attempt, for the change feed, oldest first (<see cref="ChangeRows"/>); written by the same batch as the aggregate.</description></item>
 /// </list>
 /// </summary>
 public static class CourseRows
@@ -24,6 +25,16 @@ public static class CourseRows
     public const string OpenEnd = "~o~~";
 
     public static string Aggregate(string learnerId) => AggregatePrefix + learnerId;
+
+    public const string ChangePrefix = "~c~";
+
+    /// <summary>Just past every change row (<c>~</c> sorts after the digits of the ticks).</summary>
+    public const string ChangeEnd = "~c~~";
+
+    /// <summary>The first change row key stamped at <paramref name="ticks"/> or later: fixed-width ticks, so keys sort by time.</summary>
+    public static string ChangesFrom(long ticks) => ChangePrefix + ticks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Change(long ticks, string learnerId, string attemptId) => $"{ChangesFrom(ticks)}_{learnerId}_{KeyEncoding.Escape(attemptId)}";
 
     /// <summary>The range of one learner's stats rows on a course: <c>RowKey ge From and RowKey lt To</c>.</summary>
     public static (string From, string To) LearnerStats(string learnerId) => (learnerId + "_", learnerId + "`");

@@ -1,11 +1,15 @@
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>What one retention run deleted.</summary>
-public sealed record RetentionReport(int Deliveries, int Parked, int Poison);
+public sealed record RetentionReport(int Deliveries, int Parked, int Poison)
+{
+    /// <summary>Change rows of the change feed deleted (<c>Feed__RetentionDays</c>).</summary>
+    public int Changes { get; init; }
+}
 
 /// <summary>
 /// Personal data is kept only as long as its purpose needs: delivery records (learner ids),
-/// parked and poison messages (whose bodies hold learners' emails). Run daily by the Housekeeping
+/// parked and poison messages (whose bodies hold learners' emails), the change feed's rows (emails too). Run daily by the Housekeeping
 /// function; each store's retention is its own setting.
 /// </summary>
 public sealed class Retention(
@@ -15,6 +19,9 @@ public sealed class Retention(
     IOptions<DeliveryLogOptions> deliveryLog,
     IOptions<ParkedOptions> parkedOptions,
     IOptions<PoisonOptions> poisonOptions,
+    IOptions<FeedOptions> feedOptions,
+    OpenAttemptIndex index,
+    TableServiceClient tables,
     TimeProvider time,
     ILogger<Retention> logger)
 {
@@ -39,6 +46,15 @@ public sealed class Retention(
         var deletedPoison = await messages.PurgePoisonAsync(poisonBefore, MaxPoisonPerRun, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Deleted {Deleted} poison messages older than {Before:O}", deletedPoison, poisonBefore);
 
-        return new RetentionReport(deletedDeliveries, deletedParked.Count, deletedPoison);
+        // Change rows are keyed by their instant: per listed course, one range of keys before the cut.
+        var changesBefore = now.AddDays(-feedOptions.Value.RetentionDays);
+        var stats = tables.GetTableClient(TableNames.AttemptStats);
+        var deletedChanges = 0;
+        foreach (var course in await index.CoursesAsync(cancellationToken).ConfigureAwait(false))
+            deletedChanges += await TableBatches.DeleteAsync(stats, TableClient.CreateQueryFilter(
+                $"PartitionKey eq {course} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangesFrom(changesBefore.UtcTicks)}"), cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Deleted {Deleted} change-feed rows changed before {Before:O}", deletedChanges, changesBefore);
+
+        return new RetentionReport(deletedDeliveries, deletedParked.Count, deletedPoison) { Changes = deletedChanges };
     }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Go1Sync.Core.Reporting;
 
 namespace Go1Sync.Infrastructure.Storage;
 
@@ -16,9 +17,14 @@ namespace Go1Sync.Infrastructure.Storage;
 /// <c>LearnerIdKey</c> says which key made the learner id (none: legacy SHA-256).
 /// </para>
 /// <para>
+/// The same batch adds a change row per attempt that changed or went (<see cref="ChangeRows"/>), stamped
+/// with the aggregate's next <c>Version</c> (the one read plus one, stored on the aggregate) and a
+/// change instant later than the previous version's (<c>ChangedTicks</c>), for the change feed.
+/// </para>
+/// <para>
 /// A change too large for one batch (over 100 operations), one that finds a read-side row missing,
 /// or the first write of a legacy aggregate is written in full instead: the aggregate first, marked
-/// <c>ProjectionPending</c>, then every read-side row of the learner on the course, then the mark
+/// <c>ProjectionPending</c>, then every read-side row of the learner on the course and a change row for each of its attempts, then the mark
 /// cleared; whoever reads a marked aggregate writes in full too, so a run stopped half way is
 /// finished by the next event on the pair.
 /// </para>
@@ -29,7 +35,7 @@ namespace Go1Sync.Infrastructure.Storage;
 /// here moves it (<see cref="StoredHistory.Legacy"/>; <c>go1sync migrate storage</c> moves them all).
 /// </para>
 /// </summary>
-public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids, AttemptRules rules, OpenAttemptIndex index, ILogger<TableAttemptStore> logger) : IAttemptStore
+public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids, AttemptRules rules, OpenAttemptIndex index, TimeProvider time, ILogger<TableAttemptStore> logger) : IAttemptStore
 {
     /// <summary>The format rows are written in.</summary>
     public const string Format = HistoryDocuments.CurrentFormat;
@@ -41,6 +47,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     public const string ErasedProperty = "ErasedAt";
     /// <summary>The <c>Kind</c> of a course-list row in <c>Attempts</c> (a legacy aggregate there has none).</summary>
     public const string CourseListKind = "course";
+    /// <summary>The aggregate's sequence number (<see cref="StoredHistory.Version"/>).</summary>
+    public const string VersionProperty = "Version";
+    /// <summary>The UTC ticks the version's change rows were stamped with (<see cref="StoredHistory.ChangedTicks"/>).</summary>
+    public const string ChangedTicksProperty = "ChangedTicks";
     internal const int ChunkBytes = 64 * 1024;
     /// <summary>15 chunks of 64 KiB stay under the 1 MiB entity limit with room for the other properties.</summary>
     internal const int MaxChunks = 15;
@@ -64,7 +74,12 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         {
             if (row.GetDateTimeOffset(ErasedProperty) is not null)
                 return new StoredHistory(LearnerCourseHistory.Empty("", KeyEncoding.Unescape(key.CourseKey)), row.ETag.ToString()) { Erased = true };
-            return Stored(row) with { ProjectionPending = row.GetBoolean(PendingProperty) ?? false };
+            return Stored(row) with
+            {
+                ProjectionPending = row.GetBoolean(PendingProperty) ?? false,
+                Version = row.GetInt64(VersionProperty) ?? 0,
+                ChangedTicks = row.GetInt64(ChangedTicksProperty) ?? 0,
+            };
         }
         var legacy = await _learners.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (legacy.HasValue && legacy.Value is { } old && IsLegacyAggregate(old))
@@ -108,13 +123,14 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     public async Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
         var after = (write.Fold ?? rules.StateOf(write.History, null)).Attempts;
+        var stamp = Next(write.Read, write.VersionFloor);
         if (write.Before is null || write.Read is { Legacy: true } or { ProjectionPending: true })
-            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+            return await WriteInFullAsync(write, after, stamp, cancellationToken).ConfigureAwait(false);
 
-        var actions = new List<TableTransactionAction> { AggregateAction(write, pending: false) };
-        actions.AddRange(ReadSideChanges(write.Key, write.Before, after));
+        var actions = new List<TableTransactionAction> { AggregateAction(write, stamp, pending: false) };
+        actions.AddRange(ReadSideChanges(write.Key, write.Before, after, stamp));
         if (actions.Count > TableBatches.MaxOperations)
-            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+            return await WriteInFullAsync(write, after, stamp, cancellationToken).ConfigureAwait(false);
         try
         {
             var response = await _course.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -131,12 +147,22 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             // A read-side row this change deletes is not there (the sweep removed it, or the aggregate
             // itself went): nothing was written; write in full, which tolerates missing rows.
             logger.LogInformation("The batch for learner {LearnerHash} on course {CourseKey} found a row missing; writing its read side in full", write.Key.LearnerHash, Core.Security.LogValue.Of(write.Key.CourseKey));
-            return await WriteInFullAsync(write, after, cancellationToken).ConfigureAwait(false);
+            return await WriteInFullAsync(write, after, stamp, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The stats and open-index operations that take the read side from one fold to the next.</summary>
-    private IEnumerable<TableTransactionAction> ReadSideChanges(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after)
+    /// <summary>The version a write commits and the instant its change rows carry.</summary>
+    private readonly record struct Stamp(long Version, long Ticks);
+
+    /// <summary>
+    /// The next version of what was read, stamped now, or just after the read version's stamp when
+    /// this writer's clock is behind: an aggregate's change rows never share a key, and they keep its order.
+    /// </summary>
+    private Stamp Next(StoredHistory? read, long floor) =>
+        new(Math.Max(read?.Version ?? 0, floor) + 1, Math.Max(time.GetUtcNow().UtcTicks, (read?.ChangedTicks ?? 0) + 1));
+
+    /// <summary>The stats, open-index and change-row operations that take the read side from one fold to the next.</summary>
+    private IEnumerable<TableTransactionAction> ReadSideChanges(LearnerCourseKey key, IReadOnlyList<Attempt> before, IReadOnlyList<Attempt> after, Stamp stamp)
     {
         var previous = before.ToDictionary(a => a.AttemptId, StringComparer.Ordinal);
         var changed = after.Where(a => !previous.TryGetValue(a.AttemptId, out var old) || old != a).ToList();
@@ -158,11 +184,17 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             .Concat(removed.Where(r => r.Status == AttemptStatus.Open));
         foreach (var row in stale)
             yield return OpenAttemptIndex.Untrack(key, row);
+        foreach (var attempt in changed)
+            yield return ChangeRows.Write(key, attempt, stamp.Version, stamp.Ticks, ChangeKinds.Updated);
+        foreach (var gone in removed)
+            yield return ChangeRows.Write(key, gone, stamp.Version, stamp.Ticks, ChangeKinds.Removed);
     }
 
-    private TableTransactionAction AggregateAction(AggregateWrite write, bool pending)
+    private TableTransactionAction AggregateAction(AggregateWrite write, Stamp stamp, bool pending)
     {
         var entity = Write(write.Key, write.History, ids.CurrentKeyId, write.Fold);
+        entity[VersionProperty] = stamp.Version;
+        entity[ChangedTicksProperty] = stamp.Ticks;
         if (pending) entity[PendingProperty] = true;
         // A legacy aggregate has no row here yet: the first write inserts it.
         var etag = write.Read is { Legacy: true } ? null : write.ETag;
@@ -177,15 +209,17 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     /// <summary>
     /// The write of a change that cannot be one batch (see the class): the aggregate marked pending
     /// (the guarded write: null on a conflict), every read-side row of the learner on the course
-    /// upserted and the ones the fold no longer has deleted, a legacy row's old rows removed, then
-    /// the mark cleared if nobody wrote since; if somebody did, their version is written in full too.
+    /// upserted and the ones the fold no longer has deleted, a legacy row's old rows removed, a change
+    /// row written for every attempt (and each one deleted), then the mark cleared if nobody wrote
+    /// since; if somebody did, their version is written in full too. The change rows come before the
+    /// mark goes, so a run stopped before them is redone by the next writer (at least once is the feed's promise).
     /// </summary>
-    private async Task<string?> WriteInFullAsync(AggregateWrite write, IReadOnlyList<Attempt> after, CancellationToken cancellationToken)
+    private async Task<string?> WriteInFullAsync(AggregateWrite write, IReadOnlyList<Attempt> after, Stamp stamp, CancellationToken cancellationToken)
     {
         string etag;
         try
         {
-            var response = await _course.SubmitTransactionAsync([AggregateAction(write, pending: true)], cancellationToken).ConfigureAwait(false);
+            var response = await _course.SubmitTransactionAsync([AggregateAction(write, stamp, pending: true)], cancellationToken).ConfigureAwait(false);
             etag = ETagOf(response.Value[0]);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
@@ -198,7 +232,8 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         var written = etag;
         for (var round = 0; round < MaxFullWriteRounds; round++)
         {
-            await ProjectInFullAsync(write.Key, after, cancellationToken).ConfigureAwait(false);
+            var removed = await ProjectInFullAsync(write.Key, after, cancellationToken).ConfigureAwait(false);
+            await WriteChangesAsync(write.Key, after, removed, stamp, cancellationToken).ConfigureAwait(false);
             try
             {
                 await _course.UpdateEntityAsync(new TableEntity(write.Key.CourseKey, CourseRows.Aggregate(write.Key.LearnerHash)) { [PendingProperty] = false },
@@ -213,12 +248,13 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
                 if (latest is { Erased: true })
                 {
                     // Erased while we wrote: the rows we wrote after its deletes go too.
-                    await ProjectInFullAsync(write.Key, [], cancellationToken).ConfigureAwait(false);
+                    await DeleteErasedRowsAsync(write.Key, cancellationToken).ConfigureAwait(false);
                     return etag;
                 }
                 if (latest is null || latest.Legacy) return etag;
                 after = rules.StateOf(latest.History, latest.Fold).Attempts;
                 written = latest.ETag;
+                stamp = new Stamp(latest.Version, latest.ChangedTicks);
             }
         }
         // Our last projection may have overwritten the rows of a newer version, and that version
@@ -247,7 +283,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
                 if (latest is { Erased: true })
                 {
                     // Erased meanwhile: the rows we wrote after its deletes go too (as above).
-                    await ProjectInFullAsync(key, [], cancellationToken).ConfigureAwait(false);
+                    await DeleteErasedRowsAsync(key, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 if (latest is null or { Legacy: true } or { ProjectionPending: true }) return;
@@ -256,8 +292,31 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         }
     }
 
-    /// <summary>Every read-side row of the learner on the course, as the fold has them; rows it no longer has are deleted (missing ones are fine).</summary>
-    private async Task ProjectInFullAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    /// <summary>
+    /// The learner was erased while a full write was under way: the stats, index and change rows it
+    /// wrote after the erasure's deletes go too (they hold the email).
+    /// </summary>
+    private async Task DeleteErasedRowsAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        await ProjectInFullAsync(key, [], cancellationToken).ConfigureAwait(false);
+        await TableBatches.DeleteAsync(_course, TableClient.CreateQueryFilter(
+            $"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd} and LearnerHash eq {key.LearnerHash}"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A change row for every attempt of the fold and every one it no longer has, in batches (one partition).</summary>
+    private async Task WriteChangesAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, IReadOnlyList<Attempt> removed, Stamp stamp, CancellationToken cancellationToken)
+    {
+        var rows = attempts.Select(a => ChangeRows.Write(key, a, stamp.Version, stamp.Ticks, ChangeKinds.Updated))
+            .Concat(removed.Select(a => ChangeRows.Write(key, a, stamp.Version, stamp.Ticks, ChangeKinds.Removed)));
+        foreach (var batch in rows.Chunk(TableBatches.MaxOperations))
+            await _course.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every read-side row of the learner on the course, as the fold has them; rows it no longer has are
+    /// deleted (missing ones are fine). Returns the attempts whose stats rows were deleted, as they were, for their change rows.
+    /// </summary>
+    private async Task<IReadOnlyList<Attempt>> ProjectInFullAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
     {
         var upserts = attempts.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsRows.StatsEntity(key, a)))
             .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => index.Track(key, a)));
@@ -268,15 +327,19 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => OpenAttemptIndex.RowKey(key, a)))
             .ToHashSet(StringComparer.Ordinal);
         var (from, to) = CourseRows.LearnerStats(key.LearnerHash);
-        var filters = new[]
-        {
-            TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {from} and RowKey lt {to}"),
-            TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {key.LearnerHash}"),
-        };
-        foreach (var filter in filters)
-            await foreach (var row in _course.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-                if (!kept.Contains(row.RowKey))
-                    await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
+        var removed = new List<Attempt>();
+        // Stats rows are read whole: one that goes is an attempt the fold no longer has, and its change row says so with its last values.
+        await foreach (var row in _course.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {from} and RowKey lt {to}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            if (!kept.Contains(row.RowKey))
+            {
+                await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
+                removed.Add(StatsRows.ReadStats(row));
+            }
+        var open = TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {key.LearnerHash}");
+        await foreach (var row in _course.QueryAsync<TableEntity>(open, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            if (!kept.Contains(row.RowKey))
+                await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
+        return removed;
     }
 
     /// <summary>

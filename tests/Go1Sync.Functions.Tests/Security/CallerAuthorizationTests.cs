@@ -49,12 +49,12 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
     /// <summary>Every endpoint an Entra token admits, with the role it needs and how to call it.</summary>
     public static TheoryData<string> Endpoints() =>
     [
-        "CourseAttempts", "CourseSummary", "LearnerAttempts", "LookupLearnerAttempts",
+        "CourseAttempts", "CourseSummary", "AttemptChanges", "LearnerAttempts", "LookupLearnerAttempts",
         "ListDeliveries", "LookupDeliveries", "ListPoison", "ReplayPoison", "ListParked", "ReplayParked",
         "ForgetLearner", "CreateCourse", "PutCourse",
     ];
 
-    private static string RoleOf(string endpoint) => endpoint is "CourseAttempts" or "CourseSummary" or "LearnerAttempts" or "LookupLearnerAttempts" ? AppRoles.StatisticsRead : AppRoles.OperationsAdmin;
+    private static string RoleOf(string endpoint) => endpoint is "CourseAttempts" or "CourseSummary" or "AttemptChanges" or "LearnerAttempts" or "LookupLearnerAttempts" ? AppRoles.StatisticsRead : AppRoles.OperationsAdmin;
 
     private Task<HttpAnswer> CallAsync(string endpoint, IDictionary<string, string>? headers)
     {
@@ -65,6 +65,7 @@ public sealed class CallerAuthorizationTests(CallerAuthorizationTests.SecuredApp
         {
             "CourseAttempts" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().CourseAttempts(r, Course, none), "", headers),
             "CourseSummary" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().CourseSummary(r, Course, none), "", headers),
+            "AttemptChanges" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().AttemptChanges(r, none), "?cursor=latest", headers),
             "LearnerAttempts" => Go1SyncTestHost.GetAsync(r => host.Function<StatisticsFunctions>().LearnerAttempts(r, hash, none), "", headers),
             "LookupLearnerAttempts" => Go1SyncTestHost.InvokeAsync(r => host.Function<StatisticsFunctions>().LookupLearnerAttempts(r, none), $$"""{"email":"{{LookupEmail}}"}""", headers: headers),
             "ListDeliveries" => Go1SyncTestHost.GetAsync(r => host.Function<OperationsFunctions>().ListDeliveries(r, none), "", headers),
