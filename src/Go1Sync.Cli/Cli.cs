@@ -66,7 +66,18 @@ public static class Cli
         storageLayout.SetAction((result, ct) => new MigrateCommand(stdout, stderr).StorageAsync(result.GetValue(storage), result.GetValue(json), ct));
         var migrate = new Command("migrate", "Migrations of stored data.") { learnerIds, storageLayout };
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate };
+        var cursor = new Option<string?>("--cursor") { Description = "Go on from this cursor (one printed by follow or GET /api/attempts/changes), or 'latest' for changes from now on (default: the oldest change kept)." };
+        var followOnce = new Option<bool>("--once") { Description = "Stop once caught up instead of polling." };
+        var interval = new Option<int>("--interval") { Description = "Seconds between polls once caught up (1 to 3600).", DefaultValueFactory = _ => 5 };
+        interval.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 3600) result.AddError("Option '--interval' must be between 1 and 3600 seconds.");
+        });
+        var follow = new Command("follow", "Tail the change feed (every attempt's new state with its version), printing the cursor to go on from after every page.") { cursor, followOnce, interval, storage, json };
+        follow.SetAction((result, ct) => new FollowCommand(stdout, stderr).RunAsync(
+            result.GetValue(cursor), result.GetValue(followOnce), TimeSpan.FromSeconds(result.GetValue(interval)), result.GetValue(storage), result.GetValue(json), ct));
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate, follow };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -21,6 +21,15 @@ internal static class Output
 
     public static void WriteJson<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Json));
 
+    /// <summary>As <see cref="Json"/> but one object per line (JSON Lines), for what a command streams (<c>follow</c>).</summary>
+    private static JsonSerializerOptions Lines { get; } = new(Json)
+    {
+        WriteIndented = false,
+        Converters = { new AttemptChangeJsonConverter() },
+    };
+
+    public static void WriteJsonLine<T>(TextWriter writer, T value) => writer.WriteLine(JsonSerializer.Serialize(value, Lines));
+
     /// <summary>The attempts as a table of <see cref="AttemptColumns.All"/>, for people: nothing shows as <c>-</c>, flags as yes/no.</summary>
     public static void WriteTable(TextWriter writer, IReadOnlyList<AttemptReport> rows)
     {
