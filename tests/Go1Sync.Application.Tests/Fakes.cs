@@ -34,8 +34,8 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
     public List<AggregateWrite> Commits { get; } = [];
     /// <summary>The pairs listed before their first write.</summary>
     public List<LearnerCourseKey> Registered { get; } = [];
-    /// <summary>The pairs taken off the list again.</summary>
-    public List<LearnerCourseKey> Unregistered { get; } = [];
+    /// <summary>The pairs an erased learner's dropped first event erased (tombstone, rows, listing).</summary>
+    public List<LearnerCourseKey> Forgotten { get; } = [];
 
     public Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
@@ -59,9 +59,9 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
         return Task.CompletedTask;
     }
 
-    public Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    public Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
     {
-        Unregistered.Add(key);
+        Forgotten.Add(key);
         return Task.CompletedTask;
     }
 

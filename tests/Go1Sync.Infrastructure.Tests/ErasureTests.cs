@@ -137,6 +137,32 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
     }
 
     [Fact]
+    public async Task FirstEventsRacingAnErasure_TheOneThatSeesTheTombstone_ErasesThePairSoTheOtherCannotInsert()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "race@erasure.example.com";
+        const string course = "erasure-race-course";
+        var store = host.Get<IAttemptStore>();
+        var key = LearnerCourseKey.For(host.Ids, email, course);
+        // W1, a first event on the course, lists the pair and finds no tombstone yet…
+        await store.RegisterAsync(key, course, CancellationToken.None);
+        Assert.False(await host.Get<ILearnerTombstones>().IsErasedAsync(email, CancellationToken.None));
+        var w1 = host.Rules.Accept(LearnerCourseHistory.Empty(email, course), new Launch("race-a", email, course, Platform.Web, DateTimeOffset.Parse("2025-07-05T08:00:00Z")));
+        // …the erasure writes its tombstone (its first step)…
+        await host.Get<TableLearnerTombstones>().RecordAsync(host.Ids.Id(email), DateTimeOffset.UtcNow, CancellationToken.None);
+        // …W2, another first event, finds no aggregate, lists the pair (already listed) and meets the tombstone…
+        Assert.Equal(202, (await host.PostLaunchAsync("race-b", email, course, "web", "2025-07-05T09:00:00Z")).Status);
+        Assert.Equal(0, (await host.DrainAsync()).FailedCount);
+        // …then the erasure reads the course list and goes on to its end.
+        await host.Get<LearnerErasure>().EraseAsync(email, CancellationToken.None);
+
+        // W1's insert comes last: it must fail, and its re-read sees a tombstone.
+        Assert.Null(await store.TryCommitAsync(new AggregateWrite(key, w1.History, null, null, []), CancellationToken.None));
+        Assert.True((await store.GetAsync(key, CancellationToken.None))!.Erased);
+        Assert.Empty(await TracesAsync(host, email));
+    }
+
+    [Fact]
     public async Task LateCompletion_AfterForget_IsDroppedCountedAndLoggedAsErasedNotApplied()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);

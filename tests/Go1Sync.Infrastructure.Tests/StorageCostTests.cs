@@ -100,15 +100,13 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         var receivedAt = DateTimeOffset.UtcNow;
         host.Transactions.Reset();
 
-        // The first finds the log idle and writes its own outcome; those recorded while that write is
-        // in flight wait for it and go together in the next transaction. Whether the second call still
-        // finds the first write in flight is up to the HTTP stack, so: one or two single writes, then
-        // one transaction with the rest; never one request each.
+        // The first finds the log idle and starts a flush; those recorded while a write is in flight
+        // wait for it and go together in the next transaction. How many the first flush takes is up to
+        // the scheduler and the HTTP stack, so: at most three requests in all, never one each.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
             log.RecordOutcomeAsync($"group-{i:00}", receivedAt, DeliveryOutcomes.Applied, "attempts a", null, null, null, CancellationToken.None)));
 
-        Assert.InRange(host.Transactions.TableWrites, 1L, 2L);
-        Assert.Equal(1L, host.Transactions.TableBatches);
+        Assert.InRange(host.Transactions.TableWrites + host.Transactions.TableBatches, 1L, 3L);
         var stored = await log.FindAsync(new DeliveryQuery(receivedAt.AddMinutes(-1)), CancellationToken.None);
         Assert.Equal(20, stored.Count(r => r.Identity.StartsWith("group-", StringComparison.Ordinal) && r.Outcome == DeliveryOutcomes.Applied));
     }

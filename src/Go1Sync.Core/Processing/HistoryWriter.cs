@@ -64,8 +64,11 @@ public sealed class HistoryWriter(
                 // (not parked either, since a parked body would hold the email again).
                 if (tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
                 {
-                    // The listing was only for the race with an erasure: an erased learner keeps no row.
-                    await store.UnregisterAsync(key, cancellationToken).ConfigureAwait(false);
+                    // Another first event of the learner may have passed its own check before the
+                    // erasure's tombstone and be about to insert, after the erasure read the course
+                    // list: erase the pair here as the erasure would (tombstone, then its rows), and
+                    // only then take the listing back.
+                    await store.ForgetAsync(key, cancellationToken).ConfigureAwait(false);
                     return Erased(write);
                 }
             }
@@ -86,17 +89,17 @@ public sealed class HistoryWriter(
             if (!acceptance.IsNew)
             {
                 // Seen before: its read side committed with it. Only a version whose read side is
-                // still being written (or a legacy row) is written again, in full, to finish it.
-                if (stored is { ProjectionPending: true } or { Legacy: true }
-                    && await store.TryCommitAsync(new AggregateWrite(key, history, stored.ETag, state, null, stored), cancellationToken).ConfigureAwait(false) is null)
-                    continue;
-                logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
-                    LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(write.EnrolmentId));
-                return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
+                // still being written (or a legacy row) is written again, in full, to finish it; losing
+                // that race counts as a conflict like any other.
+                if (stored is not ({ ProjectionPending: true } or { Legacy: true })
+                    || await store.TryCommitAsync(new AggregateWrite(key, history, stored.ETag, state, null, stored), cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
+                        LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(write.EnrolmentId));
+                    return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
+                }
             }
-
-            var etag = await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored?.ETag, update.State, before, stored), cancellationToken).ConfigureAwait(false);
-            if (etag is not null)
+            else if (await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored?.ETag, update.State, before, stored), cancellationToken).ConfigureAwait(false) is not null)
             {
                 var changed = update.ChangedAttemptIds;
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",

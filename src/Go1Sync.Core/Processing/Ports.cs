@@ -82,8 +82,12 @@ public interface IAttemptStore
     /// </summary>
     Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken);
 
-    /// <summary>Takes a pair off the learner's course list again: the listing an erased learner's dropped first event made.</summary>
-    Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Erases an erased learner's pair that a dropped first event listed: the aggregate replaced by a
+    /// tombstone (so a concurrent first event's insert fails and drops), then the learner's rows on
+    /// the course, then the listing.
+    /// </summary>
+    Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken);
 
     /// <summary>Every history of one learner (by learner id, <see cref="LearnerIds.Id"/>): the learner's course list, then a point read per course.</summary>
     Task<IReadOnlyList<LearnerCourseHistory>> GetLearnerAsync(string learnerId, CancellationToken cancellationToken);

@@ -25,18 +25,31 @@ public static class StorageClients
         {
             if (!string.IsNullOrWhiteSpace(section.Value))
             {
-                builder.AddTableServiceClient(section.Value).ConfigureOptions(o => o.AddPolicy(counter.TablePolicy, HttpPipelinePosition.PerRetry));
+                builder.AddTableServiceClient(section.Value).ConfigureOptions(o => Table(o, counter));
                 builder.AddQueueServiceClient(section.Value).ConfigureOptions(o => Queue(o, counter));
             }
             else
             {
                 var tableUri = Required(section, "tableServiceUri");
                 var queueUri = Required(section, "queueServiceUri");
-                builder.AddTableServiceClient(tableUri).ConfigureOptions(o => o.AddPolicy(counter.TablePolicy, HttpPipelinePosition.PerRetry));
+                builder.AddTableServiceClient(tableUri).ConfigureOptions(o => Table(o, counter));
                 builder.AddQueueServiceClient(queueUri).ConfigureOptions(o => Queue(o, counter));
                 builder.UseCredential(Credential(section));
             }
         });
+    }
+
+    /// <summary>
+    /// Table requests are bounded: 10 s a try, 3 retries, 4 s between them at most, about 50 s in
+    /// all, so a write commits (or fails) well within <c>Feed__SafeLag</c> (1 minute) of the stamp its
+    /// change rows carry, and a feed reader never passes a write still in flight.
+    /// </summary>
+    private static void Table(TableClientOptions options, StorageTransactionCounter counter)
+    {
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        options.Retry.MaxRetries = 3;
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.AddPolicy(counter.TablePolicy, HttpPipelinePosition.PerRetry);
     }
 
     /// <summary>The well-known account of Azurite and the storage emulator.</summary>

@@ -210,7 +210,14 @@ public sealed class LearnerIdMigration(
     /// <param name="version">The moved aggregate's version: the new one goes on from it (<see cref="AggregateWrite.VersionFloor"/>).</param>
     private async Task<bool> WriteUnderNewIdAsync(LearnerCourseKey newKey, LearnerCourseHistory history, long version, CancellationToken cancellationToken)
     {
+        // The processor's order for a first write (list, then the tombstones, then insert), so that an
+        // erasure running meanwhile either finds the new pair or is seen here.
         await store.RegisterAsync(newKey, history.CourseId, cancellationToken).ConfigureAwait(false);
+        if (await tombstones.IsErasedAsync(history.Email, cancellationToken).ConfigureAwait(false))
+        {
+            await store.ForgetAsync(newKey, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
         for (var conflicts = 0; ; conflicts++)
         {
             var target = await store.GetAsync(newKey, cancellationToken).ConfigureAwait(false);
@@ -218,7 +225,8 @@ public sealed class LearnerIdMigration(
             var merged = target is not null && !target.History.SameEventsAs(history);
             var union = target is null ? history : rules.Merge(target.History, history) is { IsNew: true } m ? m.History : null;
             // Nothing new for a row already written in this layout: it was moved (and projected) by a run that stopped later.
-            if (union is null && target is { Legacy: false, ProjectionPending: false }) return merged;
+            // (Unless its versions are behind the old id's: consumers keeping the highest version would then ignore its next changes.)
+            if (union is null && target is { Legacy: false, ProjectionPending: false } && target.Version > version) return merged;
             // The read side is written in full under the new id, with the aggregate.
             var written = await store.TryCommitAsync(new AggregateWrite(newKey, union ?? target!.History, target?.ETag, null, null, target) { VersionFloor = version }, cancellationToken).ConfigureAwait(false);
             if (written is not null) return merged;

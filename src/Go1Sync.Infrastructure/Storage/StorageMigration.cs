@@ -31,7 +31,7 @@ public sealed record StorageMigrationReport(
 /// layout in one go.
 /// </para>
 /// </summary>
-public sealed class StorageMigration(TableServiceClient tables, IAttemptStore store, LearnerIds ids, ProcessingOptions processing, ILogger<StorageMigration> logger)
+public sealed class StorageMigration(TableServiceClient tables, IAttemptStore store, AttemptRules rules, LearnerIds ids, ProcessingOptions processing, ILogger<StorageMigration> logger)
 {
     private readonly TableClient _learners = tables.GetTableClient(TableNames.Attempts);
     private readonly TableClient _legacyOpen = tables.GetTableClient(TableNames.OpenAttempts);
@@ -120,6 +120,18 @@ public sealed class StorageMigration(TableServiceClient tables, IAttemptStore st
             var read = await _learners.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!read.HasValue || read.Value is not { } row || !TableAttemptStore.IsLegacyAggregate(row)) return false;
             var courseId = row.GetString("CourseId") ?? stored.History.CourseId;
+            // Events an instance of the previous release wrote to the legacy row after it was moved are
+            // merged into the moved history first (each launch and completion once), so none is lost.
+            var current = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (current is { Erased: false, Legacy: false } && rules.Merge(current.History, TableAttemptStore.Read(row)) is { IsNew: true } union)
+            {
+                if (await store.TryCommitAsync(new AggregateWrite(key, union.History, current.ETag, null, null, current), cancellationToken).ConfigureAwait(false) is null)
+                {
+                    if (conflicts >= processing.MaxConflictRetries) throw Exhausted(key, conflicts);
+                    continue;
+                }
+                logger.LogInformation("Merged events written to the legacy row of learner {LearnerHash} on course {CourseKey} after it moved", key.LearnerHash, Core.Security.LogValue.Of(key.CourseKey));
+            }
             try
             {
                 await _learners.UpdateEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)

@@ -117,8 +117,13 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         await index.RegisterCourseAsync(key.CourseKey, courseId, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task UnregisterAsync(LearnerCourseKey key, CancellationToken cancellationToken) =>
+    public async Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        await _course.UpsertEntityAsync(new TableEntity(key.CourseKey, CourseRows.Aggregate(key.LearnerHash)) { [ErasedProperty] = time.GetUtcNow() },
+            TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await DeleteErasedRowsAsync(key, cancellationToken).ConfigureAwait(false);
         await DeleteIfThereAsync(_learners, key.LearnerHash, key.CourseKey, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<string?> TryCommitAsync(AggregateWrite write, CancellationToken cancellationToken)
     {
@@ -232,8 +237,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         var written = etag;
         for (var round = 0; round < MaxFullWriteRounds; round++)
         {
-            var removed = await ProjectInFullAsync(write.Key, after, cancellationToken).ConfigureAwait(false);
-            await WriteChangesAsync(write.Key, after, removed, stamp, cancellationToken).ConfigureAwait(false);
+            // The change rows (removals included) are written before any row is deleted: a run stopped
+            // after the deletes would otherwise leave a removal the next run cannot see any more.
+            var (attempts, at) = (after, stamp);
+            await ProjectInFullAsync(write.Key, after, removed => WriteChangesAsync(write.Key, attempts, removed, at, cancellationToken), cancellationToken).ConfigureAwait(false);
             try
             {
                 await _course.UpdateEntityAsync(new TableEntity(write.Key.CourseKey, CourseRows.Aggregate(write.Key.LearnerHash)) { [PendingProperty] = false },
@@ -298,7 +305,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     /// </summary>
     private async Task DeleteErasedRowsAsync(LearnerCourseKey key, CancellationToken cancellationToken)
     {
-        await ProjectInFullAsync(key, [], cancellationToken).ConfigureAwait(false);
+        await ProjectInFullAsync(key, [], null, cancellationToken).ConfigureAwait(false);
         await TableBatches.DeleteAsync(_course, TableClient.CreateQueryFilter(
             $"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd} and LearnerHash eq {key.LearnerHash}"), cancellationToken).ConfigureAwait(false);
     }
@@ -314,9 +321,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
 
     /// <summary>
     /// Every read-side row of the learner on the course, as the fold has them; rows it no longer has are
-    /// deleted (missing ones are fine). Returns the attempts whose stats rows were deleted, as they were, for their change rows.
+    /// deleted (missing ones are fine). <paramref name="beforeDeletes"/> gets the attempts whose stats rows
+    /// are about to go, as they were, before anything is deleted (their change rows).
     /// </summary>
-    private async Task<IReadOnlyList<Attempt>> ProjectInFullAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, CancellationToken cancellationToken)
+    private async Task ProjectInFullAsync(LearnerCourseKey key, IReadOnlyList<Attempt> attempts, Func<IReadOnlyList<Attempt>, Task>? beforeDeletes, CancellationToken cancellationToken)
     {
         var upserts = attempts.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, StatsRows.StatsEntity(key, a)))
             .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => index.Track(key, a)));
@@ -327,19 +335,18 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             .Concat(attempts.Where(a => a.Status == AttemptStatus.Open).Select(a => OpenAttemptIndex.RowKey(key, a)))
             .ToHashSet(StringComparer.Ordinal);
         var (from, to) = CourseRows.LearnerStats(key.LearnerHash);
-        var removed = new List<Attempt>();
+        var removed = new List<TableEntity>();
         // Stats rows are read whole: one that goes is an attempt the fold no longer has, and its change row says so with its last values.
         await foreach (var row in _course.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {from} and RowKey lt {to}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-            if (!kept.Contains(row.RowKey))
-            {
-                await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
-                removed.Add(StatsRows.ReadStats(row));
-            }
+            if (!kept.Contains(row.RowKey)) removed.Add(row);
+        var stale = new List<string>();
         var open = TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenEnd} and LearnerHash eq {key.LearnerHash}");
         await foreach (var row in _course.QueryAsync<TableEntity>(open, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            if (!kept.Contains(row.RowKey))
-                await DeleteIfThereAsync(_course, key.CourseKey, row.RowKey, cancellationToken).ConfigureAwait(false);
-        return removed;
+            if (!kept.Contains(row.RowKey)) stale.Add(row.RowKey);
+
+        if (beforeDeletes is not null) await beforeDeletes(removed.Select(StatsRows.ReadStats).ToList()).ConfigureAwait(false);
+        foreach (var rowKey in removed.Select(r => r.RowKey).Concat(stale))
+            await DeleteIfThereAsync(_course, key.CourseKey, rowKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -362,7 +369,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            logger.LogWarning("The legacy aggregate of learner {LearnerHash} on course {CourseKey} changed while it was moved; go1sync migrate storage moves what it holds now",
+            logger.LogWarning("The legacy aggregate of learner {LearnerHash} on course {CourseKey} changed while it was moved (an instance of the previous release is still running); go1sync migrate storage merges the events it holds now into the moved history",
                 key.LearnerHash, Core.Security.LogValue.Of(key.CourseKey));
         }
         await index.RegisterCourseAsync(key.CourseKey, legacy.History.CourseId, cancellationToken).ConfigureAwait(false);

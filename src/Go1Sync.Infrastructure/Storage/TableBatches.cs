@@ -13,7 +13,22 @@ internal static class TableBatches
             rows.Add((row.PartitionKey, row.RowKey));
         foreach (var partition in rows.GroupBy(r => r.PartitionKey))
             foreach (var batch in partition.Chunk(MaxOperations))
-                await table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
+            {
+                try
+                {
+                    await table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken).ConfigureAwait(false);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 404)
+                {
+                    // Somebody else (the retention, an erasure, a writer) deleted one of them first, which
+                    // failed the whole batch: delete the rest one by one, a missing one being fine.
+                    foreach (var (partitionKey, rowKey) in batch)
+                    {
+                        try { await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken).ConfigureAwait(false); }
+                        catch (RequestFailedException gone) when (gone.Status == 404) { /* deleted by the other one: what was wanted */ }
+                    }
+                }
+            }
         return rows.Count;
     }
 }

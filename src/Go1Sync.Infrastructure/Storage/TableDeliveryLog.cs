@@ -82,14 +82,18 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             lead = !_flushing;
             _flushing = true;
         }
-        // The first caller to find the log idle writes for everybody until nothing is queued.
-        if (lead) await FlushAsync(cancellationToken).ConfigureAwait(false);
+        // The first caller to find the log idle starts a flush that writes for everybody until nothing is
+        // queued. It runs on its own, not on that caller's invocation or token: under steady load it
+        // could outlive the caller, and a caller's cancellation must not fail the others' outcomes.
+        if (lead) _ = Task.Run(FlushAsync, CancellationToken.None);
         await pending.Stored.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes what is queued, batch after batch, until the queue is empty.</summary>
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    private async Task FlushAsync()
     {
+        // Bounded by the storage client's own timeouts and retries, not by any caller's token.
+        var cancellationToken = CancellationToken.None;
         while (true)
         {
             List<PendingOutcome> batch;
