@@ -245,6 +245,70 @@ public sealed class ReadSideTests(AzuriteFixture storage, ITestOutputHelper outp
     /// <c>AttemptStats</c> (one without the aggregate row) first lets <paramref name="overtake"/>
     /// commit a newer version, a bounded number of times. Everything else goes straight to Azurite.
     /// </summary>
+    [Fact]
+    public async Task FullWriteStoppedAtItsChangeRows_NextDeliveryOfTheSameEvent_StillAnnouncesTheRemovedAttempt()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        var course = Names.Unique("removal");
+        const string email = "removal@example.com";
+        Assert.Equal(200, (await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":120}""")).Status);
+        await new CompletionSent("enr-rm", email, course, At("2025-02-03T11:00:00Z"), Passed: true).DeliverAsync(host);
+        var launch = new LaunchSent("rm-a", email, course, Platform.Web, At("2025-02-03T10:00:00Z"));
+
+        // The takeover written in full (as a change over one batch would be) by an instance that
+        // stops when it comes to the change rows: the go1-direct attempt's stats row must still be
+        // there for the next run to see, or its removal is never announced.
+        var key = Key(host, email, course);
+        var stored = await host.Get<IAttemptStore>().GetAsync(key, CancellationToken.None);
+        var acceptance = host.Rules.Accept(stored!.History, launch.ToLaunch());
+        var fold = host.Rules.Apply(host.Rules.StateOf(stored.History, stored.Fold), acceptance).State;
+        var stopping = new TableAttemptStore(new StoppingAtChangeRows(host.Get<TableServiceClient>()), host.Ids, host.Rules, host.Get<OpenAttemptIndex>(),
+            host.Get<TimeProvider>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TableAttemptStore>.Instance);
+        await Assert.ThrowsAsync<IOException>(() => stopping.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored.ETag, fold, Before: null, stored), CancellationToken.None));
+
+        await launch.DeliverAsync(host);
+
+        var removals = new List<string>();
+        await foreach (var row in host.Get<TableServiceClient>().GetTableClient(TableNames.AttemptStats).QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {key.CourseKey} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd} and Change eq 'removed'")))
+            removals.Add(row.GetString("AttemptId"));
+        output.WriteLine($"removed change rows: {string.Join(", ", removals)}");
+        Assert.Contains("go1-enr-rm", removals);
+        var differences = await ReadSideDifferencesAsync(host, launch.Aggregate);
+        Assert.True(differences.Count == 0, StateCheck.Report(differences));
+        Assert.False(await PendingAsync(host, email, course));
+    }
+
+    /// <summary>Storage that fails (as a stopped instance would) the first transaction holding change rows.</summary>
+    private sealed class StoppingAtChangeRows(TableServiceClient real) : TableServiceClient
+    {
+        public override TableClient GetTableClient(string tableName) =>
+            tableName == TableNames.AttemptStats ? new Stopping(real.GetTableClient(tableName)) : real.GetTableClient(tableName);
+
+        private sealed class Stopping(TableClient real) : TableClient
+        {
+            public override Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> transactionActions, CancellationToken cancellationToken = default)
+            {
+                var actions = transactionActions.ToList();
+                if (actions.Any(a => a.Entity.RowKey.StartsWith(CourseRows.ChangePrefix, StringComparison.Ordinal)))
+                    throw new IOException("stopped before the change rows");
+                return real.SubmitTransactionAsync(actions, cancellationToken);
+            }
+
+            public override Task<NullableResponse<T>> GetEntityIfExistsAsync<T>(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+                real.GetEntityIfExistsAsync<T>(partitionKey, rowKey, select, cancellationToken);
+
+            public override Task<Response> UpdateEntityAsync<T>(T entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Merge, CancellationToken cancellationToken = default) =>
+                real.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
+
+            public override AsyncPageable<T> QueryAsync<T>(string? filter = null, int? maxPerPage = null, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+                real.QueryAsync<T>(filter, maxPerPage, select, cancellationToken);
+
+            public override Task<Response> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) =>
+                real.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
+        }
+    }
+
     private sealed class OvertakenStore(TableServiceClient real, Func<Task> overtake) : TableServiceClient
     {
         public override TableClient GetTableClient(string tableName) =>
