@@ -199,11 +199,5 @@ public sealed class LearnerIdMigrationTests(AzuriteFixture storage) : IClassFixt
         Assert.Contains("nothing left to migrate", again.Out, StringComparison.Ordinal);
     }
 
-    private async Task<(int Exit, string Out, string Err)> RunCliAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await Go1Sync.Cli.Cli.RunAsync([.. args, "--storage", storage.Azurite.ConnectionString], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> RunCliAsync(params string[] args) => CliRuns.RunAsync(storage.Azurite, args);
 }
