@@ -276,6 +276,42 @@ public sealed class SweepAndEnrichmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweep_CourseBeyondMaxPerRunBehindRowsThatStayDue_IsReachedByTheNextRun()
+    {
+        _go1.GivenToken();
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite, s =>
+        {
+            foreach (var (k, v) in _go1.Settings()) s[k] = v;
+            s["Sweep:StaleAfter"] = "00:30:00";
+            s["Sweep:MaxPerRun"] = "2";
+        });
+        var launched = DateTimeOffset.UtcNow.AddHours(-2);
+        // Course a (first in key order): two learners Go1 keeps failing for, so their rows stay due.
+        await host.PostLaunchAsync("rot-a1", "stuck1@example.com", "c-rot-a", "web", Iso(launched));
+        await host.PostLaunchAsync("rot-a2", "stuck2@example.com", "c-rot-a", "web", Iso(launched));
+        // Course b: a lost completion the sweep can recover.
+        await host.PostLaunchAsync("rot-b", "later@example.com", "c-rot-b", "web", Iso(launched));
+        await host.DrainAsync();
+        foreach (var (user, email) in new[] { ("u-stuck1", "stuck1@example.com"), ("u-stuck2", "stuck2@example.com") })
+        {
+            GivenUser(user, email);
+            _go1.Server.Given(Request.Create().WithPath("/enrollments").WithParam("user_account_id", user).UsingGet()).RespondWith(Go1Stub.Json("""{"message":"boom"}""", 500));
+        }
+        GivenUser("u-later", "later@example.com");
+        GivenCompleted("u-later", "c-rot-b", Enrolment("enr-rot-b", "u-later", "c-rot-b", launched, launched.AddMinutes(30)));
+        var sweep = host.Get<ReconciliationSweep>();
+
+        var first = await sweep.RunOnceAsync(CancellationToken.None);
+        var second = await sweep.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal((2, 2, 0), (first.IndexRowsRead, first.Failed, first.Recovered));
+        // The second run starts after course a, where the first one filled up: course b's row comes first.
+        Assert.Equal(1, second.Recovered);
+        await host.DrainAsync();
+        Assert.Equal("completed", (await host.StatsRowsAsync("c-rot-b")).Single().GetString("Status"));
+    }
+
+    [Fact]
     public async Task Go1Outage_RetriesThenPoison_AndAReplayAfterRecoveryAppliesOnce()
     {
         _go1.GivenToken();

@@ -4,6 +4,9 @@ using Go1Sync.Core.Sweep;
 
 namespace Go1Sync.Infrastructure.Storage;
 
+/// <summary>A sweep run's due rows, and the course it stopped in when it reached <c>Sweep__MaxPerRun</c> (null: it read every course).</summary>
+public sealed record DueRows(IReadOnlyList<OpenAttemptRow> Rows, string? StoppedAt);
+
 /// <summary>One row of the open-attempt index, as the sweep reads it (<paramref name="CourseKey"/>: its partition).</summary>
 public sealed record OpenAttemptRow(string CourseKey, string RowKey, string LearnerHash, string CourseId, string AttemptId, int Checks);
 
@@ -90,12 +93,17 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     /// The due rows, oldest first within a course, at most <c>Sweep__MaxPerRun</c>: one query for the
     /// courses, then one range query per course. Rows are keyed by first activity, so an attempt
     /// that started less than StaleAfter ago is not even read; <c>NextCheckAt</c> holds the back-off.
+    /// The courses are read in key order starting after <paramref name="resumeAfter"/> (where the
+    /// last run that filled up stopped) and wrapping round, so rows that stay due on one course
+    /// (Go1 failing for its learners) cannot hold the courses after it back run after run.
     /// </summary>
-    public async Task<IReadOnlyList<OpenAttemptRow>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<DueRows> DueAsync(DateTimeOffset now, string? resumeAfter, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var due = new List<OpenAttemptRow>();
-        foreach (var course in await CoursesAsync(cancellationToken).ConfigureAwait(false))
+        var courses = await CoursesAsync(cancellationToken).ConfigureAwait(false);
+        var after = resumeAfter is null ? [] : courses.Where(c => string.CompareOrdinal(c, resumeAfter) > 0).ToList();
+        foreach (var course in after.Concat(courses.Except(after)))
         {
             var filter = TableClient.CreateQueryFilter(
                 $"PartitionKey eq {course} and RowKey ge {CourseRows.OpenPrefix} and RowKey lt {CourseRows.OpenPrefix + RowPrefix(now - settings.StaleAfter)} and NextCheckAt le {now}");
@@ -105,9 +113,10 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
                     new OpenAttemptRow(e.PartitionKey, e.RowKey, e.GetString("LearnerHash"), e.GetString("CourseId"), e.GetString("AttemptId"), e.GetInt32("Checks") ?? 0)));
                 if (due.Count >= settings.MaxPerRun) break;
             }
-            if (due.Count >= settings.MaxPerRun) break;
+            // Full: the next run starts after this course (its remaining rows wait one round at most).
+            if (due.Count >= settings.MaxPerRun) return new DueRows(due, course);
         }
-        return due;
+        return new DueRows(due, null);
     }
 
     /// <summary>What a due row deserves, given its attempt in the aggregate now (null: no such attempt): the policy's decision on the row's data.</summary>

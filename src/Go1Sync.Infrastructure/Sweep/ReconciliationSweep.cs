@@ -23,8 +23,8 @@ public sealed record SweepResult(
     int Deferred,
     int Failed = 0);
 
-/// <summary>The last run, as the health check reads it.</summary>
-public sealed record SweepState(DateTimeOffset LastRunAt, string Outcome, int Recovered);
+/// <summary>The last run, as the health check reads it; <paramref name="ResumeAfter"/>: the course the next run starts after (<see cref="DueRows.StoppedAt"/>).</summary>
+public sealed record SweepState(DateTimeOffset LastRunAt, string Outcome, int Recovered, string? ResumeAfter = null);
 
 /// <summary>
 /// Webhooks get lost. The sweep reads the open-attempt index in time order, only the rows that are
@@ -58,10 +58,11 @@ public sealed class ReconciliationSweep(
     public async Task<SweepResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var resumeAfter = (await LastStateAsync(cancellationToken).ConfigureAwait(false))?.ResumeAfter;
         try
         {
-            var result = await SweepAsync(now, cancellationToken).ConfigureAwait(false);
-            await SaveStateAsync(new SweepState(now, result.Outcome, result.Recovered), cancellationToken).ConfigureAwait(false);
+            var (result, stoppedAt) = await SweepAsync(now, resumeAfter, cancellationToken).ConfigureAwait(false);
+            await SaveStateAsync(new SweepState(now, result.Outcome, result.Recovered, stoppedAt), cancellationToken).ConfigureAwait(false);
             logger.LogInformation(
                 "Sweep {Outcome}: {IndexRowsRead} index rows read, {Examined} examined, {AskedGo1} asked of Go1, {Recovered} completions recovered, {Removed} rows removed, {Deferred} deferred",
                 result.Outcome, result.IndexRowsRead, result.Examined, result.AskedGo1, result.Recovered, result.Removed, result.Deferred);
@@ -69,7 +70,7 @@ public sealed class ReconciliationSweep(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await SaveStateAsync(new SweepState(now, $"failed: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}", 0), cancellationToken).ConfigureAwait(false);
+            await SaveStateAsync(new SweepState(now, $"failed: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}", 0, resumeAfter), cancellationToken).ConfigureAwait(false);
             throw;
         }
     }
@@ -78,12 +79,12 @@ public sealed class ReconciliationSweep(
     {
         var row = await _users.GetEntityIfExistsAsync<TableEntity>(StatePartition, StateRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value is null) return null;
-        return new SweepState(row.Value.GetDateTimeOffset("LastRunAt") ?? DateTimeOffset.MinValue, row.Value.GetString("Outcome") ?? "", row.Value.GetInt32("Recovered") ?? 0);
+        return new SweepState(row.Value.GetDateTimeOffset("LastRunAt") ?? DateTimeOffset.MinValue, row.Value.GetString("Outcome") ?? "", row.Value.GetInt32("Recovered") ?? 0, row.Value.GetString("ResumeAfter"));
     }
 
-    private async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(SweepResult Result, string? StoppedAt)> SweepAsync(DateTimeOffset now, string? resumeAfter, CancellationToken cancellationToken)
     {
-        var due = await index.DueAsync(now, cancellationToken).ConfigureAwait(false);
+        var (due, stoppedAt) = await index.DueAsync(now, resumeAfter, cancellationToken).ConfigureAwait(false);
 
         int examined = 0, asked = 0, recovered = 0, removed = 0, deferred = 0, failed = 0;
         foreach (var group in due.GroupBy(r => (Learner: r.LearnerHash, Course: r.CourseId)))
@@ -135,7 +136,7 @@ public sealed class ReconciliationSweep(
 
         var outcome = go1 is null ? "ok (no Go1 API configured: housekeeping only)" : "ok";
         if (failed > 0) outcome += $" ({failed} learner-course pairs failed and stay due)";
-        return new SweepResult(now, outcome, due.Count, examined, asked, recovered, removed, deferred, failed);
+        return (new SweepResult(now, outcome, due.Count, examined, asked, recovered, removed, deferred, failed), stoppedAt);
     }
 
     /// <summary>Queues every completed Go1 enrolment of this learner on this course that the history does not have yet.</summary>
@@ -191,5 +192,6 @@ public sealed class ReconciliationSweep(
             ["LastRunAt"] = state.LastRunAt,
             ["Outcome"] = state.Outcome.Length > 1000 ? state.Outcome[..1000] : state.Outcome,
             ["Recovered"] = state.Recovered,
+            ["ResumeAfter"] = state.ResumeAfter,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
 }
