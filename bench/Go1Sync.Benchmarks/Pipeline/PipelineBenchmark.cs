@@ -90,7 +90,9 @@ public static class PipelineBenchmark
         // drains, so that both see the machine in about the same state.
         var loadBefore = LoadAverage();
         var rawBefore = await rawBench.RunAsync(options.Events);
+        var azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchBefore = await rawBatchBench.RunAsync(options.Events);
+        var rawBatchAzuriteCpu = azurite.ProcessorTime - azuriteBeforeRawBatch;
 
         // Random (learner, course) per launch: pairs repeat, so deliveries in flight together can
         // race on one aggregate (ETag conflicts) as they do in production.
@@ -110,7 +112,12 @@ public static class PipelineBenchmark
         var launchIntake = intake.Elapsed;
         http.Reset();
         conflicts.Reset();
+        // CPU of the two processes during the drains: the app (functions, driver, SDK; this process)
+        // and Azurite. An event's wall time is mostly waiting; where the CPU goes says who is saturated.
+        var (appCpu, azuriteCpu) = (TimeSpan.Zero, TimeSpan.Zero);
+        var (app0, az0) = (Process.GetCurrentProcess().TotalProcessorTime, azurite.ProcessorTime);
         var launches = await driver.DrainAsync(DrainLimit);
+        (appCpu, azuriteCpu) = (Process.GetCurrentProcess().TotalProcessorTime - app0, azurite.ProcessorTime - az0);
         var launchConflicts = conflicts.Value;
 
         var completionsInOrder = pairs.OrderBy(_ => random.Next()).ToList();
@@ -123,7 +130,9 @@ public static class PipelineBenchmark
         host.Transactions.Reset();
         http.Reset();
         conflicts.Reset();
+        (app0, az0) = (Process.GetCurrentProcess().TotalProcessorTime, azurite.ProcessorTime);
         var completions = await driver.DrainAsync(DrainLimit);
+        (appCpu, azuriteCpu) = (appCpu + Process.GetCurrentProcess().TotalProcessorTime - app0, azuriteCpu + azurite.ProcessorTime - az0);
         var t = host.Transactions;
         var (reads, writes, batches, queries, queueWrites, queueOther, total) =
             (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries, t.QueueWrites, t.QueueOther, t.Total);
@@ -131,7 +140,9 @@ public static class PipelineBenchmark
         var storageHttp = http.Storage;
         var completionConflicts = conflicts.Value;
 
+        azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchAfter = await rawBatchBench.RunAsync(options.Events);
+        rawBatchAzuriteCpu += azurite.ProcessorTime - azuriteBeforeRawBatch;
         var rawAfter = await rawBench.RunAsync(options.Events);
         var loadAfter = LoadAverage();
         var raw = RawTableBenchmark.Combine(rawBefore, rawAfter);
@@ -179,12 +190,13 @@ public static class PipelineBenchmark
         Console.WriteLine($"Raw Azurite, what an event sends: {rawBatch.Operations} x (GetEntity + a 3-entity batch, the aggregate If-Match) on {rawBatchBench.Rows} distinct rows, {parallelism} in flight");
         Console.WriteLine($"  {rawBatch.OperationsPerSecond:F1} ops/s (before the drains {rawBatchBefore.OperationsPerSecond:F1}, after {rawBatchAfter.OperationsPerSecond:F1}), p50 {rawBatchLatency.At(50):F1} ms, p95 {rawBatchLatency.At(95):F1} ms, p99 {rawBatchLatency.At(99):F1} ms");
         Console.WriteLine($"  pipeline events/s / raw batch ops/s = {eventsPerSecond / rawBatch.OperationsPerSecond:F3}");
+        Console.WriteLine($"CPU during the drains, per event: the app {appCpu.TotalMilliseconds / drained:F2} ms (this process: functions, queue driver, storage SDK), Azurite {azuriteCpu.TotalMilliseconds / drained:F2} ms; Azurite per raw read + batch {rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2} ms; {Environment.ProcessorCount} cores for {drainTime.TotalSeconds:F1} s = {Environment.ProcessorCount * drainTime.TotalMilliseconds / drained:F2} ms per event available");
         Console.WriteLine();
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average (1 min) {loadBefore} before the measurements and {loadAfter} after: other processes on the machine lower every rate; compare the ratio.");
         Console.WriteLine($"Check: {completed} completed attempts in AttemptStats for {options.Events} completions (every completion has an eligible open attempt); errors: {(launches.Errors.Concat(completions.Errors).Distinct().FirstOrDefault() ?? "none")}");
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"events_per_s={eventsPerSecond:F1} raw_ops_per_s={raw.OperationsPerSecond:F1} ratio={eventsPerSecond / raw.OperationsPerSecond:F3} tx_per_completion={total / perCompletion:F2} tx_per_completion_end_to_end={endToEnd / perCompletion:F2} go1_calls_per_completion={go1Calls / perCompletion:F2} p50_ms={all.At(50):F1} p95_ms={all.At(95):F1} p99_ms={all.At(99):F1} raw_batch_ops_per_s={rawBatch.OperationsPerSecond:F1} ratio_vs_batch={eventsPerSecond / rawBatch.OperationsPerSecond:F3}"));
+            $"events_per_s={eventsPerSecond:F1} raw_ops_per_s={raw.OperationsPerSecond:F1} ratio={eventsPerSecond / raw.OperationsPerSecond:F3} tx_per_completion={total / perCompletion:F2} tx_per_completion_end_to_end={endToEnd / perCompletion:F2} go1_calls_per_completion={go1Calls / perCompletion:F2} p50_ms={all.At(50):F1} p95_ms={all.At(95):F1} p99_ms={all.At(99):F1} raw_batch_ops_per_s={rawBatch.OperationsPerSecond:F1} ratio_vs_batch={eventsPerSecond / rawBatch.OperationsPerSecond:F3} app_cpu_ms_per_event={appCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_event={azuriteCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_raw_batch_op={rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2}"));
         return 0;
     }
 
