@@ -5,8 +5,11 @@ using Go1Sync.Core.Processing;
 
 namespace Go1Sync.Application.Tests;
 
-/// <summary>The aggregate store in memory: ETags are counters; <see cref="ConflictsToInject"/> makes the next saves lose the race.</summary>
-internal sealed class InMemoryAttemptStore : IAttemptStore
+/// <summary>
+/// The aggregate store in memory: ETags are counters; <see cref="ConflictsToInject"/> makes the next saves lose the race.
+/// A committed write's delivery outcome is stored in <paramref name="deliveries"/>, as the table store commits it with the aggregate.
+/// </summary>
+internal sealed class InMemoryAttemptStore(RecordingDeliveryLog? deliveries = null) : IAttemptStore
 {
     private readonly Dictionary<LearnerCourseKey, StoredHistory> _rows = new();
     private int _version;
@@ -48,6 +51,7 @@ internal sealed class InMemoryAttemptStore : IAttemptStore
         if (current?.ETag != write.ETag) return Task.FromResult<string?>(null);
         Saves++;
         Commits.Add(write);
+        if (write.Outcome is { } outcome) deliveries?.Committed(outcome);
         var next = $"v{++_version}";
         _rows[write.Key] = new StoredHistory(write.History, next) { Fold = write.Fold };
         return Task.FromResult<string?>(next);
@@ -124,13 +128,23 @@ internal sealed class RecordingDeliveryLog : IDeliveryLog
         return Task.CompletedTask;
     }
 
-    public Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken)
+    public Task RecordOutcomeAsync(DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
         if (Failure is not null) throw Failure;
-        if (receipt is not null) Receipts.Add(receipt);
-        Outcomes.Add((identity, outcome, detail, enrolmentId, learnerHash));
+        Committed(outcome);
         return Task.CompletedTask;
     }
+
+    /// <summary>An outcome stored: by the log, or by the aggregate's commit (<see cref="InMemoryAttemptStore"/>).</summary>
+    public void Committed(DeliveryOutcome outcome)
+    {
+        if (outcome.Receipt is not null) Receipts.Add(outcome.Receipt);
+        Outcomes.Add((outcome.Identity, outcome.Outcome, outcome.Detail, outcome.EnrolmentId, outcome.LearnerHash));
+        Stored.Add(outcome);
+    }
+
+    /// <summary>Every outcome stored, whole (where it was kept: <see cref="DeliveryOutcome.CourseKey"/>).</summary>
+    public List<DeliveryOutcome> Stored { get; } = [];
 
     public Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken) =>
         throw new NotSupportedException("The use cases never look deliveries up.");

@@ -17,6 +17,7 @@ internal sealed class Harness : IDisposable
     public Harness(ProcessingOptions? options = null, Func<CompletionMessage, Enrichment>? enrich = null, params string[] erased)
     {
         Options = options ?? new ProcessingOptions();
+        Store = new InMemoryAttemptStore(Deliveries);
         Enricher = new FakeEnricher(enrich ?? (m => new Enrichment.Ready(
             new Completion(m.EnrolmentId, m.Email!, m.CourseId!, m.CompletedAt!.Value, m.Passed ?? false, m.Score, m.StartedAt), 300)));
         Metrics = new ProcessingMetrics(_meters);
@@ -32,7 +33,7 @@ internal sealed class Harness : IDisposable
     public LearnerIds Ids { get; } = LearnerIds.Development;
     public AttemptRules Rules { get; } = new(Cutovers.Default);
     public ProcessingOptions Options { get; }
-    public InMemoryAttemptStore Store { get; } = new();
+    public InMemoryAttemptStore Store { get; }
     public InMemoryParkedStore Parked { get; } = new();
     public RecordingDeliveryLog Deliveries { get; } = new();
     public FakeEnricher Enricher { get; }

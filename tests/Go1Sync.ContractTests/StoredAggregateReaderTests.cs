@@ -46,6 +46,25 @@ public sealed class StoredAggregateReaderTests(StoredAggregateReaderTests.EmptyS
     public void FrozenRows_TheFirstStoredFormat_IsStillCheckedIn() =>
         Assert.Contains("Frozen/attempts.row.gzip-json-v1.json", FrozenRows());
 
+    /// <summary>
+    /// The delivery records of applied events written before their outcomes moved beside the aggregate
+    /// (the day partition of <c>Deliveries</c>) stay listed, as they were, until their retention.
+    /// </summary>
+    [Theory]
+    [InlineData("Frozen/deliveries.webhook-applied.day-partition.json", "go1:evt-golden-7001")]
+    [InlineData("Frozen/deliveries.launch-applied.day-partition.json", "launch:lms-attempt-1:2025-03-10T08:00:00.000Z")]
+    public async Task DayPartitionDeliveryRow_AnAppliedOutcomeWrittenBeforeTheMove_IsStillListedAsApplied(string golden, string identity)
+    {
+        var described = JsonNode.Parse(File.ReadAllText(GoldenFiles.Checked.PathOf(golden)))!.AsObject();
+        Assert.Equal(TableNames.Deliveries, described["table"]!.GetValue<string>());
+        await storage.Host.Get<TableServiceClient>().GetTableClient(TableNames.Deliveries).UpsertEntityAsync(GoldenJson.ToEntity(described), TableUpdateMode.Replace);
+
+        var records = await storage.Host.Get<IDeliveryLog>().FindAsync(new DeliveryQuery(DateTimeOffset.Parse("2025-03-10T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)), CancellationToken.None);
+
+        var record = Assert.Single(records, r => r.Identity == identity);
+        Assert.Equal((DeliveryOutcomes.Applied, "attempts lms-attempt-1", 202, DeliverySources.Http), (record.Outcome, record.OutcomeDetail, record.HttpStatus, record.Source));
+    }
+
     [Theory]
     [MemberData(nameof(CheckedInRows))]
     public async Task AttemptsRow_CheckedInRow_IsReadByTodaysStoreAsTheScenarioHistory(string golden)

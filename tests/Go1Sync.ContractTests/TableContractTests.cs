@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Go1Sync.Infrastructure.Erasure;
 
 namespace Go1Sync.ContractTests;
@@ -63,19 +64,32 @@ public sealed class TableContractTests(ContractScenario scenario)
         GoldenFiles.Checked.Verify("tables/open-attempts.course.row.json", Pretty(GoldenJson.Entity(TableNames.OpenAttempts, row)));
     }
 
+    /// <summary>An applied event's delivery record: a row of its aggregate's batch, in the course partition.</summary>
     [Fact]
-    public async Task DeliveriesRow_WebhookAcceptedThenApplied_MatchesGolden()
+    public async Task CourseDeliveryRow_WebhookAcceptedThenApplied_MatchesGolden()
     {
-        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Deliveries, "Identity", "go1:" + ContractScenario.WebhookEventId));
-        GoldenFiles.Checked.Verify("tables/deliveries.webhook-applied.row.json", Pretty(GoldenJson.Entity(TableNames.Deliveries, row)));
+        var row = Assert.Single(await CourseDeliveryRowsAsync(), r => r.GetString("Identity") == "go1:" + ContractScenario.WebhookEventId);
+        GoldenFiles.Checked.Verify("tables/attempt-stats.delivery.webhook-applied.row.json", Pretty(GoldenJson.Entity(TableNames.AttemptStats, row)));
     }
 
     [Fact]
-    public async Task DeliveriesRow_LaunchAcceptedThenApplied_MatchesGolden()
+    public async Task CourseDeliveryRow_LaunchAcceptedThenApplied_MatchesGolden()
     {
-        var row = Assert.Single(await scenario.RowsWhereAsync(TableNames.Deliveries, "AttemptId", ContractScenario.ClosedAttempt));
-        GoldenFiles.Checked.Verify("tables/deliveries.launch-applied.row.json", Pretty(GoldenJson.Entity(TableNames.Deliveries, row)));
+        var row = Assert.Single(await CourseDeliveryRowsAsync(), r => r.GetString("AttemptId") == ContractScenario.ClosedAttempt);
+        GoldenFiles.Checked.Verify("tables/attempt-stats.delivery.launch-applied.row.json", Pretty(GoldenJson.Entity(TableNames.AttemptStats, row)));
     }
+
+    /// <summary>Nothing applied is recorded in the day partition any more: the refused, parked (and failed, erased, no-effect) are.</summary>
+    [Fact]
+    public async Task DeliveriesRows_TheScenariosAppliedEvents_AreNotInTheDayPartition()
+    {
+        Assert.Empty(await scenario.RowsWhereAsync(TableNames.Deliveries, "Identity", "go1:" + ContractScenario.WebhookEventId));
+        Assert.Empty(await scenario.RowsWhereAsync(TableNames.Deliveries, "AttemptId", ContractScenario.ClosedAttempt));
+    }
+
+    private async Task<IReadOnlyList<TableEntity>> CourseDeliveryRowsAsync() =>
+        (await scenario.RowsAsync(TableNames.AttemptStats, StatsRows.StatsPartition(ContractScenario.Course)))
+            .Where(r => r.RowKey.StartsWith(CourseRows.DeliveryPrefix, StringComparison.Ordinal)).ToList();
 
     [Fact]
     public async Task DeliveriesRow_WebhookAcceptedWithADroppedFieldThenParked_MatchesGolden()

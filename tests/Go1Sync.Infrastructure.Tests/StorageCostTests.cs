@@ -1,10 +1,12 @@
+using Azure.Data.Tables;
+
 namespace Go1Sync.Infrastructure.Tests;
 
 /// <summary>Counted costs (exact request counts, not timings): what one event costs in storage transactions.</summary>
 public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
-    public async Task NewLaunch_CostsThreePointReadsTheCourseListingOneBatchAndTheDeliveryOutcome_AndNoQuery()
+    public async Task NewLaunch_CostsThreePointReadsTheCourseListingAndOneBatchHoldingTheDeliveryOutcome_AndNoQuery()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await host.PostLaunchAsync("cost-a", "cost@example.com", "cost-course-1", "web", "2025-06-01T08:00:00Z");
@@ -12,9 +14,9 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
 
         // Reads: the aggregate (none yet), the pair's row of the layout before v3 (none), the learner's
         // tombstone (erased?). Writes: the learner's course-list row and the sweep's course list (both
-        // before the tombstone read, see HistoryWriter), and the delivery-log outcome. One batch: the
-        // aggregate insert with its stats row and open-index row.
-        Assert.Equal((3L, 3L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        // before the tombstone read, see HistoryWriter). One batch: the aggregate insert with its stats
+        // row, open-index row, change row and the delivery outcome.
+        Assert.Equal((3L, 2L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
     }
 
     [Fact]
@@ -29,11 +31,11 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         var t = await CostOfTheNextMessageAsync(host);
 
         // As a new launch without a previous key, but the tombstone read is one query on the tombstone partition.
-        Assert.Equal((3L, 3L, 1L, 1L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        Assert.Equal((3L, 2L, 1L, 1L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
     }
 
     [Fact]
-    public async Task CompletionOfAnOpenAttempt_CostsOnePointReadOneGuardedBatchAndTheDeliveryOutcome_AndNoQueryNorQueueMessage()
+    public async Task CompletionOfAnOpenAttempt_CostsOnePointReadAndOneGuardedBatchHoldingTheDeliveryOutcome_AndNoWriteQueryNorQueueMessage()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await QueueCompletionOfAnOpenAttemptAsync(host, "cost-course-2", "cost-b", "cost-enr");
@@ -41,14 +43,17 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
 
         // One read: the aggregate (an erased learner's would be a tombstone; the course duration comes
         // from the catalogue's memory: the course was written through this instance, see
-        // CachedCourseCatalogue). One batch: the aggregate (If-Match), its stats row and the index
-        // delete, together. One write: the delivery-log outcome.
-        Assert.Equal((1L, 1L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        // CachedCourseCatalogue). One batch: the aggregate (If-Match), its stats row, the index
+        // delete, its change row and the delivery outcome, together. Nothing else.
+        Assert.Equal((1L, 0L, 1L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
         Assert.Equal(0, t.QueueWrites);
+        // The outcome is the batch's row in the course partition, with the receipt the message carried.
+        var row = Assert.Single(await CourseDeliveryRowsAsync(host, "cost-course-2"), r => r.GetString("EnrolmentId") == "cost-enr");
+        Assert.Equal((DeliveryOutcomes.Applied, 202, "http"), (row.GetString("Outcome"), row.GetInt32("HttpStatus"), row.GetString("Source")));
     }
 
     [Fact]
-    public async Task DuplicateCompletion_CostsOneReadAndTheDeliveryOutcome_NoBatch()
+    public async Task DuplicateCompletion_CostsOneReadAndOneWriteOfItsInstantBesideTheOutcome_NoBatch()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         await QueueCompletionOfAnOpenAttemptAsync(host, "cost-course-3", "cost-c", "cost-enr3");
@@ -61,8 +66,12 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
 
         var t = host.Transactions;
         // The aggregate read shows the event in; its read side committed with it, so nothing is
-        // rewritten. The one write is the delivery-log outcome.
+        // rewritten. The one write is the duplicate's instant, merged into the outcome row the first
+        // delivery's batch wrote in the course partition (one record, "applied" kept).
         Assert.Equal((1L, 1L, 0L, 0L), (t.TableReads, t.TableWrites, t.TableBatches, t.TableQueries));
+        var row = Assert.Single(await CourseDeliveryRowsAsync(host, "cost-course-3"), r => r.GetString("EnrolmentId") == "cost-enr3");
+        Assert.Equal(DeliveryOutcomes.Applied, row.GetString("Outcome"));
+        Assert.NotNull(row.GetDateTimeOffset("DuplicateAt"));
     }
 
     [Fact]
@@ -84,16 +93,16 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         await host.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
 
         var t = host.Transactions;
-        // Processing as CompletionOfAnOpenAttempt: 1 point read, 1 batch, 1 write; queue: receive and delete.
-        Assert.Equal((1L, 1L, 1L), (t.TableReads, t.TableWrites, t.TableBatches));
+        // Processing as CompletionOfAnOpenAttempt: 1 point read, 1 batch (the outcome inside); queue: receive and delete.
+        Assert.Equal((1L, 0L, 1L), (t.TableReads, t.TableWrites, t.TableBatches));
         Assert.Equal((1L, 2L), (t.QueueWrites, t.QueueOther));
-        // Counted here: 1 (intake) + 3 (processing) + 1 (receive) + 1 (delete) = 6 transactions.
-        // Per completion, the receive amortised over a batch of 16: 1 + 3 + 1 + 1/16 = 5.0625 transactions.
-        Assert.Equal(6L, t.Total);
+        // Counted here: 1 (intake) + 2 (processing) + 1 (receive) + 1 (delete) = 5 transactions.
+        // Per completion, the receive amortised over a batch of 16: 1 + 2 + 1 + 1/16 = 4.0625 transactions.
+        Assert.Equal(5L, t.Total);
     }
 
     [Fact]
-    public async Task DeliveryLog_TwentyOutcomesRecordedAtOnce_AreAtMostThreeRequestsAndAllStored()
+    public async Task DeliveryLog_TwentyDayPartitionOutcomesRecordedAtOnce_AreAtMostThreeRequestsAndAllStored()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
         var log = host.Get<IDeliveryLog>();
@@ -104,11 +113,21 @@ public sealed class StorageCostTests(AzuriteFixture storage) : IClassFixture<Azu
         // wait for it and go together in the next transaction. How many the first flush takes is up to
         // the scheduler and the HTTP stack, so: at most three requests in all, never one each.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            log.RecordOutcomeAsync($"group-{i:00}", receivedAt, DeliveryOutcomes.Applied, "attempts a", null, null, null, CancellationToken.None)));
+            log.RecordOutcomeAsync(new DeliveryOutcome($"group-{i:00}", receivedAt, DeliveryOutcomes.NoEffect, "status 'assigned'"), CancellationToken.None)));
 
         Assert.InRange(host.Transactions.TableWrites + host.Transactions.TableBatches, 1L, 3L);
         var stored = await log.FindAsync(new DeliveryQuery(receivedAt.AddMinutes(-1)), CancellationToken.None);
-        Assert.Equal(20, stored.Count(r => r.Identity.StartsWith("group-", StringComparison.Ordinal) && r.Outcome == DeliveryOutcomes.Applied));
+        Assert.Equal(20, stored.Count(r => r.Identity.StartsWith("group-", StringComparison.Ordinal) && r.Outcome == DeliveryOutcomes.NoEffect));
+    }
+
+    /// <summary>The delivery rows of a course's partition (the outcomes its aggregates' batches committed).</summary>
+    internal static async Task<IReadOnlyList<TableEntity>> CourseDeliveryRowsAsync(Go1SyncTestHost host, string courseId)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in host.Get<TableServiceClient>().GetTableClient(TableNames.AttemptStats).QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
+            $"PartitionKey eq {KeyEncoding.Escape(courseId)} and RowKey ge {CourseRows.DeliveryPrefix} and RowKey lt {CourseRows.DeliveryEnd}")))
+            rows.Add(row);
+        return rows;
     }
 
     /// <summary>A one-hour course, a launch applied, and its completion (45 minutes later) queued, not applied.</summary>

@@ -30,6 +30,20 @@ public sealed class Azurite : IAsyncDisposable
     public int QueuePort { get; private set; }
     public int TablePort { get; private set; }
 
+    /// <summary>
+    /// The CPU time (user + system) the emulator's process has used so far: the pipeline benchmark
+    /// splits an event's CPU between the app and the storage it calls.
+    /// </summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            var process = _process ?? throw new InvalidOperationException("Azurite has not started.");
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +

@@ -13,7 +13,7 @@ internal sealed class ForgetCommand(TextWriter stdout, TextWriter stderr)
         var report = await host.Services.GetRequiredService<LearnerErasure>().EraseAsync(email.Trim(), cancellationToken);
         if (json) Output.WriteJson(stdout, report);
         else stdout.WriteLine($"learner {LearnerEmail.Mask(email)} erased at {report.ErasedAt:O}: {report.Attempts} aggregates (course list in Attempts deleted, aggregates in AttemptStats tombstoned), {report.AttemptStats} stats rows (AttemptStats), " +
-            $"{report.OpenAttempts} open-index rows (AttemptStats, legacy OpenAttempts), {report.Go1Users} Go1 user rows (Go1Users), {report.Deliveries} delivery records (Deliveries), " +
+            $"{report.OpenAttempts} open-index rows (AttemptStats, legacy OpenAttempts), {report.Go1Users} Go1 user rows (Go1Users), {report.Deliveries} delivery records (Deliveries, AttemptStats), " +
             $"{report.Parked} parked and {report.Poison} poison messages; a tombstone drops their later events");
         await host.StopAsync(cancellationToken);
         return ExitCodes.Ok;

@@ -36,7 +36,7 @@ public sealed class ApplyCompletion(
                     ? h => h.Launches.IsEmpty ? UnknownLearnerReason : null
                     : null;
                 return await writer.WriteAsync(new HistoryWrite(envelope.Id, envelope.Kind, body, completion.Email, completion.CourseId,
-                    h => rules.Accept(h, completion, ready.DurationMinutes), EnrolmentId: completion.EnrolmentId, Refuse: refuse), cancellationToken).ConfigureAwait(false);
+                    h => rules.Accept(h, completion, ready.DurationMinutes), EnrolmentId: completion.EnrolmentId, Refuse: refuse, Delivery: EventDelivery.Of(envelope)), cancellationToken).ConfigureAwait(false);
             default:
                 throw new InvalidOperationException($"Unexpected enrichment {enrichment.GetType().Name}.");
         }

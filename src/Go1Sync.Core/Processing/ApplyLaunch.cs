@@ -7,5 +7,5 @@ public sealed class ApplyLaunch(HistoryWriter writer, AttemptRules rules)
 {
     public Task<ProcessingOutcome> ExecuteAsync(EventEnvelope envelope, string body, LaunchMessage launch, CancellationToken cancellationToken) =>
         writer.WriteAsync(new HistoryWrite(envelope.Id, envelope.Kind, body, launch.Email, launch.CourseId,
-            h => rules.Accept(h, launch.ToLaunch())), cancellationToken);
+            h => rules.Accept(h, launch.ToLaunch()), Delivery: EventDelivery.Of(envelope)), cancellationToken);
 }

@@ -14,6 +14,10 @@ public sealed record ProcessingOutcome(OutcomeKind Kind, IReadOnlyList<string> C
     /// <summary>Who and what the event turned out to be about (known once a thin payload is enriched), for the delivery log.</summary>
     public string? LearnerHash { get; init; }
     public string? EnrolmentId { get; init; }
+    /// <summary>The escaped course id of the aggregate the event was applied to or found in: where its delivery record is kept.</summary>
+    public string? CourseKey { get; init; }
+    /// <summary>The delivery outcome was committed with the aggregate (<see cref="AggregateWrite.Outcome"/>): nothing more to record.</summary>
+    public bool OutcomeRecorded { get; init; }
 
     public static ProcessingOutcome Parked(string reason) => new(OutcomeKind.Parked, [], 0, reason);
     public static ProcessingOutcome NoEffect(string reason) => new(OutcomeKind.NoEffect, [], 0, reason);
@@ -58,7 +62,14 @@ public sealed class AttemptEventProcessor(
             if (envelope is not null && outcome.Kind == OutcomeKind.Applied)
                 metrics.Lag.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
             if (envelope is not null)
-                await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), outcome.EnrolmentId, outcome.LearnerHash, Receipt(envelope, outcome), cancellationToken).ConfigureAwait(false);
+            {
+                var receipt = Receipt(envelope, outcome);
+                // An applied event's outcome committed with its aggregate; a duplicate's goes beside it
+                // (its course partition), every other one to the log's day partition.
+                if (!outcome.OutcomeRecorded)
+                    await deliveries.RecordOutcomeAsync(new DeliveryOutcome(envelope.Id, envelope.ReceivedAt, Describe(outcome.Kind), Detail(outcome), outcome.EnrolmentId, outcome.LearnerHash, receipt,
+                        outcome.Kind is OutcomeKind.Applied or OutcomeKind.Duplicate ? outcome.CourseKey : null), cancellationToken).ConfigureAwait(false);
+            }
             return outcome;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -73,8 +84,8 @@ public sealed class AttemptEventProcessor(
         if (envelope is null || string.IsNullOrEmpty(envelope.Id)) return;
         try
         {
-            await deliveries.RecordOutcomeAsync(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
-                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", null, null, ValidReceipt(envelope), cancellationToken).ConfigureAwait(false);
+            await deliveries.RecordOutcomeAsync(new DeliveryOutcome(envelope.Id, envelope.ReceivedAt, DeliveryOutcomes.Failed,
+                $"delivery {deliveryCount}: {failure.GetType().Name}: {failure.Message}", Receipt: ValidReceipt(envelope)), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception logFailure) when (logFailure is not OperationCanceledException)
         {
@@ -115,7 +126,7 @@ public sealed class AttemptEventProcessor(
 
     private static string? Detail(ProcessingOutcome outcome) => outcome.Kind switch
     {
-        OutcomeKind.Applied => "attempts " + string.Join(",", outcome.ChangedAttemptIds),
+        OutcomeKind.Applied => DeliveryOutcomes.AppliedDetail(outcome.ChangedAttemptIds),
         OutcomeKind.Duplicate => "already applied; projections rewritten",
         _ => outcome.Reason,
     };

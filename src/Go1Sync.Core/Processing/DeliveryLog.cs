@@ -50,6 +50,28 @@ public static class DeliverySources
     public const string Replay = "replay";
 }
 
+/// <summary>
+/// An event's processing outcome, with the receipt its message carried: one record of the log.
+/// </summary>
+/// <param name="Identity">The queued event's id (the receipt's identity).</param>
+/// <param name="EnrolmentId">The Go1 enrolment, when known only after processing (a thin webhook).</param>
+/// <param name="LearnerHash">The learner's id, likewise: so look-ups by email find thin deliveries too.</param>
+/// <param name="Receipt">The receipt the queued message carried (null: a message without one), written with the outcome.</param>
+/// <param name="CourseKey">
+/// The escaped course id whose partition holds the record: an outcome committed with its event's
+/// aggregate (<see cref="AggregateWrite.Outcome"/>) and a duplicate of such an event are kept beside
+/// it; null (refused, parked, failed, erased, no effect): the log's own day partition.
+/// </param>
+public sealed record DeliveryOutcome(
+    string Identity,
+    DateTimeOffset ReceivedAt,
+    string Outcome,
+    string? Detail,
+    string? EnrolmentId = null,
+    string? LearnerHash = null,
+    DeliveryReceipt? Receipt = null,
+    string? CourseKey = null);
+
 public sealed record DeliveryQuery(DateTimeOffset Since, string? EnrolmentId = null, string? LearnerHash = null, int Max = 1_000);
 
 public static class DeliveryOutcomes
@@ -63,6 +85,9 @@ public static class DeliveryOutcomes
     public const string Erased = "erased";
     /// <summary>Kind of a receipt for an event type we acknowledge without queueing.</summary>
     public const string Ignored = "ignored";
+
+    /// <summary>The detail of an applied outcome: the attempts the event changed.</summary>
+    public static string AppliedDetail(IEnumerable<string> changedAttemptIds) => "attempts " + string.Join(",", changedAttemptIds);
 }
 
 /// <summary>
@@ -73,10 +98,11 @@ public static class DeliveryOutcomes
 public interface IDeliveryLog
 {
     Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken);
-    /// <param name="enrolmentId">The Go1 enrolment, when known only after processing (a thin webhook).</param>
-    /// <param name="learnerHash">The learner's hash, likewise: so look-ups by email find thin deliveries too.</param>
-    /// <param name="receipt">The receipt the queued message carried (null: a message without one), written with the outcome in the same request.</param>
-    Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records an outcome that was not committed with its event (<see cref="ProcessingOutcome.OutcomeRecorded"/>):
+    /// one request (in its course partition when <see cref="DeliveryOutcome.CourseKey"/> names one).
+    /// </summary>
+    Task RecordOutcomeAsync(DeliveryOutcome outcome, CancellationToken cancellationToken);
     Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken);
     /// <summary>Deletes records received before <paramref name="before"/>; returns how many.</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);

@@ -13,6 +13,7 @@ namespace Go1Sync.Core.Processing;
 /// <param name="EventId">The envelope's id: the parked message's id, and named when the write race is lost.</param>
 /// <param name="Body">The queued message, kept when the event is parked.</param>
 /// <param name="EnrolmentId">The Go1 enrolment a completion is about, for the log and the delivery record.</param>
+/// <param name="Delivery">When the event was received and the receipt it carried: an applied event's delivery outcome commits with it (null: none is recorded).</param>
 public sealed record HistoryWrite(
     string EventId,
     string Kind,
@@ -21,7 +22,16 @@ public sealed record HistoryWrite(
     string CourseId,
     Func<LearnerCourseHistory, Acceptance> Accept,
     string? EnrolmentId = null,
-    Func<LearnerCourseHistory, string?>? Refuse = null);
+    Func<LearnerCourseHistory, string?>? Refuse = null,
+    EventDelivery? Delivery = null);
+
+/// <summary>What the delivery log needs of a queued event besides its outcome: when intake received it and the receipt it carried.</summary>
+public sealed record EventDelivery(DateTimeOffset ReceivedAt, DeliveryReceipt? Receipt)
+{
+    /// <summary>The envelope's, with its receipt unless it is not one intake could have written (the dispatcher says so in its log).</summary>
+    public static EventDelivery Of(EventEnvelope envelope) =>
+        new(envelope.ReceivedAt, envelope.Receipt?.Problem() is null ? envelope.DeliveryReceipt() : null);
+}
 
 /// <summary>
 /// The one place that changes a stored history, whichever event it is: read the aggregate, decide
@@ -29,6 +39,8 @@ public sealed record HistoryWrite(
 /// guarded write (<see cref="IAttemptStore.TryCommitAsync"/>) only if nobody else wrote in between
 /// (re-read and decide again otherwise, with jitter, at most <see cref="ProcessingOptions.MaxConflictRetries"/>
 /// times). An event the history already holds writes nothing: the read side committed with it.
+/// The delivery outcome of an applied event is part of that write (<see cref="AggregateWrite.Outcome"/>);
+/// a duplicate's is recorded by the dispatcher beside it (<see cref="ProcessingOutcome.CourseKey"/>).
 /// <para>
 /// Erasure: an erased learner's aggregate is a tombstone, so an event on a course they had is
 /// dropped on the one read. A first event on a course lists the pair first (<see cref="IAttemptStore.RegisterAsync"/>),
@@ -96,15 +108,19 @@ public sealed class HistoryWriter(
                 {
                     logger.LogInformation("Event already applied to learner {Learner} on course {CourseId} (enrolment {EnrolmentId})",
                         LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(write.EnrolmentId));
-                    return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
+                    return new ProcessingOutcome(OutcomeKind.Duplicate, [], conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId, CourseKey = key.CourseKey };
                 }
             }
-            else if (await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored?.ETag, update.State, before, stored), cancellationToken).ConfigureAwait(false) is not null)
+            else if (await store.TryCommitAsync(new AggregateWrite(key, acceptance.History, stored?.ETag, update.State, before, stored) { Outcome = Applied(write, key, update.ChangedAttemptIds) },
+                cancellationToken).ConfigureAwait(false) is not null)
             {
                 var changed = update.ChangedAttemptIds;
                 logger.LogInformation("Applied {EventKind} to learner {Learner} on course {CourseId}: attempts {AttemptIds} changed after {Conflicts} conflicts (enrolment {EnrolmentId})",
                     LogValue.Of(write.Kind), LearnerEmail.Mask(write.Email), LogValue.Of(write.CourseId), LogValue.Of(changed), conflicts, LogValue.Of(write.EnrolmentId));
-                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts) { LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId };
+                return new ProcessingOutcome(OutcomeKind.Applied, changed, conflicts)
+                {
+                    LearnerHash = key.LearnerHash, EnrolmentId = write.EnrolmentId, CourseKey = key.CourseKey, OutcomeRecorded = write.Delivery is not null,
+                };
             }
 
             metrics.Conflicts.Add(1);
@@ -117,6 +133,13 @@ public sealed class HistoryWriter(
             await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The delivery record of the event applied, committed with it (null: the caller records none).</summary>
+    private static DeliveryOutcome? Applied(HistoryWrite write, LearnerCourseKey key, IReadOnlyList<string> changed) =>
+        write.Delivery is { } delivery
+            ? new DeliveryOutcome(write.EventId, delivery.ReceivedAt, DeliveryOutcomes.Applied, DeliveryOutcomes.AppliedDetail(changed),
+                write.EnrolmentId, key.LearnerHash, delivery.Receipt, key.CourseKey)
+            : null;
 
     private ProcessingOutcome Erased(HistoryWrite write)
     {

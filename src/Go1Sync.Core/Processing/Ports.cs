@@ -59,6 +59,12 @@ public sealed record AggregateWrite(
     /// keep the highest version per attempt, take the moved attempts' changes.
     /// </summary>
     public long VersionFloor { get; init; }
+
+    /// <summary>
+    /// The event's delivery outcome, committed by the same guarded write as the aggregate (a row of
+    /// the course partition): null when the caller records none (a migration, a rewrite of a duplicate).
+    /// </summary>
+    public DeliveryOutcome? Outcome { get; init; }
 }
 
 /// <summary>

@@ -85,10 +85,15 @@ public sealed class LearnerErasure(
         // The change feed's rows hold the email as well. Rows an older learner id wrote stay in the
         // course partitions after the learner-id migration moved that id's course list, so every
         // course of any id is searched for every id (not counted: the report predates the feed).
+        // So do the delivery records kept beside the aggregates (counted with the other delivery records).
         foreach (var courseKey in everyCourse)
             foreach (var id in ids)
+            {
                 await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
                     $"PartitionKey eq {courseKey} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangeEnd} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+                deliveries += await TableBatches.DeleteAsync(_tables.Stats, TableClient.CreateQueryFilter(
+                    $"PartitionKey eq {courseKey} and RowKey ge {CourseRows.DeliveryPrefix} and RowKey lt {CourseRows.DeliveryEnd} and LearnerHash eq {id}"), cancellationToken).ConfigureAwait(false);
+            }
 
         var parkedCount = 0;
         foreach (var message in await parked.ListAsync(null, cancellationToken).ConfigureAwait(false))

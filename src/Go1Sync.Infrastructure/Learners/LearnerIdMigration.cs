@@ -102,6 +102,7 @@ public sealed class LearnerIdMigration(
         }
 
         var (rewritten, unmapped) = await RewriteDeliveriesAsync(map, current, cancellationToken).ConfigureAwait(false);
+        rewritten += await RewriteCourseDeliveriesAsync(old, map, current, cancellationToken).ConfigureAwait(false);
         await afterStep(Steps.DeliveriesRewritten).ConfigureAwait(false);
 
         // The legacy open index, read once: the rows of old ids say which attempts the sweep was following.
@@ -268,6 +269,40 @@ public sealed class LearnerIdMigration(
             }
         }
         return (rewritten, unmapped);
+    }
+
+    /// <summary>
+    /// The delivery records kept beside the old ids' aggregates (each written by a commit of that very
+    /// pair, so its id is always mapped): rewritten to the new id, one range query per moved pair.
+    /// </summary>
+    private async Task<int> RewriteCourseDeliveriesAsync(IReadOnlyList<OldAggregate> old, IReadOnlyDictionary<string, string> map, string current, CancellationToken cancellationToken)
+    {
+        var rewritten = 0;
+        foreach (var aggregate in old)
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in _tables.Stats.QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
+                $"PartitionKey eq {aggregate.CourseKey} and RowKey ge {CourseRows.DeliveryPrefix} and RowKey lt {CourseRows.DeliveryEnd} and LearnerHash eq {aggregate.LearnerId}"),
+                select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+                rows.Add(row);
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await _tables.Stats.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey)
+                    {
+                        ["LearnerHash"] = map[aggregate.LearnerId],
+                        [TableAttemptStore.LearnerIdKeyProperty] = current,
+                    }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                    rewritten++;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Deleted since it was listed (retention): nothing left to rewrite.
+                }
+            }
+        }
+        return rewritten;
     }
 
     /// <summary>A merge cannot remove a property: the record is replaced without it, if it is still as read (else read again).</summary>

@@ -19,7 +19,9 @@ namespace Go1Sync.Infrastructure.Storage;
 /// <para>
 /// The same batch adds a change row per attempt that changed or went (<see cref="ChangeRows"/>), stamped
 /// with the aggregate's next <c>Version</c> (the one read plus one, stored on the aggregate) and a
-/// change instant later than the previous version's (<c>ChangedTicks</c>), for the change feed.
+/// change instant later than the previous version's (<c>ChangedTicks</c>), for the change feed, and
+/// the event's delivery record (<see cref="AggregateWrite.Outcome"/>, <see cref="DeliveryRows"/>): one
+/// operation more, counted in the batch's 100.
 /// </para>
 /// <para>
 /// A change too large for one batch (over 100 operations), one that finds a read-side row missing,
@@ -134,6 +136,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
 
         var actions = new List<TableTransactionAction> { AggregateAction(write, stamp, pending: false) };
         actions.AddRange(ReadSideChanges(write.Key, write.Before, after, stamp));
+        if (OutcomeAction(write) is { } outcome) actions.Add(outcome);
         if (actions.Count > TableBatches.MaxOperations)
             return await WriteInFullAsync(write, after, stamp, cancellationToken).ConfigureAwait(false);
         try
@@ -208,6 +211,16 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(etag));
     }
 
+    /// <summary>
+    /// The event's delivery record as a row of the batch (<see cref="CourseRows.Delivery"/>): a merge, so
+    /// a duplicate's instant written there before (by an earlier, unacknowledged commit) stays.
+    /// </summary>
+    private TableTransactionAction? OutcomeAction(AggregateWrite write) =>
+        write.Outcome is { } outcome
+            ? new TableTransactionAction(TableTransactionActionType.UpsertMerge,
+                DeliveryRows.Outcome(write.Key.CourseKey, CourseRows.Delivery(outcome.ReceivedAt, outcome.Identity), outcome, ids, time.GetUtcNow()))
+            : null;
+
     private static string ETagOf(Response response) =>
         response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table storage returned no ETag for a write.");
 
@@ -224,7 +237,9 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         string etag;
         try
         {
-            var response = await _course.SubmitTransactionAsync([AggregateAction(write, stamp, pending: true)], cancellationToken).ConfigureAwait(false);
+            // The delivery outcome commits with the aggregate here too: it exists exactly when this version does.
+            var response = await _course.SubmitTransactionAsync([AggregateAction(write, stamp, pending: true), .. OutcomeAction(write) is { } outcome ? [outcome] : Array.Empty<TableTransactionAction>()],
+                cancellationToken).ConfigureAwait(false);
             etag = ETagOf(response.Value[0]);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)

@@ -1,24 +1,28 @@
-using System.Globalization;
-
 namespace Go1Sync.Infrastructure.Storage;
 
 /// <summary>
-/// PartitionKey the UTC day of receipt (yyyyMMdd), so "since" is a key range and retention drops
-/// whole old partitions; RowKey the escaped delivery identity, so a redelivered event updates its
-/// record instead of adding one. A record holding a learner id says which key made it
-/// (<c>LearnerIdKey</c>), so the migration of learner ids knows which ids are old.
+/// The delivery log over two places (<see cref="DeliveryRows"/>). <c>Deliveries</c>: PartitionKey the
+/// UTC day of receipt (yyyyMMdd), so "since" is a key range and retention drops whole old partitions;
+/// RowKey the escaped delivery identity, so a redelivered event updates its record instead of adding
+/// one. It holds refused and ignored requests' receipts and the outcomes that commit no aggregate
+/// (parked, no effect, erased, failed). The outcome of an event that commits its aggregate is a row of
+/// the aggregate's own batch in the course partition (<see cref="CourseRows.Delivery"/>, written by
+/// <see cref="TableAttemptStore"/>), and a duplicate of such an event writes its instant there too (one
+/// merge). A listing reads the day partitions since the day asked, the course list, and per course one
+/// range of delivery rows: 2 + courses queries whatever the number of days. A record holding a learner
+/// id says which key made it (<c>LearnerIdKey</c>), so the migration of learner ids knows which ids are old.
 /// <para>
-/// Outcomes are written by group commit: an outcome recorded while another write of the log is in
+/// Outcomes of the day partition are written by group commit: an outcome recorded while another write of the log is in
 /// flight waits for it and goes in the next entity-group transaction with every outcome that queued
 /// meanwhile (same day partition, at most 100, one per row). Each caller returns only once its own
 /// outcome is stored (or throws with the batch's failure, so the queue retries the message), so
-/// nothing is acknowledged before it is durable; under load the log costs a fraction of a request
-/// per event instead of one.
+/// nothing is acknowledged before it is durable.
 /// </para>
 /// </summary>
-public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time, LearnerIds ids) : IDeliveryLog
+public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider time, LearnerIds ids, OpenAttemptIndex courses) : IDeliveryLog
 {
     private readonly TableClient _table = tables.GetTableClient(TableNames.Deliveries);
+    private readonly TableClient _courses = tables.GetTableClient(TableNames.AttemptStats);
 
     private sealed record PendingOutcome(TableEntity Entity, TaskCompletionSource Stored);
 
@@ -26,54 +30,23 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
     private readonly List<PendingOutcome> _queued = [];
     private bool _flushing;
 
-    public static string Day(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public static string Day(DateTimeOffset instant) => DeliveryRows.Day(instant);
 
     public async Task RecordReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken) =>
         // Merge: a redelivery refreshes the receipt without erasing an outcome already recorded.
-        await _table.UpsertEntityAsync(ReceiptEntity(receipt), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await _table.UpsertEntityAsync(DeliveryRows.Receipt(Day(receipt.ReceivedAt), KeyEncoding.Escape(receipt.Identity), receipt, ids), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
 
-    private TableEntity ReceiptEntity(DeliveryReceipt receipt) =>
-        new(Day(receipt.ReceivedAt), KeyEncoding.Escape(receipt.Identity))
-        {
-            ["Identity"] = receipt.Identity,
-            ["Kind"] = receipt.Kind,
-            ["EventType"] = receipt.EventType,
-            ["ReceivedAt"] = receipt.ReceivedAt,
-            ["Signature"] = receipt.Signature,
-            ["HttpStatus"] = receipt.HttpStatus,
-            ["EnrolmentId"] = receipt.EnrolmentId,
-            ["AttemptId"] = receipt.AttemptId,
-            ["LearnerHash"] = receipt.LearnerHash,
-            // The key of the process that made the id (intake, possibly before a rotation), else this one's.
-            [TableAttemptStore.LearnerIdKeyProperty] = receipt.LearnerHash is null ? null : receipt.LearnerIdKey ?? ids.CurrentKeyId,
-            ["Detail"] = Truncate(receipt.Detail),
-            ["Source"] = receipt.Source,
-        };
-
-    public async Task RecordOutcomeAsync(string identity, DateTimeOffset receivedAt, string outcome, string? detail, string? enrolmentId, string? learnerHash, DeliveryReceipt? receipt, CancellationToken cancellationToken)
+    public async Task RecordOutcomeAsync(DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
-        // The receipt the message carried and the outcome: one merge, one request.
-        var entity = receipt is not null && receipt.Identity == identity && Day(receipt.ReceivedAt) == Day(receivedAt)
-            ? ReceiptEntity(receipt)
-            : new TableEntity(Day(receivedAt), KeyEncoding.Escape(identity)) { ["Identity"] = identity };
-        // Null values are left out of a merge, so what the receipt already knew stays.
-        if (enrolmentId is not null) entity["EnrolmentId"] = enrolmentId;
-        if (learnerHash is not null)
+        if (outcome.CourseKey is { } course)
         {
-            entity["LearnerHash"] = learnerHash;
-            entity[TableAttemptStore.LearnerIdKeyProperty] = ids.CurrentKeyId;
+            // Beside the aggregate's own outcome (a duplicate): one merge in the course partition.
+            await _courses.UpsertEntityAsync(DeliveryRows.Outcome(course, CourseRows.Delivery(outcome.ReceivedAt, outcome.Identity), outcome, ids, time.GetUtcNow()),
+                TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        if (outcome == DeliveryOutcomes.Duplicate)
-        {
-            // A redelivery must not hide what the first delivery did ("applied to attempt X").
-            entity["DuplicateAt"] = time.GetUtcNow();
-        }
-        else
-        {
-            entity["Outcome"] = outcome;
-            entity["OutcomeDetail"] = Truncate(detail);
-            entity["ProcessedAt"] = time.GetUtcNow();
-        }
+        // The receipt the message carried and the outcome: one merge, one request (or a share of one).
+        var entity = DeliveryRows.Outcome(Day(outcome.ReceivedAt), KeyEncoding.Escape(outcome.Identity), outcome, ids, time.GetUtcNow());
         var pending = new PendingOutcome(entity, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_gate)
@@ -139,26 +112,31 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
 
     public async Task<IReadOnlyList<DeliveryRecord>> FindAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {Day(query.Since)}");
-        if (query.EnrolmentId is not null) filter += " and " + TableClient.CreateQueryFilter($"EnrolmentId eq {query.EnrolmentId}");
-        if (query.LearnerHash is not null) filter += " and " + TableClient.CreateQueryFilter($"LearnerHash eq {query.LearnerHash}");
-        var records = new List<DeliveryRecord>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var match = "";
+        if (query.EnrolmentId is not null) match += " and " + TableClient.CreateQueryFilter($"EnrolmentId eq {query.EnrolmentId}");
+        if (query.LearnerHash is not null) match += " and " + TableClient.CreateQueryFilter($"LearnerHash eq {query.LearnerHash}");
+        var byIdentity = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {Day(query.Since)}") + match, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var receivedAt = e.GetDateTimeOffset("ReceivedAt");
-            // An outcome recorded for a receipt this log never saw (e.g. a replayed CLI event) has no ReceivedAt.
-            if (receivedAt is { } r && r < query.Since) continue;
-            var (outcome, outcomeDetail) = Outcome(e);
-            records.Add(new DeliveryRecord(
-                e.GetString("Identity"), e.GetString("Kind") ?? "unknown", e.GetString("EventType"),
-                receivedAt ?? DateTimeOffset.MinValue, e.GetString("Signature") ?? "n/a", e.GetInt32("HttpStatus") ?? 0,
-                e.GetString("EnrolmentId"), e.GetString("AttemptId"), e.GetString("LearnerHash"),
-                outcome, outcomeDetail, e.GetDateTimeOffset("ProcessedAt"), e.GetString("Detail"), e.GetDateTimeOffset("DuplicateAt"),
-                // Records written before sources were recorded all came over HTTP.
-                e.GetString("Source") ?? DeliverySources.Http));
-            if (records.Count >= query.Max) break;
+            if (byIdentity.Count >= query.Max) break;
+            byIdentity[e.GetString("Identity") ?? e.PartitionKey + "/" + e.RowKey] = e;
         }
-        return records.OrderBy(r => r.ReceivedAt).ToList();
+        // Per listed course, its delivery rows from that day on: one range query each.
+        foreach (var course in await courses.CoursesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {course} and RowKey ge {CourseRows.DeliveriesFrom(query.Since)} and RowKey lt {CourseRows.DeliveryEnd}") + match;
+            await foreach (var e in _courses.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var identity = e.GetString("Identity") ?? e.PartitionKey + "/" + e.RowKey;
+                if (byIdentity.TryGetValue(identity, out var day)) byIdentity[identity] = DeliveryRows.Merge(day, e);
+                else if (byIdentity.Count < query.Max) byIdentity[identity] = e;
+            }
+        }
+        return byIdentity.Values
+            .Select(DeliveryRows.Read)
+            .Where(r => r.ReceivedAt == DateTimeOffset.MinValue || r.ReceivedAt >= query.Since)
+            .OrderBy(r => r.ReceivedAt)
+            .ToList();
     }
 
     public async Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken)
@@ -170,23 +148,11 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
         foreach (var partition in doomed.GroupBy(e => e.PartitionKey))
             foreach (var batch in partition.Chunk(100))
                 await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken).ConfigureAwait(false);
-        return doomed.Count;
+        // The records kept in course partitions: per listed course, one range of keys before the day.
+        var inCourses = 0;
+        foreach (var course in await courses.CoursesAsync(cancellationToken).ConfigureAwait(false))
+            inCourses += await TableBatches.DeleteAsync(_courses, TableClient.CreateQueryFilter(
+                $"PartitionKey eq {course} and RowKey ge {CourseRows.DeliveryPrefix} and RowKey lt {CourseRows.DeliveriesFrom(before)}"), cancellationToken).ConfigureAwait(false);
+        return doomed.Count + inCourses;
     }
-
-    /// <summary>
-    /// A later delivery that found the event already applied proves an earlier "failed" one had
-    /// in fact written it (it failed after the aggregate write): report it as applied.
-    /// </summary>
-    private static (string? Outcome, string? Detail) Outcome(TableEntity e)
-    {
-        var outcome = e.GetString("Outcome");
-        var detail = e.GetString("OutcomeDetail");
-        var duplicateAt = e.GetDateTimeOffset("DuplicateAt");
-        if (outcome is null) return (duplicateAt is null ? null : DeliveryOutcomes.Duplicate, detail);
-        if (outcome == DeliveryOutcomes.Failed && duplicateAt is { } d && d >= (e.GetDateTimeOffset("ProcessedAt") ?? DateTimeOffset.MinValue))
-            return (DeliveryOutcomes.Applied, $"applied; a later delivery found it in place after this failure: {detail}");
-        return (outcome, detail);
-    }
-
-    private static string? Truncate(string? value) => value is { Length: > 4_000 } ? value[..4_000] : value;
 }
