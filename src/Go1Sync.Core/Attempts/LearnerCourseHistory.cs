@@ -121,8 +121,7 @@ public sealed record LearnerCourseHistory
                 && string.Equals(CourseId, other.CourseId, StringComparison.Ordinal)
                 && SameEventsAs(other)));
 
-    public override int GetHashCode() => HashCode.Combine(
-        StringComparer.Ordinal.GetHashCode(Email), StringComparer.Ordinal.GetHashCode(CourseId), LaunchCount, CompletionCount);
+    public override int GetHashCode() => HashCode.Combine(Email, CourseId, LaunchCount, CompletionCount);
 
     public void Deconstruct(out string Email, out string CourseId, out ImmutableArray<LaunchRecord> Launches, out ImmutableArray<CompletionRecord> Completions)
     {
