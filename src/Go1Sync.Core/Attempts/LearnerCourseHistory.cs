@@ -44,23 +44,20 @@ public sealed record CompletionRecord(
 /// </para>
 /// <para>
 /// A history made from arrays (the row format's reader, <see cref="Empty"/>, <c>with</c>) builds
-/// the trees and the index at once, in O(n log n): part of reading the row. A history made by the
-/// rules builds the arrays only when they are first read (writing the row reads them), once.
+/// the trees and the index at once, in O(n): part of reading the row. A history made by the rules
+/// makes its arrays only when they are first read (writing the row reads them), once, in O(n).
 /// Two histories are equal when they hold the same learner, course and events in the same order.
 /// </para>
 /// </remarks>
 public sealed record LearnerCourseHistory
 {
     private ImmutableList<LaunchRecord> _launchList = ImmutableList<LaunchRecord>.Empty;
-    private ImmutableDictionary<string, ImmutableArray<LaunchRecord>> _launchesByAttempt = NoLaunches;
+    private LaunchIndex _launchesByAttempt = LaunchIndex.Empty;
     private ImmutableList<CompletionRecord> _completionList = ImmutableList<CompletionRecord>.Empty;
     // The arrays read from Launches and Completions, made once from the trees when first read
     // (null until then). A race makes two equal arrays, and either is kept.
     private LaunchRecord[]? _launchArray = [];
     private CompletionRecord[]? _completionArray = [];
-
-    private static readonly ImmutableDictionary<string, ImmutableArray<LaunchRecord>> NoLaunches =
-        ImmutableDictionary.Create<string, ImmutableArray<LaunchRecord>>(StringComparer.Ordinal);
 
     public LearnerCourseHistory(string Email, string CourseId, ImmutableArray<LaunchRecord> Launches, ImmutableArray<CompletionRecord> Completions)
     {
@@ -83,7 +80,7 @@ public sealed record LearnerCourseHistory
             var array = value.IsDefault ? [] : ImmutableCollectionsMarshal.AsArray(value)!;
             _launchArray = array;
             _launchList = ImmutableList.CreateRange(array);
-            _launchesByAttempt = IndexByAttempt(array);
+            _launchesByAttempt = LaunchIndex.Of(array);
         }
     }
 
@@ -139,7 +136,7 @@ public sealed record LearnerCourseHistory
 
     /// <summary>The launches of one attempt, oldest first (empty when there is none), in O(log n).</summary>
     internal ImmutableArray<LaunchRecord> LaunchesOf(string attemptId) =>
-        _launchesByAttempt.TryGetValue(attemptId, out var launches) ? launches : [];
+        _launchesByAttempt.LaunchesOf(attemptId);
 
     /// <summary>Where a completion is, or would be inserted (the complement), by instant then enrolment id, in O(log n).</summary>
     internal int FindCompletion(CompletionRecord completion) => _completionList.BinarySearch(completion, CompletionOrder.Instance);
@@ -172,14 +169,14 @@ public sealed record LearnerCourseHistory
             var index = list.BinarySearch(added, LaunchOrder.Instance);
             list = list.Insert(index < 0 ? ~index : index, added);
         }
-        var byAttempt = kept.IsEmpty ? _launchesByAttempt.Remove(attemptId) : _launchesByAttempt.SetItem(attemptId, kept);
+        var byAttempt = _launchesByAttempt.With(attemptId, kept);
         return new(this, list, byAttempt, null, _completionList, _completionArray);
     }
 
     private LearnerCourseHistory(
         LearnerCourseHistory from,
         ImmutableList<LaunchRecord> launches,
-        ImmutableDictionary<string, ImmutableArray<LaunchRecord>> launchesByAttempt,
+        LaunchIndex launchesByAttempt,
         LaunchRecord[]? launchArray,
         ImmutableList<CompletionRecord> completions,
         CompletionRecord[]? completionArray)
@@ -200,21 +197,45 @@ public sealed record LearnerCourseHistory
         return array;
     }
 
-    private static ImmutableDictionary<string, ImmutableArray<LaunchRecord>> IndexByAttempt(LaunchRecord[] launches)
+    /// <summary>
+    /// The launches of each attempt, oldest first: a dictionary filled once when the history is made
+    /// from arrays, in O(n), and never changed after (so every history made from it reads it
+    /// safely), and the attempts whose launches changed since in a persistent dictionary, O(log k)
+    /// for k changed attempts (one per event in the processor, which reads the row for each event).
+    /// </summary>
+    private sealed class LaunchIndex
     {
-        if (launches.Length == 0) return NoLaunches;
-        // Launches are in time order, so each attempt's are too.
-        var groups = new Dictionary<string, ImmutableArray<LaunchRecord>.Builder>(StringComparer.Ordinal);
-        foreach (var launch in launches)
+        public static readonly LaunchIndex Empty = new(
+            new Dictionary<string, ImmutableArray<LaunchRecord>>(StringComparer.Ordinal),
+            ImmutableDictionary.Create<string, ImmutableArray<LaunchRecord>>(StringComparer.Ordinal));
+
+        private readonly Dictionary<string, ImmutableArray<LaunchRecord>> _read;
+        private readonly ImmutableDictionary<string, ImmutableArray<LaunchRecord>> _changed;
+
+        private LaunchIndex(Dictionary<string, ImmutableArray<LaunchRecord>> read, ImmutableDictionary<string, ImmutableArray<LaunchRecord>> changed)
         {
-            if (!groups.TryGetValue(launch.AttemptId, out var group))
-                groups.Add(launch.AttemptId, group = ImmutableArray.CreateBuilder<LaunchRecord>(1));
-            group.Add(launch);
+            _read = read;
+            _changed = changed;
         }
-        var index = NoLaunches.ToBuilder();
-        foreach (var (attemptId, group) in groups)
-            index.Add(attemptId, group.Count == group.Capacity ? group.MoveToImmutable() : group.ToImmutable());
-        return index.ToImmutable();
+
+        /// <summary>The index of launches in time order (so each attempt's are too).</summary>
+        public static LaunchIndex Of(LaunchRecord[] launches)
+        {
+            if (launches.Length == 0) return Empty;
+            var read = new Dictionary<string, ImmutableArray<LaunchRecord>>(launches.Length, StringComparer.Ordinal);
+            foreach (var launch in launches)
+            {
+                ref var ofAttempt = ref CollectionsMarshal.GetValueRefOrAddDefault(read, launch.AttemptId, out var exists);
+                ofAttempt = exists ? ofAttempt.Add(launch) : [launch];
+            }
+            return new LaunchIndex(read, Empty._changed);
+        }
+
+        public ImmutableArray<LaunchRecord> LaunchesOf(string attemptId) =>
+            _changed.TryGetValue(attemptId, out var launches) || _read.TryGetValue(attemptId, out launches) ? launches : [];
+
+        /// <summary>The index with the launches of one attempt replaced (empty: it has none left).</summary>
+        public LaunchIndex With(string attemptId, ImmutableArray<LaunchRecord> launches) => new(_read, _changed.SetItem(attemptId, launches));
     }
 
     /// <summary>The history's order of launches: instant, then attempt id (ordinal).</summary>
