@@ -59,12 +59,30 @@ public class EngineBenchmarks
         return Aggregates.Rules.Apply(_state, acceptance);
     }
 
-    /// <summary>The same for a launch of a new attempt (Accept scans the launches once for the same attempt's: linear, no sort).</summary>
+    /// <summary>The same for a launch of a new attempt (Accept finds the same attempt's launches in the history's index by attempt id).</summary>
     [Benchmark]
     public FoldUpdate ApplyLaunchIncremental()
     {
         var acceptance = Aggregates.Rules.Accept(_history, _launch);
         return Aggregates.Rules.Apply(_state, acceptance);
+    }
+
+    /// <summary>
+    /// The history as the row reader makes it from its arrays: its event trees and the launches'
+    /// index by attempt id built, in O(n log n) (part of <see cref="Deserialize"/>).
+    /// </summary>
+    [Benchmark]
+    public LearnerCourseHistory HistoryFromArrays() => new(_history.Email, _history.CourseId, _history.Launches, _history.Completions);
+
+    /// <summary>
+    /// A completion accepted (O(log n)), then the new history's arrays read as the row writer reads
+    /// them: the completions' array made once from the tree, O(n) (part of <see cref="Serialize"/>).
+    /// </summary>
+    [Benchmark]
+    public int AcceptedHistoryToArrays()
+    {
+        var history = Aggregates.Rules.Accept(_history, _completion, Aggregates.DurationMinutes).History;
+        return history.Launches.Length + history.Completions.Length;
     }
 
     /// <summary>The state's indexes rebuilt from its stored attempts, as a store would after reading them.</summary>
@@ -75,7 +93,7 @@ public class EngineBenchmarks
     [Benchmark]
     public TableEntity Serialize() => TableAttemptStore.Write(Aggregates.Key, _history, LearnerIds.Development.CurrentKeyId, _state);
 
-    /// <summary>Table row to history and fold: chunks, gunzip, JSON, the fold's indexes restored.</summary>
+    /// <summary>Table row to history and fold: chunks, gunzip, JSON, the history's trees and the fold's indexes built.</summary>
     [Benchmark]
     public object Deserialize() => TableAttemptStore.ReadDocument(_row);
 }

@@ -42,74 +42,37 @@ public sealed class AttemptRules(Cutovers cutovers)
     {
         EnsureSameLearnerCourse(history, launch.Email, launch.CourseId);
         var record = new LaunchRecord(launch.AttemptId, launch.Platform, Instants.ToMillisecondUtc(launch.LaunchedAt));
-        var launches = history.Launches;
 
-        // One pass: the same launch already kept, and the launches of this attempt (at most four
-        // in a compacted history: only they can change when this one is added).
-        List<int>? sameAttempt = null;
-        for (var i = 0; i < launches.Length; i++)
+        // The launches of this attempt (at most four in a compacted history: only they can change
+        // when this one is added), from the history's index by attempt id: O(log n), whatever
+        // the number of launches. The same launch already kept is a duplicate.
+        var sameAttempt = history.LaunchesOf(record.AttemptId);
+        foreach (var l in sameAttempt)
         {
-            var l = launches[i];
-            if (!string.Equals(l.AttemptId, record.AttemptId, StringComparison.Ordinal)) continue;
             if (l.LaunchedAt == record.LaunchedAt)
                 return new Acceptance(false, history) { AddedLaunch = record };
-            (sameAttempt ??= new List<int>(4)).Add(i);
         }
 
-        if (sameAttempt is { Count: > 4 })
+        if (sameAttempt.Length > 4)
         {
             // Not compacted (it always is when written by these rules): compact all of it.
-            var compacted = history with { Launches = Compact(launches.Add(record)) };
+            var compacted = history with { Launches = Compact(history.Launches.Add(record)) };
             return new Acceptance(!compacted.SameEventsAs(history), compacted) { AddedLaunch = record };
         }
 
         var group = new List<LaunchRecord>(5) { record };
-        if (sameAttempt is not null) group.AddRange(sameAttempt.Select(i => launches[i]));
+        group.AddRange(sameAttempt);
         var kept = KeptOfOneAttempt(group);
-        var dropped = sameAttempt?.Where(i => !kept.Contains(launches[i])).ToHashSet() ?? [];
-        if (!kept.Contains(record) && dropped.Count == 0)
+        var dropped = sameAttempt.Where(l => !kept.Contains(l)).ToList();
+        var keepRecord = kept.Contains(record);
+        if (!keepRecord && dropped.Count == 0)
             return new Acceptance(false, history) { AddedLaunch = record };
 
-        // The history's order (instant, then attempt id) without the launches compaction no
-        // longer keeps and with this one inserted in its place (what Compact gives), copied once
-        // into an array of the exact size.
-        var keepRecord = kept.Contains(record);
-        var insertAt = int.MaxValue;
-        if (keepRecord)
-        {
-            int lo = 0, hi = launches.Length - 1;
-            while (lo <= hi)
-            {
-                var mid = lo + ((hi - lo) >> 1);
-                if (CompareLaunches(launches[mid], record) < 0) lo = mid + 1;
-                else hi = mid - 1;
-            }
-            insertAt = lo;
-        }
-
-        var span = launches.AsSpan();
-        var builder = ImmutableArray.CreateBuilder<LaunchRecord>(launches.Length - dropped.Count + (keepRecord ? 1 : 0));
-        var from = 0;
-        foreach (var d in dropped.Order())
-        {
-            if (insertAt <= d)
-            {
-                builder.AddRange(span[from..insertAt]);
-                builder.Add(record);
-                from = insertAt;
-                insertAt = int.MaxValue;
-            }
-            builder.AddRange(span[from..d]);
-            from = d + 1;
-        }
-        if (insertAt != int.MaxValue)
-        {
-            builder.AddRange(span[from..insertAt]);
-            builder.Add(record);
-            from = insertAt;
-        }
-        builder.AddRange(span[from..]);
-        var next = history with { Launches = builder.MoveToImmutable() };
+        // What Compact gives: the history's order (instant, then attempt id) without the launches
+        // compaction no longer keeps and with this one inserted in its place; each removal and the
+        // insertion O(log n) on the history's tree, the rest shared with the history before.
+        var keptInOrder = kept.Order(LearnerCourseHistory.LaunchOrder.Instance).ToImmutableArray();
+        var next = history.WithLaunchesOfOneAttempt(record.AttemptId, dropped, keepRecord ? record : null, keptInOrder);
         return new Acceptance(true, next) { AddedLaunch = record };
     }
 
@@ -128,19 +91,11 @@ public sealed class AttemptRules(Cutovers cutovers)
             Instants.ToMillisecondUtc(completion.StartedAt),
             durationMinutes);
         // The completions are kept in order (instant, then enrolment id): the same completion is
-        // found, and the new one inserted, by binary search.
-        var completions = history.Completions;
-        int lo = 0, hi = completions.Length - 1;
-        while (lo <= hi)
-        {
-            var mid = lo + ((hi - lo) >> 1);
-            var order = CompareCompletions(completions[mid], record);
-            if (order == 0) return new Acceptance(false, history) { AddedCompletion = record };
-            if (order < 0) lo = mid + 1;
-            else hi = mid - 1;
-        }
+        // found, and the new one inserted, by binary search on the history's tree, O(log n).
+        var index = history.FindCompletion(record);
+        if (index >= 0) return new Acceptance(false, history) { AddedCompletion = record };
 
-        return new Acceptance(true, history with { Completions = completions.Insert(lo, record) }) { AddedCompletion = record };
+        return new Acceptance(true, history.WithCompletionInserted(~index, record)) { AddedCompletion = record };
     }
 
     /// <summary>
@@ -180,15 +135,16 @@ public sealed class AttemptRules(Cutovers cutovers)
     {
         var drafts = new List<Draft>();
         var byId = new Dictionary<string, Draft>(StringComparer.Ordinal);
+        var (launches, completions) = (history.Launches, history.Completions);
         int li = 0, ci = 0;
-        while (li < history.Launches.Length || ci < history.Completions.Length)
+        while (li < launches.Length || ci < completions.Length)
         {
-            var takeLaunch = ci >= history.Completions.Length
-                || (li < history.Launches.Length && history.Launches[li].LaunchedAt <= history.Completions[ci].CompletedAt);
+            var takeLaunch = ci >= completions.Length
+                || (li < launches.Length && launches[li].LaunchedAt <= completions[ci].CompletedAt);
             if (takeLaunch)
-                ApplyLaunch(history.Launches[li++], drafts, byId);
+                ApplyLaunch(launches[li++], drafts, byId);
             else
-                ApplyCompletion(history.Completions[ci++], drafts, byId);
+                ApplyCompletion(completions[ci++], drafts, byId);
         }
 
         return drafts
@@ -200,7 +156,7 @@ public sealed class AttemptRules(Cutovers cutovers)
 
     /// <summary>The fold of a history (<see cref="Fold"/>) as a <see cref="FoldState"/>, ready for <see cref="Apply(FoldState?, Acceptance)"/>.</summary>
     public FoldState Refold(LearnerCourseHistory history) =>
-        FoldState.Restore(Fold(history), Cutovers, history.Launches.Length, history.Completions.Length);
+        FoldState.Restore(Fold(history), Cutovers, history.LaunchCount, history.CompletionCount);
 
     /// <summary>
     /// The state to apply the next event to, for a history read with the state stored beside it:
@@ -242,30 +198,30 @@ public sealed class AttemptRules(Cutovers cutovers)
     public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, LaunchRecord launch)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        var (launches, completions) = EventsOf(historyAfter);
+        var (launchCount, lastLaunch, completionCount, lastCompletion) = EventsOf(historyAfter);
         state ??= FoldState.Empty(Cutovers);
         // In order: the latest launch of the history (its instant, since compaction always keeps
         // an attempt's last launch) and after every completion, on a state of the history before
         // (the same completions; this launch may have replaced one of the same attempt, or not).
         var inOrder = state.Cutovers == Cutovers
-            && launches.Length > 0 && launches[^1].LaunchedAt == launch.LaunchedAt
-            && (completions.Length == 0 || completions[^1].CompletedAt < launch.LaunchedAt)
-            && completions.Length == state.CompletionCount
-            && launches.Length - state.LaunchCount is 0 or 1;
+            && lastLaunch is not null && lastLaunch.LaunchedAt == launch.LaunchedAt
+            && (lastCompletion is null || lastCompletion.CompletedAt < launch.LaunchedAt)
+            && completionCount == state.CompletionCount
+            && launchCount - state.LaunchCount is 0 or 1;
         if (!inOrder) return RefoldFrom(state, historyAfter);
 
         var known = state.Find(launch.AttemptId);
         if (known is null)
         {
             var attempt = Draft.OpenedBy(launch).ToAttempt(historyAfter.Email, historyAfter.CourseId);
-            return new FoldUpdate(state.With(null, attempt, launches.Length, completions.Length), [attempt.AttemptId], [], Refolded: false);
+            return new FoldUpdate(state.With(null, attempt, launchCount, completionCount), [attempt.AttemptId], [], Refolded: false);
         }
 
         // A continue: only the last activity moves (if later).
         if (launch.LaunchedAt <= known.LastActivityAt)
-            return new FoldUpdate(state.WithCounts(launches.Length, completions.Length), [], [], Refolded: false);
+            return new FoldUpdate(state.WithCounts(launchCount, completionCount), [], [], Refolded: false);
         var continued = known with { LastActivityAt = launch.LaunchedAt };
-        return new FoldUpdate(state.With(known, continued, launches.Length, completions.Length), [continued.AttemptId], [], Refolded: false);
+        return new FoldUpdate(state.With(known, continued, launchCount, completionCount), [continued.AttemptId], [], Refolded: false);
     }
 
     /// <summary>
@@ -276,17 +232,17 @@ public sealed class AttemptRules(Cutovers cutovers)
     public FoldUpdate Apply(FoldState? state, LearnerCourseHistory historyAfter, CompletionRecord completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        var (launches, completions) = EventsOf(historyAfter);
+        var (launchCount, lastLaunch, completionCount, lastCompletion) = EventsOf(historyAfter);
         state ??= FoldState.Empty(Cutovers);
         // In order: the last completion of the history (instant, then enrolment id), no launch
         // after it, on a state of the history before (one completion fewer, the same launches).
         var inOrder = state.Cutovers == Cutovers
-            && completions.Length > 0
-            && completions[^1].CompletedAt == completion.CompletedAt
-            && string.Equals(completions[^1].EnrolmentId, completion.EnrolmentId, StringComparison.Ordinal)
-            && (launches.Length == 0 || launches[^1].LaunchedAt <= completion.CompletedAt)
-            && completions.Length == state.CompletionCount + 1
-            && launches.Length == state.LaunchCount;
+            && lastCompletion is not null
+            && lastCompletion.CompletedAt == completion.CompletedAt
+            && string.Equals(lastCompletion.EnrolmentId, completion.EnrolmentId, StringComparison.Ordinal)
+            && (lastLaunch is null || lastLaunch.LaunchedAt <= completion.CompletedAt)
+            && completionCount == state.CompletionCount + 1
+            && launchCount == state.LaunchCount;
         if (!inOrder) return RefoldFrom(state, historyAfter);
 
         var at = completion.CompletedAt;
@@ -313,14 +269,14 @@ public sealed class AttemptRules(Cutovers cutovers)
 
         var completed = Completed(target, completion, currentConnector);
         var changed = before is not null && before.Equals(completed) ? [] : new[] { completed.AttemptId };
-        return new FoldUpdate(state.With(before, completed, launches.Length, completions.Length), changed, [], Refolded: false);
+        return new FoldUpdate(state.With(before, completed, launchCount, completionCount), changed, [], Refolded: false);
     }
 
     /// <summary>Whether the state can be the fold of this history (the same cutovers and event counts).</summary>
     private bool IsFoldOf(FoldState state, LearnerCourseHistory history) =>
         state.Cutovers == Cutovers
-        && state.LaunchCount == history.Launches.Length
-        && state.CompletionCount == history.Completions.Length;
+        && state.LaunchCount == history.LaunchCount
+        && state.CompletionCount == history.CompletionCount;
 
     private FoldUpdate RefoldFrom(FoldState? state, LearnerCourseHistory history)
     {
@@ -398,10 +354,11 @@ public sealed class AttemptRules(Cutovers cutovers)
         return status == AttemptStatus.Open && asOf >= cutover && first < cutover && last < cutover;
     }
 
-    private static (ImmutableArray<LaunchRecord> Launches, ImmutableArray<CompletionRecord> Completions) EventsOf(LearnerCourseHistory historyAfter)
+    /// <summary>What the in-order checks read of a history, in O(log n) (its arrays are not made).</summary>
+    private static (int LaunchCount, LaunchRecord? LastLaunch, int CompletionCount, CompletionRecord? LastCompletion) EventsOf(LearnerCourseHistory historyAfter)
     {
         ArgumentNullException.ThrowIfNull(historyAfter);
-        return (historyAfter.Launches, historyAfter.Completions);
+        return (historyAfter.LaunchCount, historyAfter.LastLaunch, historyAfter.CompletionCount, historyAfter.LastCompletion);
     }
 
     private static void ApplyLaunch(LaunchRecord launch, List<Draft> drafts, Dictionary<string, Draft> byId)
@@ -500,14 +457,6 @@ public sealed class AttemptRules(Cutovers cutovers)
         }
         return keep;
     }
-
-    private static int CompareLaunches(LaunchRecord a, LaunchRecord b) => a.LaunchedAt != b.LaunchedAt
-        ? a.LaunchedAt.CompareTo(b.LaunchedAt)
-        : string.CompareOrdinal(a.AttemptId, b.AttemptId);
-
-    private static int CompareCompletions(CompletionRecord a, CompletionRecord b) => a.CompletedAt != b.CompletedAt
-        ? a.CompletedAt.CompareTo(b.CompletedAt)
-        : string.CompareOrdinal(a.EnrolmentId, b.EnrolmentId);
 
     private ImmutableArray<LaunchRecord> Compact(ImmutableArray<LaunchRecord> launches)
     {
