@@ -162,8 +162,8 @@ public sealed class HistoryWriter(
         var cap = options.MaxAttemptsPerLearnerCourse;
         if (after.Count > cap && after.Count > before.Count)
             return $"the learner already has {before.Count} attempts on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
-        if (next.Completions.Length > cap && next.Completions.Length > was.Completions.Length)
-            return $"the learner already has {was.Completions.Length} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
+        if (next.CompletionCount > cap && next.CompletionCount > was.CompletionCount)
+            return $"the learner already has {was.CompletionCount} completions on this course and this event would add one beyond Processing__MaxAttemptsPerLearnerCourse ({cap})";
         return null;
     }
 }
