@@ -7,7 +7,7 @@ namespace Go1Sync.Core.Outbound;
 /// after the 9th retry (the 10th attempt) exhausts it: the change is parked. An answer's
 /// <c>Retry-After</c> replaces that failure's delay (no jitter), capped at <see cref="MaxRetryAfter"/>.
 /// </summary>
-public sealed class RetrySchedule(Random? random = null)
+public sealed class RetrySchedule(Random? random = null, IReadOnlyList<TimeSpan>? delays = null)
 {
     public static readonly IReadOnlyList<TimeSpan> Delays =
     [
@@ -21,19 +21,24 @@ public sealed class RetrySchedule(Random? random = null)
     /// <summary>A receiver's Retry-After is honoured up to the schedule's longest delay.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(24);
 
-    /// <summary>Attempts a change gets before it is parked: the first and one per delay.</summary>
-    public static int MaxAttempts => Delays.Count + 1;
+    /// <summary>The standard schedule's attempts for a change before it is parked: the first and one per delay.</summary>
+    public static int StandardMaxAttempts => Delays.Count + 1;
 
     private readonly Random _random = random ?? Random.Shared;
+
+    /// <summary>This schedule's delays (<see cref="Delays"/> unless another was given, e.g. a test's shorter one).</summary>
+    public IReadOnlyList<TimeSpan> Steps { get; } = delays ?? Delays;
+
+    public int MaxAttempts => Steps.Count + 1;
 
     /// <summary>The next attempt after the <paramref name="failures"/>-th failure in a row at <paramref name="failedAt"/>; null: exhausted, park the change.</summary>
     public DateTimeOffset? Next(int failures, DateTimeOffset failedAt, TimeSpan? retryAfter)
     {
         if (failures < 1) throw new ArgumentOutOfRangeException(nameof(failures), failures, "The schedule starts at the first failure.");
-        if (failures > Delays.Count) return null;
+        if (failures > Steps.Count) return null;
         if (retryAfter is { } asked)
             return failedAt + (asked < TimeSpan.Zero ? TimeSpan.Zero : asked > MaxRetryAfter ? MaxRetryAfter : asked);
         var factor = 1 - Jitter + (2 * Jitter * _random.NextDouble());
-        return failedAt + TimeSpan.FromTicks((long)(Delays[failures - 1].Ticks * factor));
+        return failedAt + TimeSpan.FromTicks((long)(Steps[failures - 1].Ticks * factor));
     }
 }
