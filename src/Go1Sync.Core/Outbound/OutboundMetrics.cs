@@ -22,6 +22,7 @@ public sealed class OutboundMetrics
         Failed = meter.CreateCounter<long>("go1sync.outbound.failed", unit: "{attempt}", description: "Outbound POSTs that failed (non-2xx, timeout, no connection), by status.");
         Parked = meter.CreateCounter<long>("go1sync.outbound.parked", unit: "{change}", description: "Changes parked after their retry schedule was exhausted.");
         meter.CreateObservableGauge("go1sync.outbound.consecutive_failures", () => _last?.ConsecutiveFailures ?? 0, unit: "{attempt}", description: "Failed attempts in a row at the first change not delivered.");
+        meter.CreateObservableGauge("go1sync.outbound.stopped", () => _last is { } s && (s.Status == OutboundStatus.Disabled || s.NeedsResync) ? 1 : 0, description: "1 while the outbound endpoint is disabled (410) or needs a resynchronisation: nothing is sent until an operator acts.");
         meter.CreateObservableGauge("go1sync.outbound.lag", () => LagSeconds(), unit: "s", description: "How far behind now the outbound cursor is: the age of the oldest change not yet delivered (at most).");
     }
 
