@@ -99,6 +99,10 @@ param launchSecret0 string
 param learnerIdKey string
 
 @secure()
+@description('Outbound__Secret: the outbound webhooks\' signing secret (Standard Webhooks: whsec_ + base64 of 24 to 64 random bytes), stored in Key Vault as OutboundSecret. Required when outboundUrl is set; empty otherwise.')
+param outboundSecret string = ''
+
+@secure()
 @description('Learners__PreviousIdKey: the learner-id key before a rotation, while rows or tombstones made with it matter, stored in Key Vault as LearnerPreviousIdKey. Empty: none.')
 param learnerPreviousIdKey string = ''
 
@@ -111,6 +115,27 @@ param sweepSchedule string = '0 */5 * * * *'
 
 @description('ReconcileSchedule: NCRONTAB (six fields, with seconds) of the reconciliation with Go1\'s list of completed enrolments.')
 param reconcileSchedule string = '0 */15 * * * *'
+
+@description('OutboundSchedule: NCRONTAB (six fields, with seconds) of the outbound webhooks\' timer (each run: one state read and one change-feed read when idle).')
+param outboundSchedule string = '0 * * * * *'
+
+@description('Outbound__Url: absolute https URL of the LMS endpoint that receives every change as a signed attempt.updated webhook. Empty: outbound webhooks are off.')
+param outboundUrl string = ''
+
+@description('Outbound__TimeoutSeconds: one outbound POST\'s time limit (1 to 60).')
+@minValue(1)
+@maxValue(60)
+param outboundTimeoutSeconds int = 15
+
+@description('Outbound__Parallelism: outbound POSTs in flight at once inside a page of the feed (1 to 16).')
+@minValue(1)
+@maxValue(16)
+param outboundParallelism int = 4
+
+@description('Outbound__MaxPerRun: changes one outbound run sends at most; the next run goes on.')
+@minValue(1)
+@maxValue(100000)
+param outboundMaxPerRun int = 5000
 
 @description('Cutovers__Connector: UTC instant (ISO 8601) from which connector-launched attempts are counted.')
 param cutoverConnector string = '2024-12-19T11:00:00Z'
@@ -258,6 +283,10 @@ param oldestMessageAgeSeconds int = 600
 @minValue(900)
 param watermarkAgeSeconds int = 3600
 
+@description('Outbound webhooks alert: fires when the LMS webhook endpoint has failed more than this many times in a row.')
+@minValue(1)
+param outboundFailureThreshold int = 3
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -292,7 +321,8 @@ var go1CredentialsGiven = empty(go1ClientId) == empty(go1ClientSecret)
 var keyVaultSecretNames = concat(
   [webhookSecretName, launchSecret0Name, learnerIdKeyName],
   go1CredentialsGiven ? [go1ClientSecretName] : [],
-  learnerPreviousIdKeyGiven ? [learnerPreviousIdKeyName] : []
+  learnerPreviousIdKeyGiven ? [learnerPreviousIdKeyName] : [],
+  outboundSecretGiven ? [outboundSecretName] : []
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +452,22 @@ var learnerIdKeyName = 'LearnerIdKey'
 var learnerPreviousIdKeyName = 'LearnerPreviousIdKey'
 var learnerPreviousIdKeyGiven = !empty(learnerPreviousIdKey)
 
+// The outbound webhooks' signing secret, only when one is given (with outboundUrl); the app refuses a URL without it.
+var outboundSecretName = 'OutboundSecret'
+var outboundSecretGiven = !empty(outboundSecret)
+
+resource outboundSecretResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (outboundSecretGiven) {
+  parent: vaultOfAppSecrets
+  name: outboundSecretName
+  properties: {
+    value: outboundSecret
+    contentType: 'text/plain'
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
 resource learnerIdKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vaultOfAppSecrets
   name: learnerIdKeyName
@@ -511,6 +557,16 @@ var appSettings = [
   { name: 'Health__MaxSweepAge', value: healthMaxSweepAge }
   { name: 'Health__MaxReconcileAge', value: healthMaxReconcileAge }
   { name: 'Courses__CacheSeconds', value: string(coursesCacheSeconds) }
+  { name: 'OutboundSchedule', value: outboundSchedule }
+  { name: 'Outbound__Url', value: outboundUrl }
+  // Empty without a secret: a reference to a secret that is not written would never resolve.
+  {
+    name: 'Outbound__Secret'
+    value: outboundSecretGiven ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${outboundSecretName})' : ''
+  }
+  { name: 'Outbound__TimeoutSeconds', value: string(outboundTimeoutSeconds) }
+  { name: 'Outbound__Parallelism', value: string(outboundParallelism) }
+  { name: 'Outbound__MaxPerRun', value: string(outboundMaxPerRun) }
 ]
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -551,6 +607,7 @@ module alerts 'modules/alerts.bicep' = {
     failureThreshold: failureThreshold
     oldestMessageAgeSeconds: oldestMessageAgeSeconds
     watermarkAgeSeconds: watermarkAgeSeconds
+    outboundFailureThreshold: outboundFailureThreshold
   }
   dependsOn: [
     monitoring

@@ -33,3 +33,8 @@ param authAudience = readEnvironmentVariable('AUTH_AUDIENCE')
 // Alert notifications (infra/README.md, "Alerts"): unset = no e-mail action group / no existing group.
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
 param alertActionGroupId = readEnvironmentVariable('ALERT_ACTION_GROUP_ID', '')
+
+// Outbound webhooks to the LMS (README, "Getting the statistics into the LMS"): unset = off. The
+// secret (whsec_ + base64 of 24 to 64 random bytes) goes only to Key Vault.
+param outboundUrl = readEnvironmentVariable('OUTBOUND_URL', '')
+param outboundSecret = readEnvironmentVariable('OUTBOUND_SECRET', '')

@@ -1,4 +1,4 @@
-// Operational alerts of the Go1 sync app: six log search alert rules (scheduledQueryRules, kind
+// Operational alerts of the Go1 sync app: eight log search alert rules (scheduledQueryRules, kind
 // LogAlert) on the Application Insights component, plus an optional e-mail action group.
 //
 // Scope: every rule queries the App Insights component (classic table names: requests,
@@ -40,6 +40,10 @@ param oldestMessageAgeSeconds int
 @description('Reconciliation alert: fire when Go1\'s completed enrolments were last read completely longer ago than this many seconds.')
 @minValue(900)
 param watermarkAgeSeconds int
+
+@description('Outbound webhooks alert: fire when the outbound endpoint has failed more than this many times in a row (go1sync.outbound.consecutive_failures).')
+@minValue(1)
+param outboundFailureThreshold int
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -312,6 +316,82 @@ customMetrics
   }
 }
 
+resource outboundFailing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-outbound-failing'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Go1 sync: the LMS webhook endpoint keeps failing'
+    description: 'The outbound webhook endpoint (Outbound__Url) failed more times in a row than the threshold (go1sync.outbound.consecutive_failures): changes wait and are retried on the schedule 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h, then parked. Run go1sync outbound list to see the last status and error, and check the LMS receiver (its URL, certificate, signature check with Outbound__Secret).'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == 'go1sync.outbound.consecutive_failures'
+| summarize ConsecutiveFailures = max(value)
+'''
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'ConsecutiveFailures'
+          operator: 'GreaterThan'
+          threshold: outboundFailureThreshold
+          failingPeriods: oneOfOne
+        }
+      ]
+    }
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}
+
+resource outboundStopped 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-outbound-stopped'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Go1 sync: LMS webhooks stopped or a change was parked'
+    description: 'The outbound webhooks need an operator: the endpoint answered 410 Gone and is disabled, or its cursor aged out of the change feed (resynchronisation needed), or a change was parked after its retries ran out (go1sync.outbound.stopped, go1sync.outbound.parked). Run go1sync outbound list; then go1sync outbound enable, go1sync outbound redeliver --from latest after the LMS resynchronised, or go1sync outbound redeliver --all-failed.'
+    severity: 1
+    enabled: true
+    scopes: [
+      applicationInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == 'go1sync.outbound.stopped' or name == 'go1sync.outbound.parked'
+| summarize Stopped = max(value)
+'''
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'Stopped'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: oneOfOne
+        }
+      ]
+    }
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}
+
 @description('Names of the alert rules.')
 output alertRuleNames string[] = [
   poisonMessages.name
@@ -320,6 +400,8 @@ output alertRuleNames string[] = [
   parkedMessages.name
   sweepNotRunning.name
   reconciliationStale.name
+  outboundFailing.name
+  outboundStopped.name
 ]
 
 @description('Resource ids of the action groups the rules notify (empty when no receiver was configured).')

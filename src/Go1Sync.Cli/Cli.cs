@@ -77,7 +77,21 @@ public static class Cli
         follow.SetAction((result, ct) => new FollowCommand(stdout, stderr).RunAsync(
             result.GetValue(cursor), result.GetValue(followOnce), TimeSpan.FromSeconds(result.GetValue(interval)), result.GetValue(storage), result.GetValue(json), ct));
 
-        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate, follow };
+        var outboundList = new Command("list", "The outbound endpoint's state (status, cursor, failures, next attempt) and the parked changes.") { storage, json };
+        outboundList.SetAction((result, ct) => new OutboundCommand(stdout, stderr).ListAsync(result.GetValue(storage), result.GetValue(json), ct));
+        var webhookId = new Argument<string?>("webhook-id") { Description = "The parked change to send again (its webhook-id, from outbound list).", Arity = ArgumentArity.ZeroOrOne };
+        var allFailed = new Option<bool>("--all-failed") { Description = "Send every parked change again." };
+        var from = new Option<string?>("--from") { Description = "Move the cursor: the next run sends every change after this cursor, or after now with 'latest' (also clears a needed resynchronisation)." };
+        var redeliver = new Command("redeliver", "Send parked changes again with their webhook-id, or move the cursor (--from).") { webhookId, allFailed, from, storage, json };
+        redeliver.SetAction((result, ct) => new OutboundCommand(stdout, stderr).RedeliverAsync(
+            result.GetValue(webhookId), result.GetValue(allFailed), result.GetValue(from), result.GetValue(storage), result.GetValue(json), ct));
+        var enable = new Command("enable", "Enable the endpoint again after it answered 410 Gone (and clear any wait): the next run sends from the cursor.") { storage, json };
+        enable.SetAction((result, ct) => new OutboundCommand(stdout, stderr).EnableAsync(result.GetValue(storage), result.GetValue(json), ct));
+        var outboundRun = new Command("run", "One run of the outbound webhooks now (the timer's), with Outbound__Url and Outbound__Secret from the environment.") { storage, json };
+        outboundRun.SetAction((result, ct) => new OutboundCommand(stdout, stderr).RunAsync(result.GetValue(storage), result.GetValue(json), ct));
+        var outbound = new Command("outbound", "The outbound webhooks (attempt.updated to Outbound__Url).") { outboundList, redeliver, enable, outboundRun };
+
+        var root = new RootCommand("Go1 course-statistics sync: operator tool.") { replay, stats, deliveries, sweep, reconcile, backfill, drain, forget, migrate, follow, outbound };
         foreach (var where in new[] { "poison", "parked" })
         {
             var action = new Argument<string>("action") { Description = "list or replay" };

@@ -48,12 +48,16 @@ public sealed partial class MonitoringTemplateTests(CompiledInfrastructure infra
             ["Sweep", "SweepSchedule"]),
         new("reconciliation stale", "customMetrics", "name == 'go1sync.reconcile.watermark_age'", 2, "GreaterThan", "Maximum", "watermarkAgeSeconds", 3600, "PT30M", "PT15M",
             ["go1sync reconcile --once", "ReconcileSchedule"]),
+        new("outbound failing", "customMetrics", "name == 'go1sync.outbound.consecutive_failures'", 2, "GreaterThan", "Maximum", "outboundFailureThreshold", 3, "PT30M", "PT15M",
+            ["go1sync outbound list", "Outbound__Url"]),
+        new("outbound stopped", "customMetrics", "name == 'go1sync.outbound.stopped'", 1, "GreaterThan", "Maximum", null, 0, "PT30M", "PT15M",
+            ["go1sync outbound enable", "go1sync outbound redeliver --from latest", "go1sync outbound redeliver --all-failed"]),
     ];
 
     public static TheoryData<string> AlertCases() => [.. Alerts.Select(a => a.Key)];
 
     [Fact]
-    public void LogAlertRules_Deployed_AreExactlySixLogAlertsOnAppInsightsThatAutoResolve()
+    public void LogAlertRules_Deployed_AreExactlyTheListedLogAlertsOnAppInsightsThatAutoResolve()
     {
         var rules = infra.ResourcesOfType(ScheduledQueryRules);
         Assert.Equal(Alerts.Length, rules.Count);

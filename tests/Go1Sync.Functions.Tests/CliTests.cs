@@ -23,7 +23,7 @@ public sealed class CliTests(AzuriteFixture storage) : IClassFixture<AzuriteFixt
     }
 
     /// <summary>The built CLI as its own process, for what only a process has: its environment (app settings) and real stderr.</summary>
-    private static async Task<(int Exit, string Out, string Err)> RunProcessAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> RunProcessAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // The CLI's own build output: next to the tests it would borrow the test host's ASP.NET Core framework.

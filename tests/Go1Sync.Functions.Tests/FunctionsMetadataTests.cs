@@ -75,6 +75,7 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("Sweep", "%SweepSchedule%")]
     [InlineData("Reconcile", "%ReconcileSchedule%")]
+    [InlineData("Outbound", "%OutboundSchedule%")]
     [InlineData("Housekeeping", "0 15 3 * * *")]
     public void TimerFunction_InTheMetadata_RunsOnItsScheduleAndNeverOnStartup(string name, string schedule)
     {

@@ -34,6 +34,7 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         { typeof(Go1Options), Go1Options.Section },
         { typeof(LearnerOptions), LearnerOptions.Section },
         { typeof(CourseCacheOptions), CourseCacheOptions.Section },
+        { typeof(OutboundOptions), OutboundOptions.Section },
     };
 
     private static HashSet<string> SampleKeys()
@@ -105,6 +106,12 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
     [InlineData("Feed:RetentionDays", "366", "Feed__RetentionDays", false)]
     [InlineData("Feed:SafeLag", "00:10:01", "Feed__SafeLag", false)]
     [InlineData("Feed:SafeLag", "-00:00:01", "Feed__SafeLag", false)]
+    // Outbound webhooks (the URL alone: the secret is then missing).
+    [InlineData("Outbound:Url", "https://lms.example/hooks", "Outbound__Secret", false)]
+    [InlineData("Outbound:TimeoutSeconds", "0", "Outbound__TimeoutSeconds", false)]
+    [InlineData("Outbound:TimeoutSeconds", "61", "Outbound__TimeoutSeconds", false)]
+    [InlineData("Outbound:Parallelism", "0", "Outbound__Parallelism", false)]
+    [InlineData("Outbound:MaxPerRun", "0", "Outbound__MaxPerRun", false)]
     // Learner-id keys: named, never repeated.
     [InlineData("Learners:IdKey", "c2hvcnQta2V5LW9mLTIzLWJ5dGVzLi4u", "Learners__IdKey", true)]
     [InlineData("Learners:IdKey", "not base64 at all!", "Learners__IdKey", true)]
@@ -116,5 +123,43 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         var message = await StartupRefusal.MessageAsync(storage.Azurite, key, value);
         Assert.Contains(named, message, StringComparison.Ordinal);
         if (valueIsSecret) Assert.DoesNotContain(value, message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A valid outbound secret (whsec_ + base64 of 32 bytes), for the refusals of the URL.</summary>
+    private const string OutboundSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3cP4Ao1ZGLA=";
+
+    [Theory]
+    [InlineData("not a url", OutboundSecret, "Outbound__Url")]
+    [InlineData("ftp://lms.example/hooks", OutboundSecret, "Outbound__Url")]
+    [InlineData("http://lms.example/hooks", OutboundSecret, "Outbound__Url")]
+    [InlineData("http://10.0.0.5/hooks", OutboundSecret, "Outbound__Url")]
+    [InlineData("https://user:pass@lms.example/hooks", OutboundSecret, "Outbound__Url")]
+    [InlineData("https://lms.example/hooks", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3cP4Ao1ZGLA=", "Outbound__Secret")]
+    [InlineData("https://lms.example/hooks", "whsec_not-base64-at-all!", "Outbound__Secret")]
+    [InlineData("https://lms.example/hooks", "whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "Outbound__Secret")]
+    [InlineData("https://lms.example/hooks", "whsec_QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "Outbound__Secret")]
+    [InlineData("https://lms.example/hooks", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/OutboundSecret)", "Outbound__Secret")]
+    public async Task Startup_InvalidOutboundUrlOrSecret_IsRefusedNamingTheSettingNeverTheSecret(string url, string secret, string named)
+    {
+        var message = await StartupRefusal.MessageAsync(storage.Azurite, s =>
+        {
+            s["Outbound:Url"] = url;
+            s["Outbound:Secret"] = secret;
+        });
+
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:7071/hooks")]
+    [InlineData("http://localhost:5000/hooks")]
+    [InlineData("http://[::1]:5000/hooks")]
+    [InlineData("https://lms.example/hooks")]
+    public void OutboundOptions_HttpsOrLoopbackHttpWithAWhsecSecret_IsValid(string url)
+    {
+        var options = new OutboundOptions { Url = url, Secret = OutboundSecret };
+
+        Assert.Empty(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
     }
 }

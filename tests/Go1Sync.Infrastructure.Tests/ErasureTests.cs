@@ -33,11 +33,19 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
             new LaunchMessage($"{tag}-p", email, Course, Platform.Web, DateTimeOffset.Parse("2025-07-02T08:00:00Z")), $"{tag}-poison-id", DateTimeOffset.UtcNow).ToJson());
         await host.Get<TableServiceClient>().GetTableClient(TableNames.Go1Users)
             .UpsertEntityAsync(new TableEntity("user", hash) { ["UserId"] = "go1-user-1" });
+        // An outbound webhook parked after its retries ran out: its body is the attempt, email included.
+        await host.Get<Core.Outbound.IOutboundStore>().ParkAsync(new Core.Outbound.ParkedWebhook(
+            Core.Outbound.WebhookIds.For(new Core.Reporting.ChangePosition(0, Course, $"chg_{tag}")),
+            $$$"""{"type":"attempt.updated","data":{"email":"{{{email}}}","courseId":"{{{Course}}}"}}""", "", DateTimeOffset.UtcNow, 10, 500, "answered 500", DateTimeOffset.UtcNow), CancellationToken.None);
     }
 
     /// <summary>Another learner's data, which erasure must leave alone (bob@ is inside jimbob@).</summary>
+    private const string NeighbourWebhookId = "chg_0000000000000000000000000000beef";
+
     private static async Task WriteNeighbourAsync(Go1SyncTestHost host, string neighbour)
     {
+        await host.Get<Core.Outbound.IOutboundStore>().ParkAsync(new Core.Outbound.ParkedWebhook(NeighbourWebhookId,
+            $$$"""{"type":"attempt.updated","data":{"email":"{{{neighbour}}}"}}""", "", DateTimeOffset.UtcNow, 10, 500, "answered 500", DateTimeOffset.UtcNow), CancellationToken.None);
         await host.PostLaunchAsync("neighbour-a", neighbour, Course, "web", "2025-07-01T08:00:00Z");
         await host.DrainAsync();
         await host.Get<IParkedStore>().ParkAsync(new ParkedMessage(ParkCategories.Unmatched, "neighbour-parked", "test",
@@ -117,6 +125,7 @@ public sealed class ErasureTests(AzuriteFixture storage) : IClassFixture<Azurite
         Assert.Single(await host.AttemptsAsync("jimbob@erasure.example.com", Course));
         Assert.Contains(await host.Get<IParkedStore>().ListAsync(null, CancellationToken.None), p => p.MessageId == "neighbour-parked");
         Assert.Single((await host.Poison.PeekMessagesAsync(32)).Value);
+        Assert.Contains(await host.Get<Core.Outbound.IOutboundStore>().ListParkedAsync(CancellationToken.None), p => p.WebhookId == NeighbourWebhookId);
     }
 
     [Fact]

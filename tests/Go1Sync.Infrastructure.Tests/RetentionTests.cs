@@ -96,6 +96,24 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task ParkedOutboundWebhooks_ParkedLongerAgoThanFeedRetentionDays_AreDeletedAndCountedRecentOnesStay()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var now = DateTimeOffset.Parse("2025-06-30T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        await using var host = await Go1SyncTestHost.StartAsync(azurite, s => s["Feed:RetentionDays"] = "7", services: s => s.AddSingleton<TimeProvider>(new FakeTimeProvider(now)));
+        var outbound = host.Get<Core.Outbound.IOutboundStore>();
+        Core.Outbound.ParkedWebhook Parked(string id, int daysAgo) =>
+            new(id, """{"data":{"email":"outbound.retention@example.com"}}""", "", now.AddDays(-daysAgo - 1), 10, 500, "answered 500", now.AddDays(-daysAgo));
+        await outbound.ParkAsync(Parked("chg_00000000000000000000000000000008", 8), CancellationToken.None);
+        await outbound.ParkAsync(Parked("chg_00000000000000000000000000000006", 6), CancellationToken.None);
+
+        var report = await host.Get<Retention>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.ParkedOutbound);
+        Assert.Equal(["chg_00000000000000000000000000000006"], (await outbound.ListParkedAsync(CancellationToken.None)).Select(p => p.WebhookId));
+    }
+
+    [Fact]
     public async Task Housekeeping_DailyRun_AppliesEachStoresOwnRetentionSetting()
     {
         await using var azurite = await Azurite.StartInMemoryAsync();

@@ -92,6 +92,12 @@ public sealed record AttemptChangesPage(IReadOnlyList<AttemptChange> Changes, st
     public bool Full { get; init; }
 }
 
+/// <summary>A feed entry and where it is in the feed.</summary>
+public sealed record PositionedChange(AttemptChange Change, ChangePosition Position);
+
+/// <summary>A page of <see cref="PositionedChange"/>s, the position to go on from after it, and whether more may be waiting now.</summary>
+public sealed record PositionedChangesPage(IReadOnlyList<PositionedChange> Entries, ChangePosition Next, bool Full);
+
 /// <summary>Why a page was not read.</summary>
 public enum ChangeFeedRefusal { None, Expired }
 
@@ -110,6 +116,18 @@ public sealed class ChangeFeed(IAttemptChangeFeed store, AttemptRules rules, Tim
     /// <param name="after">Null: from the oldest change kept; <see cref="ChangeCursor.Latest"/> is resolved by the caller with <see cref="Latest"/>.</param>
     public async Task<(AttemptChangesPage? Page, ChangeFeedRefusal Refusal)> ReadAsync(ChangePosition? after, int limit, CancellationToken cancellationToken)
     {
+        var (page, refusal) = await ReadPositionedAsync(after, limit, cancellationToken).ConfigureAwait(false);
+        return page is null
+            ? (null, refusal)
+            : (new AttemptChangesPage(page.Entries.Select(e => e.Change).ToList(), ChangeCursor.Encode(page.Next)) { Full = page.Full }, refusal);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, with each entry's own position (a consumer that stops part way through
+    /// a page, such as the outbound webhooks, resumes after the last entry it handled).
+    /// </summary>
+    public async Task<(PositionedChangesPage? Page, ChangeFeedRefusal Refusal)> ReadPositionedAsync(ChangePosition? after, int limit, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         if (after is not null && after.Ticks < (now - retention).UtcTicks)
             return (null, ChangeFeedRefusal.Expired);
@@ -120,8 +138,8 @@ public sealed class ChangeFeed(IAttemptChangeFeed store, AttemptRules rules, Tim
         // A full page goes on after its last entry. A page that was not full read everything up to the
         // horizon, so the cursor moves there: an idle consumer's cursor then never ages out of the retention.
         var next = full ? changes[^1].Position : Max(after, ChangePosition.At(horizon));
-        var entries = changes.Select(c => new AttemptChange(rules.Report(c.Attempt, now), c.Version, c.ChangedAt, c.Change)).ToList();
-        return (new AttemptChangesPage(entries, ChangeCursor.Encode(next)) { Full = full }, ChangeFeedRefusal.None);
+        var entries = changes.Select(c => new PositionedChange(new AttemptChange(rules.Report(c.Attempt, now), c.Version, c.ChangedAt, c.Change), c.Position)).ToList();
+        return (new PositionedChangesPage(entries, next, full), ChangeFeedRefusal.None);
     }
 
     /// <summary>The position <see cref="ChangeCursor.Latest"/> stands for: the safe horizon now.</summary>

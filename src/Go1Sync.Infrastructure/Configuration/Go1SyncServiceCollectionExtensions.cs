@@ -27,6 +27,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OutboundOptions>().Bind(configuration.GetSection(OutboundOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CutoverOptions>>(new CutoverSettingsValidation(configuration.GetSection(CutoverOptions.Section)));
         services.AddOptions<LearnerOptions>().Bind(configuration.GetSection(LearnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -98,6 +99,7 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddSingleton<Reconciliation.ReconciliationStateStore>();
         services.AddSingleton<Reconciliation.Go1Reconciliation>();
         services.AddSingleton<QueueDrain>();
+        AddOutbound(services);
         services.AddSingleton<Health.BacklogProbe>();
         services.AddSingleton<Health.BacklogMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Health.BacklogMonitor>());
@@ -105,7 +107,30 @@ public static class Go1SyncServiceCollectionExtensions
             .AddCheck<Health.StorageHealthCheck>("storage")
             .AddCheck<Health.BacklogHealthCheck>("backlog")
             .AddCheck<Health.SweepHealthCheck>("sweep")
-            .AddCheck<Health.ReconciliationHealthCheck>("reconciliation");
+            .AddCheck<Health.ReconciliationHealthCheck>("reconciliation")
+            .AddCheck<Health.OutboundHealthCheck>("outbound");
         return services;
+    }
+
+    /// <summary>The outbound webhooks (issue #15): the dispatcher over the change feed, its HTTP endpoint and its state table.</summary>
+    private static void AddOutbound(IServiceCollection services)
+    {
+        // No resilience handler: the dispatcher's own schedule retries; one POST is one attempt. No
+        // redirects (a 3xx is a failure), and no request logging by the factory.
+        services.AddHttpClient(Outbound.HttpWebhookEndpoint.HttpClientName, (sp, client) =>
+                client.Timeout = sp.GetRequiredService<IOptions<OutboundOptions>>().Value.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .RemoveAllLoggers();
+        services.AddSingleton<Core.Outbound.IWebhookEndpoint, Outbound.HttpWebhookEndpoint>();
+        services.AddSingleton<Core.Outbound.IOutboundStore, Outbound.TableOutboundStore>();
+        services.TryAddSingleton(new Core.Outbound.RetrySchedule());
+        services.AddSingleton(sp =>
+        {
+            var outbound = sp.GetRequiredService<IOptions<OutboundOptions>>().Value;
+            return new Core.Outbound.OutboundLimits(outbound.Parallelism, outbound.MaxPerRun);
+        });
+        services.AddSingleton<Core.Outbound.OutboundMetrics>();
+        services.AddSingleton<Core.Outbound.OutboundDispatcher>();
+        services.AddSingleton<Core.Outbound.OutboundOperations>();
     }
 }

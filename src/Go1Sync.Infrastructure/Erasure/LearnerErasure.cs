@@ -27,7 +27,7 @@ public sealed record ErasureReport(
 /// are dropped on the writer's one read), their course list (<c>Attempts</c>, the learner's
 /// partition, with the aggregates of the layout before v3), the stats and open-index rows in those
 /// courses' partitions (and the legacy index partition), their Go1 user cache row, their delivery records, and the parked and
-/// poison messages whose body holds their email or id. A tombstone (learner id and time, no
+/// poison messages (and parked outbound webhooks) whose body holds their email or id. A tombstone (learner id and time, no
 /// email) is written first, so an event processed meanwhile or later is dropped, not applied.
 /// Rows are looked for under every learner id this process can compute (current key, previous
 /// key, legacy SHA-256), so a learner not yet migrated (<c>go1sync migrate learner-ids</c>) is
@@ -40,6 +40,7 @@ public sealed class LearnerErasure(
     LearnerIds learnerIds,
     IParkedStore parked,
     MessageOperations messages,
+    Core.Outbound.IOutboundStore outbound,
     TimeProvider time,
     ILogger<LearnerErasure> logger)
 {
@@ -102,6 +103,11 @@ public sealed class LearnerErasure(
             await parked.RemoveAsync(message.Category, message.MessageId, cancellationToken).ConfigureAwait(false);
             parkedCount++;
         }
+        // Outbound webhooks parked after their retries ran out hold the attempt, email included (not
+        // counted either: the report predates them).
+        foreach (var webhook in await outbound.ListParkedAsync(cancellationToken).ConfigureAwait(false))
+            if (ids.Any(id => Holds(webhook.Body, normalized, id)))
+                await outbound.RemoveParkedAsync(webhook.WebhookId, cancellationToken).ConfigureAwait(false);
         var poison = await messages.DeletePoisonAsync(body => ids.Any(id => Holds(body, normalized, id)), MaxPoison, cancellationToken).ConfigureAwait(false);
 
         var attempts = 0;

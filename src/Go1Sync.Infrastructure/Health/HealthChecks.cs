@@ -128,3 +128,46 @@ public sealed class ReconciliationHealthCheck(Reconciliation.ReconciliationState
         return HealthCheckResult.Healthy($"Go1's completions read up to {age.TotalMinutes:F0} min ago", data);
     }
 }
+
+/// <summary>
+/// The outbound webhooks (Outbound__Url): healthy when off or delivering; degraded while retrying a
+/// change; unhealthy when the endpoint is disabled (it answered 410), the cursor aged out of the feed
+/// (a resynchronisation is needed), or changes are parked (their retries ran out).
+/// </summary>
+public sealed class OutboundHealthCheck(Core.Outbound.IWebhookEndpoint endpoint, Core.Outbound.IOutboundStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!endpoint.IsConfigured) return HealthCheckResult.Healthy("outbound webhooks are off (Outbound__Url is empty)");
+        Core.Outbound.OutboundState state;
+        int parked;
+        try
+        {
+            (state, _) = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            parked = (await store.ListParkedAsync(cancellationToken).ConfigureAwait(false)).Count;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("outbound state unknown", ex);
+        }
+
+        var data = new Dictionary<string, object>
+        {
+            ["status"] = state.Status,
+            ["consecutiveFailures"] = state.ConsecutiveFailures,
+            ["parked"] = parked,
+            ["needsResync"] = state.NeedsResync,
+            ["delivered"] = state.Delivered,
+            // The endpoint's status code only: the error text stays in go1sync outbound list.
+            ["lastStatus"] = state.LastStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
+        var problems = new List<string>();
+        if (state.Status == Core.Outbound.OutboundStatus.Disabled) problems.Add("the outbound endpoint is disabled (it answered 410 Gone): go1sync outbound enable");
+        if (state.NeedsResync) problems.Add("the outbound cursor is older than the change feed keeps: the LMS must resynchronise, then go1sync outbound redeliver --from latest");
+        if (parked > 0) problems.Add($"{parked} outbound change(s) parked: go1sync outbound list, redeliver");
+        if (problems.Count > 0) return HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data);
+        if (state.Status == Core.Outbound.OutboundStatus.Retrying)
+            return HealthCheckResult.Degraded($"the outbound endpoint failed {state.ConsecutiveFailures} time(s) in a row; retrying", data: data);
+        return HealthCheckResult.Healthy("outbound webhooks delivering", data);
+    }
+}

@@ -5,11 +5,14 @@ public sealed record RetentionReport(int Deliveries, int Parked, int Poison)
 {
     /// <summary>Change rows of the change feed deleted (<c>Feed__RetentionDays</c>).</summary>
     public int Changes { get; init; }
+
+    /// <summary>Parked outbound webhooks deleted (parked longer ago than <c>Feed__RetentionDays</c>).</summary>
+    public int ParkedOutbound { get; init; }
 }
 
 /// <summary>
 /// Personal data is kept only as long as its purpose needs: delivery records (learner ids),
-/// parked and poison messages (whose bodies hold learners' emails), the change feed's rows (emails too). Run daily by the Housekeeping
+/// parked and poison messages (whose bodies hold learners' emails), the change feed's rows and the parked outbound webhooks (emails too). Run daily by the Housekeeping
 /// function; each store's retention is its own setting.
 /// </summary>
 public sealed class Retention(
@@ -21,6 +24,7 @@ public sealed class Retention(
     IOptions<PoisonOptions> poisonOptions,
     IOptions<FeedOptions> feedOptions,
     OpenAttemptIndex index,
+    Core.Outbound.IOutboundStore outbound,
     TableServiceClient tables,
     TimeProvider time,
     ILogger<Retention> logger)
@@ -55,6 +59,16 @@ public sealed class Retention(
                 $"PartitionKey eq {course} and RowKey ge {CourseRows.ChangePrefix} and RowKey lt {CourseRows.ChangesFrom(changesBefore.UtcTicks)}"), cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Deleted {Deleted} change-feed rows changed before {Before:O}", deletedChanges, changesBefore);
 
-        return new RetentionReport(deletedDeliveries, deletedParked.Count, deletedPoison) { Changes = deletedChanges };
+        // A parked outbound webhook is a copy of a change row (email included): kept as long as the feed keeps changes, counted from when it was parked.
+        var deletedOutbound = 0;
+        foreach (var webhook in await outbound.ListParkedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (webhook.ParkedAt >= changesBefore) continue;
+            await outbound.RemoveParkedAsync(webhook.WebhookId, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Deleted parked outbound webhook {WebhookId}: parked before {Before:O}", webhook.WebhookId, changesBefore);
+            deletedOutbound++;
+        }
+
+        return new RetentionReport(deletedDeliveries, deletedParked.Count, deletedPoison) { Changes = deletedChanges, ParkedOutbound = deletedOutbound };
     }
 }

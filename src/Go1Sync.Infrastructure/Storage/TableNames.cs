@@ -24,5 +24,8 @@ public static class TableNames
     /// <summary>Erased learners, by learner id (one partition), with the erasure time and no email: later events for them are dropped.</summary>
     public const string Tombstones = "Tombstones";
 
-    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation, Tombstones];
+    /// <summary>The outbound webhooks' endpoint state (cursor, status, failures) and the changes parked after their retries ran out.</summary>
+    public const string Outbound = "Outbound";
+
+    public static readonly IReadOnlyList<string> All = [Attempts, AttemptStats, OpenAttempts, Courses, Parked, Deliveries, Go1Users, Reconciliation, Tombstones, Outbound];
 }
