@@ -2,7 +2,10 @@ using System.Diagnostics;
 using Azure.Data.Tables;
 using Go1Sync.Benchmarks.Engine;
 using Go1Sync.Core.Learners;
+using Go1Sync.Infrastructure.Configuration;
 using Go1Sync.Infrastructure.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Go1Sync.Benchmarks.Pipeline;
 
@@ -14,7 +17,8 @@ public sealed record RawTiming(int Operations, TimeSpan Elapsed, IReadOnlyList<d
 /// <summary>
 /// The storage emulator's own ceiling for the aggregate's access pattern: a point read then a
 /// conditional replace (If-Match the ETag just read), straight through Azure.Data.Tables with
-/// no product code in between. Each worker owns its rows, so no two operations ever race on a row.
+/// no product code in between, on the table client the app registers (<see cref="StorageClients"/>:
+/// an account SAS for a connection string with a key), so both sides sign requests alike. Each worker owns its rows, so no two operations ever race on a row.
 /// Rows have the shape of a real aggregate row (TableAttemptStore.Write of a 2-attempt history).
 /// <para>
 /// With <paramref name="batch"/>, the write is what an event really sends instead: an entity-group
@@ -32,7 +36,7 @@ public sealed class RawTableBenchmark(string connectionString, int parallelism, 
     /// <summary>Creates and fills the table, then runs the warm-up operations (not measured).</summary>
     public async Task PrepareAsync(int warmupOperations)
     {
-        _table = new TableServiceClient(connectionString).GetTableClient("RawBench" + Guid.NewGuid().ToString("N")[..8]);
+        _table = AppTableService(connectionString).GetTableClient("RawBench" + Guid.NewGuid().ToString("N")[..8]);
         await _table.CreateIfNotExistsAsync();
         var rows = parallelism * RowsPerWorker;
         var history = Aggregates.Build(2);
@@ -44,6 +48,13 @@ public sealed class RawTableBenchmark(string connectionString, int parallelism, 
     }
 
     public int Rows => parallelism * RowsPerWorker;
+
+    private static TableServiceClient AppTableService(string connectionString)
+    {
+        var services = new ServiceCollection();
+        StorageClients.Add(services, new ConfigurationBuilder().AddInMemoryCollection([new(StorageClients.Setting, connectionString)]).Build());
+        return services.BuildServiceProvider().GetRequiredService<TableServiceClient>();
+    }
 
     public Task<RawTiming> RunAsync(int operations) =>
         RunOpsAsync(_table ?? throw new InvalidOperationException("PrepareAsync first."), _entities, operations);
