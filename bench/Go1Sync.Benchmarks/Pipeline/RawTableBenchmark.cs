@@ -18,7 +18,7 @@ public sealed record RawTiming(int Operations, TimeSpan Elapsed, IReadOnlyList<d
 /// The storage emulator's own ceiling for the aggregate's access pattern: a point read then a
 /// conditional replace (If-Match the ETag just read), straight through Azure.Data.Tables with
 /// no product code in between, on the table client the app registers (<see cref="StorageClients"/>:
-/// an account SAS for a connection string with a key), so both sides sign requests alike. Each worker owns its rows, so no two operations ever race on a row.
+/// its retry bounds and request counter), so both sides send requests alike. Each worker owns its rows, so no two operations ever race on a row.
 /// Rows have the shape of a real aggregate row (TableAttemptStore.Write of a 2-attempt history).
 /// <para>
 /// With <paramref name="batch"/>, the write is what an event really sends instead: an entity-group

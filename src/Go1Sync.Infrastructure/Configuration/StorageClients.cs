@@ -25,17 +25,7 @@ public static class StorageClients
         {
             if (!string.IsNullOrWhiteSpace(section.Value))
             {
-                if (TableAccountSas.HasAccountKey(Parts(section.Value)))
-                {
-                    var sas = new TableAccountSas(section.Value, TimeProvider.System);
-                    services.AddSingleton(sas);
-                    builder.AddClient<TableServiceClient, TableClientOptions>(options => new TableServiceClient(sas.Endpoint, sas.Credential, options))
-                        .ConfigureOptions(o => { Table(o, counter); o.AddPolicy(sas, HttpPipelinePosition.PerCall); });
-                }
-                else
-                {
-                    builder.AddTableServiceClient(section.Value).ConfigureOptions(o => Table(o, counter));
-                }
+                builder.AddTableServiceClient(section.Value).ConfigureOptions(o => Table(o, counter));
                 builder.AddQueueServiceClient(section.Value).ConfigureOptions(o => Queue(o, counter));
             }
             else
@@ -75,7 +65,11 @@ public static class StorageClients
         var section = configuration.GetSection(Setting);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
-            var parts = Parts(section.Value);
+            var parts = section.Value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => p.Split('=', 2))
+                .Where(p => p.Length == 2)
+                .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
             if (parts.TryGetValue("UseDevelopmentStorage", out var development) && string.Equals(development, "true", StringComparison.OrdinalIgnoreCase)) return true;
             if (parts.TryGetValue("AccountName", out var account) && account == DevelopmentAccount) return true;
             var endpoints = new[] { "TableEndpoint", "QueueEndpoint", "BlobEndpoint" }.Where(parts.ContainsKey).Select(e => parts[e]).ToList();
@@ -84,14 +78,6 @@ public static class StorageClients
         var uris = new[] { "tableServiceUri", "queueServiceUri" }.Select(n => section[n]).Where(u => !string.IsNullOrWhiteSpace(u)).ToList();
         return uris.All(IsLoopback);
     }
-
-    /// <summary>The <c>key=value</c> parts of a connection string (the last of a repeated key wins).</summary>
-    private static Dictionary<string, string> Parts(string connectionString) =>
-        connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => p.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
 
     private static bool IsLoopback(string? value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsLoopback;
 
