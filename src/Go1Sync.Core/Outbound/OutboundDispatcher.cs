@@ -145,6 +145,18 @@ public sealed class OutboundDispatcher(
             }
         }
 
+        /// <summary>The state once the cursor is past <paramref name="entry"/> (delivered or parked): active again, no failure in a row.</summary>
+        private OutboundState Past(PositionedChange entry, DateTimeOffset now, SendResult result, string? error) => state with
+        {
+            Cursor = ChangeCursor.Encode(entry.Position),
+            Status = OutboundStatus.Active,
+            ConsecutiveFailures = 0,
+            NextAttemptAt = null,
+            LastAttemptAt = now,
+            LastStatus = result.Status,
+            LastError = error,
+        };
+
         /// <summary>Sends the page's entries in order, a few at once; null when all were delivered or parked, else the run's outcome.</summary>
         private async Task<string?> DeliverAsync(IReadOnlyList<PositionedChange> entries, CancellationToken cancellationToken)
         {
@@ -165,18 +177,7 @@ public sealed class OutboundDispatcher(
                     {
                         Delivered++;
                         d._metrics.Delivered.Add(1);
-                        state = state with
-                        {
-                            Cursor = ChangeCursor.Encode(entry.Position),
-                            Status = OutboundStatus.Active,
-                            ConsecutiveFailures = 0,
-                            NextAttemptAt = null,
-                            LastAttemptAt = now,
-                            LastStatus = result.Status,
-                            LastError = null,
-                            LastSuccessAt = now,
-                            Delivered = state.Delivered + 1,
-                        };
+                        state = Past(entry, now, result, error: null) with { LastSuccessAt = now, Delivered = state.Delivered + 1 };
                         continue;
                     }
 
@@ -208,16 +209,7 @@ public sealed class OutboundDispatcher(
                         await d._store.ParkAsync(new ParkedWebhook(id, body, ChangeCursor.Encode(entry.Position), entry.Change.ChangedAt, failures, result.Status, result.Error, now), cancellationToken).ConfigureAwait(false);
                         Parked++;
                         d._metrics.Parked.Add(1);
-                        state = state with
-                        {
-                            Cursor = ChangeCursor.Encode(entry.Position),
-                            Status = OutboundStatus.Active,
-                            ConsecutiveFailures = 0,
-                            NextAttemptAt = null,
-                            LastAttemptAt = now,
-                            LastStatus = result.Status,
-                            LastError = result.Error,
-                        };
+                        state = Past(entry, now, result, result.Error);
                         await SaveAsync(cancellationToken).ConfigureAwait(false);
                         d._logger.LogError("Outbound webhooks: {WebhookId} failed {Attempts} times (last status {Status}, {Error}); it is parked (go1sync outbound list, redeliver) and the next changes go on", id, failures, result.Status, result.Error);
                         break;
