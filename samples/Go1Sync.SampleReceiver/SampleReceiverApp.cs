@@ -45,14 +45,14 @@ public static class SampleReceiverApp
     }
 }
 
-/// <summary>What the receiver keeps: the webhook-ids seen (a redelivery is acknowledged and ignored) and, per attempt, the entry of the highest version.</summary>
+/// <summary>What the receiver keeps: the webhook-ids seen (a redelivery is acknowledged and ignored) and, per attempt, the entry of the highest version; an attempt whose highest version is a removal is not reported.</summary>
 public sealed class ReceivedAttempts
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonObject> _latest = new(StringComparer.Ordinal);
 
-    /// <returns>"duplicate", "stale" (an older version than held) or "applied".</returns>
+    /// <returns>"duplicate", "stale" (an older version than held), "removed" or "applied".</returns>
     public string Apply(string webhookId, JsonNode body)
     {
         var data = body["data"]!.AsObject();
@@ -62,13 +62,17 @@ public sealed class ReceivedAttempts
         {
             if (!_seen.Add(webhookId)) return "duplicate";
             if (_latest.TryGetValue(key, out var held) && held["version"]!.GetValue<long>() >= version) return "stale";
+            // A removal is kept too (with its version, so an older update arriving late stays stale) but
+            // is no longer an attempt of the LMS.
             _latest[key] = (JsonObject)data.DeepClone();
-            return "applied";
+            return data["change"]?.GetValue<string>() == "removed" ? "removed" : "applied";
         }
     }
 
     public IReadOnlyDictionary<string, JsonObject> Snapshot()
     {
-        lock (_lock) return _latest.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone(), StringComparer.Ordinal);
+        lock (_lock)
+            return _latest.Where(p => p.Value["change"]?.GetValue<string>() != "removed")
+                .ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone(), StringComparer.Ordinal);
     }
 }

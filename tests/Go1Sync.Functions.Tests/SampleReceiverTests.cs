@@ -101,4 +101,22 @@ public sealed class SampleReceiverTests(AzuriteFixture storage) : IClassFixture<
         Assert.Equal("{}", await client.GetStringAsync(url + "/attempts"));
         Assert.Equal("", output.ToString());
     }
+
+    [Fact]
+    public void ReceivedAttempts_RemovalAtAHigherVersion_DropsTheAttemptAndALateOlderUpdateStaysStale()
+    {
+        static JsonNode Entry(long version, string change) => new JsonObject
+        {
+            ["type"] = "attempt.updated",
+            ["data"] = new JsonObject { ["courseId"] = "c1", ["attemptId"] = "a1", ["version"] = version, ["change"] = change },
+        };
+        var attempts = new ReceivedAttempts();
+
+        var updated = attempts.Apply("chg_1", Entry(1, ChangeKinds.Updated));
+        var removed = attempts.Apply("chg_3", Entry(3, ChangeKinds.Removed));
+        var late = attempts.Apply("chg_2", Entry(2, ChangeKinds.Updated));
+
+        Assert.Equal(("applied", "removed", "stale"), (updated, removed, late));
+        Assert.Empty(attempts.Snapshot());
+    }
 }

@@ -151,6 +151,19 @@ public sealed class SettingsTests(AzuriteFixture storage) : IClassFixture<Azurit
         Assert.DoesNotContain(secret, message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Startup_OutboundOnWithAFeedRetentionShorterThanItsRetrySchedule_IsRefusedNamingFeedRetentionDays()
+    {
+        var message = await StartupRefusal.MessageAsync(storage.Azurite, s =>
+        {
+            s["Outbound:Url"] = "https://lms.example/hooks";
+            s["Outbound:Secret"] = OutboundSecret;
+            s["Feed:RetentionDays"] = "3";
+        });
+
+        Assert.Contains("Feed__RetentionDays must be at least 4 when Outbound__Url is set", message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:7071/hooks")]
     [InlineData("http://localhost:5000/hooks")]

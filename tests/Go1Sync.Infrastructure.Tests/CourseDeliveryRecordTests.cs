@@ -40,6 +40,34 @@ public sealed class CourseDeliveryRecordTests(AzuriteFixture storage) : IClassFi
     }
 
     [Fact]
+    public async Task Listing_MoreRefusalsInTheDayPartitionThanMax_StillListsTheEarlierAppliedDeliveryOfTheCoursePartition()
+    {
+        // Its own storage: the listing is cut at Max, so other tests' deliveries must not be in it.
+        var own = new AzuriteFixture();
+        await own.InitializeAsync();
+        try
+        {
+            await using var host = await Go1SyncTestHost.StartAsync(own.Azurite);
+            var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+            await host.PostLaunchAsync("cdr-max", "cdr-max@example.com", "cdr-course-max", "web", "2025-06-01T08:00:00Z");
+            await host.DrainAsync();
+            var log = host.Get<IDeliveryLog>();
+            for (var i = 0; i < 3; i++)
+                await log.RecordReceiptAsync(new DeliveryReceipt($"refused-{i}", EventKinds.Completion, null, DateTimeOffset.UtcNow.AddSeconds(10 + i), "invalid", 401), CancellationToken.None);
+
+            var listed = await log.FindAsync(new DeliveryQuery(since, Max: 2), CancellationToken.None);
+
+            Assert.Equal(2, listed.Count);
+            Assert.Equal(("cdr-max", DeliveryOutcomes.Applied), (listed[0].AttemptId, listed[0].Outcome));
+            Assert.Equal("refused-0", listed[1].Identity);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Listing_ARecordInTheDayPartitionFromBeforeTheUpgrade_IsStillListedAndItsLaterDuplicateMergesIntoOneRecord()
     {
         await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);

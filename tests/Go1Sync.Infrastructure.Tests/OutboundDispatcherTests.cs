@@ -461,4 +461,56 @@ public sealed class OutboundDispatcherTests(AzuriteFixture storage) : IClassFixt
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, parked.Status);
         Assert.Contains("parked", parked.Description, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_BacklogOverMaxPerRun_SavesItsCursorSoTheNextRunsDeliverTheRestOnce()
+    {
+        await using var s = await StartAsync(o => o["Outbound:MaxPerRun"] = "3");
+        var ids = await s.WriteChangesAsync(7);
+
+        var first = await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+        var afterFirst = await s.StateAsync();
+        var second = await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+        var third = await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal((OutboundRunOutcome.MoreWaiting, 3), (first.Outcome, first.Delivered));
+        Assert.Equal(3, afterFirst.Delivered);
+        Assert.Equal((OutboundRunOutcome.MoreWaiting, 3), (second.Outcome, second.Delivered));
+        Assert.Equal((OutboundRunOutcome.CaughtUp, 1), (third.Outcome, third.Delivered));
+        // Each change once: a run that stopped at MaxPerRun kept what it had delivered.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), s.Receiver.Accepted.Select(r => r.WebhookId).Order(StringComparer.Ordinal));
+        Assert.Equal(7, s.Receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task Run_RetriedChangeErasedBeforeItsNextAttempt_CountsTheNextChangesFailuresFromOneAndEndsTheRetryWhenNothingIsLeft()
+    {
+        await using var s = await StartAsync(o => o["Outbound:Parallelism"] = "1", Compressed());
+        var first = (await s.WriteChangesAsync(1)).Single();
+        s.Receiver.Plan(503, times: 2);
+        await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, first), ((await s.StateAsync()).ConsecutiveFailures, (await s.StateAsync()).FailingId));
+        // Written before the clock moves on: the class's tests share one feed, and a change stamped
+        // ahead of the next test's start would reach that test's receiver.
+        var table = s.Host.Get<Azure.Data.Tables.TableServiceClient>().GetTableClient(TableNames.AttemptStats);
+        var erased = new List<string>();
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == s.Course))
+            if (row.RowKey.StartsWith("~c~", StringComparison.Ordinal)) erased.Add(row.RowKey);
+        var second = (await s.WriteChangesAsync(1)).Single(id => id != first);
+
+        // The learner of the first change is erased: its change row, which the retry waits on, is gone.
+        foreach (var rowKey in erased) await table.DeleteEntityAsync(s.Course, rowKey);
+        s.Time.SetUtcNow((await s.StateAsync()).NextAttemptAt!.Value);
+        await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+        var afterSecond = await s.StateAsync();
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == s.Course))
+            if (row.RowKey.StartsWith("~c~", StringComparison.Ordinal)) await table.DeleteEntityAsync(s.Course, row.RowKey);
+        s.Time.SetUtcNow(afterSecond.NextAttemptAt!.Value);
+        var idle = await s.Dispatcher.RunOnceAsync(CancellationToken.None);
+        var afterIdle = await s.StateAsync();
+
+        Assert.Equal((OutboundStatus.Retrying, 1, second), (afterSecond.Status, afterSecond.ConsecutiveFailures, afterSecond.FailingId));
+        Assert.Equal(OutboundRunOutcome.CaughtUp, idle.Outcome);
+        Assert.Equal((OutboundStatus.Active, 0, null), (afterIdle.Status, afterIdle.ConsecutiveFailures, afterIdle.FailingId));
+    }
 }

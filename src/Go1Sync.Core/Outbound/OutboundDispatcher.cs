@@ -88,9 +88,13 @@ public sealed class OutboundDispatcher(
         public int Parked;
         public int Failed;
 
+        /// <summary>The cursor as stored: delivering moves <c>state.Cursor</c> in memory first, and a page end saves it.</summary>
+        private string? _saved = state.Cursor;
+
         private async Task SaveAsync(CancellationToken cancellationToken)
         {
             version = await d._store.SaveAsync(state, version, cancellationToken).ConfigureAwait(false);
+            _saved = state.Cursor;
             d._metrics.Observe(state);
         }
 
@@ -132,10 +136,17 @@ public sealed class OutboundDispatcher(
                 sent += page.Entries.Count;
 
                 var next = ChangeCursor.Encode(page.Next);
-                var idle = page.Entries.Count == 0;
-                var stale = ChangeCursor.TryDecode(state.Cursor!) is { } stored
+                // Saved after every page that delivered (or followed unsaved deliveries), and after an
+                // idle page only once the stored cursor is old: compared with what is stored, not with
+                // the cursor in memory, which the deliveries of this page already moved.
+                var idle = page.Entries.Count == 0 && state.Cursor == _saved;
+                var stale = _saved is not null && ChangeCursor.TryDecode(_saved) is { } stored
                     && d._time.GetUtcNow() - new DateTimeOffset(stored.Ticks, TimeSpan.Zero) > IdleCursorSaveAge;
-                if (next != state.Cursor && (!idle || stale))
+                // A page through without a failure ends a retry whose change is gone (erased meanwhile).
+                var retryOver = state.Status == OutboundStatus.Retrying;
+                if (retryOver)
+                    state = state with { Status = OutboundStatus.Active, ConsecutiveFailures = 0, FailingId = null, NextAttemptAt = null };
+                if ((next != _saved && (!idle || stale)) || retryOver)
                 {
                     state = state with { Cursor = next };
                     await SaveAsync(cancellationToken).ConfigureAwait(false);
@@ -151,6 +162,7 @@ public sealed class OutboundDispatcher(
             Cursor = ChangeCursor.Encode(entry.Position),
             Status = OutboundStatus.Active,
             ConsecutiveFailures = 0,
+            FailingId = null,
             NextAttemptAt = null,
             LastAttemptAt = now,
             LastStatus = result.Status,
@@ -202,7 +214,7 @@ public sealed class OutboundDispatcher(
                         return OutboundRunOutcome.Gone;
                     }
 
-                    var failures = state.ConsecutiveFailures + 1;
+                    var failures = state.FailingId == id ? state.ConsecutiveFailures + 1 : 1;
                     var nextAttempt = d._schedule.Next(failures, now, result.RetryAfter);
                     if (nextAttempt is null)
                     {
@@ -219,6 +231,7 @@ public sealed class OutboundDispatcher(
                     {
                         Status = OutboundStatus.Retrying,
                         ConsecutiveFailures = failures,
+                        FailingId = id,
                         NextAttemptAt = nextAttempt,
                         LastAttemptAt = now,
                         LastStatus = result.Status,

@@ -27,6 +27,8 @@ public sealed record OutboundState
     public string Status { get; init; } = OutboundStatus.Active;
     /// <summary>Failed attempts in a row at the first change not delivered; 0 after a success.</summary>
     public int ConsecutiveFailures { get; init; }
+    /// <summary>The webhook-id the failures are counted on: a different first change (its row erased meanwhile) starts at one again.</summary>
+    public string? FailingId { get; init; }
     /// <summary>While retrying: no POST before this instant.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
     public DateTimeOffset? LastAttemptAt { get; init; }

@@ -24,6 +24,7 @@ public sealed class OutboundOperations(IWebhookEndpoint endpoint, IOutboundStore
             DisabledReason = null,
             DisabledAt = null,
             ConsecutiveFailures = 0,
+            FailingId = null,
             NextAttemptAt = null,
         }, cancellationToken);
 
@@ -41,6 +42,7 @@ public sealed class OutboundOperations(IWebhookEndpoint endpoint, IOutboundStore
             NeedsResync = false,
             NeedsResyncSince = null,
             ConsecutiveFailures = 0,
+            FailingId = null,
             NextAttemptAt = null,
             Status = s.Status == OutboundStatus.Disabled ? OutboundStatus.Disabled : OutboundStatus.Active,
         }, cancellationToken);

@@ -27,7 +27,12 @@ public static class Go1SyncServiceCollectionExtensions
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Reconciliation.ReconcileOptions>().Bind(configuration.GetSection(Reconciliation.ReconcileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<OutboundOptions>().Bind(configuration.GetSection(OutboundOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OutboundOptions>().Bind(configuration.GetSection(OutboundOptions.Section)).ValidateDataAnnotations()
+            // The retry schedule runs about 3 days 4 hours before it parks a change; a shorter feed
+            // retention would age the cursor out first and stop delivery instead (needs resynchronisation).
+            .Validate<IOptions<FeedOptions>>((outbound, feed) => !outbound.Enabled || feed.Value.RetentionDays >= OutboundOptions.MinFeedRetentionDays,
+                $"The setting Feed__RetentionDays must be at least {OutboundOptions.MinFeedRetentionDays} when Outbound__Url is set: the outbound retry schedule takes about 3 days 4 hours before it parks a change.")
+            .ValidateOnStart();
         services.AddOptions<CutoverOptions>().Bind(configuration.GetSection(CutoverOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CutoverOptions>>(new CutoverSettingsValidation(configuration.GetSection(CutoverOptions.Section)));
         services.AddOptions<LearnerOptions>().Bind(configuration.GetSection(LearnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

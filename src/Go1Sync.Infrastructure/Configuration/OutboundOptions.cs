@@ -10,6 +10,9 @@ namespace Go1Sync.Infrastructure.Configuration;
 /// </summary>
 public sealed class OutboundOptions : IValidatableObject
 {
+    /// <summary>The feed must keep changes longer than the retry schedule of one change (5 s to 24 h, about 75.6 hours in all).</summary>
+    public const int MinFeedRetentionDays = 4;
+
     public const string Section = "Outbound";
 
     /// <summary>Standard Webhooks' secret format: this prefix, then base64 of the key.</summary>

@@ -113,7 +113,8 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
                     new OpenAttemptRow(e.PartitionKey, e.RowKey, e.GetString("LearnerHash"), e.GetString("CourseId"), e.GetString("AttemptId"), e.GetInt32("Checks") ?? 0)));
                 if (due.Count >= settings.MaxPerRun) break;
             }
-            // Full: the next run starts after this course (its remaining rows wait one round at most).
+            // Full: the next run starts after this course. Its rows past the ones read wait for the rotation
+            // to come back; rows that stay due on this course are read first again then (a known limit).
             if (due.Count >= settings.MaxPerRun) return new DueRows(due, course);
         }
         return new DueRows(due, null);

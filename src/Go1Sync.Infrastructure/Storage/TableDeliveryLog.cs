@@ -121,21 +121,26 @@ public sealed class TableDeliveryLog(TableServiceClient tables, TimeProvider tim
             if (byIdentity.Count >= query.Max) break;
             byIdentity[e.GetString("Identity") ?? e.PartitionKey + "/" + e.RowKey] = e;
         }
-        // Per listed course, its delivery rows from that day on: one range query each.
+        // Per listed course, its delivery rows from that day on: one range query each. Each source is
+        // read up to Max in its day order, and the earliest Max of them all are kept, so a day
+        // partition full of refusals cannot hide the applied deliveries of the course partitions.
         foreach (var course in await courses.CoursesAsync(cancellationToken).ConfigureAwait(false))
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {course} and RowKey ge {CourseRows.DeliveriesFrom(query.Since)} and RowKey lt {CourseRows.DeliveryEnd}") + match;
+            var added = 0;
             await foreach (var e in _courses.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var identity = e.GetString("Identity") ?? e.PartitionKey + "/" + e.RowKey;
                 if (byIdentity.TryGetValue(identity, out var day)) byIdentity[identity] = DeliveryRows.Merge(day, e);
-                else if (byIdentity.Count < query.Max) byIdentity[identity] = e;
+                else if (added++ < query.Max) byIdentity[identity] = e;
+                else break;
             }
         }
         return byIdentity.Values
             .Select(DeliveryRows.Read)
             .Where(r => r.ReceivedAt == DateTimeOffset.MinValue || r.ReceivedAt >= query.Since)
             .OrderBy(r => r.ReceivedAt)
+            .Take(query.Max)
             .ToList();
     }
 
