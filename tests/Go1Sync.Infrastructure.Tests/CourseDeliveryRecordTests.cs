@@ -18,6 +18,9 @@ public sealed class CourseDeliveryRecordTests(AzuriteFixture storage) : IClassFi
         var since = DateTimeOffset.UtcNow.AddMinutes(-1);
         await host.PostCourseAsync("""{"courseId":"cdr-course-1","durationMinutes":60}""");
         await host.PostLaunchAsync("cdr-a", "cdr@example.com", "cdr-course-1", "web", "2025-06-01T08:00:00Z");
+        // Drained first: processed before its launch, the completion would apply to a go1-direct attempt
+        // (taken over by the launch later), and its outcome would say so.
+        await host.DrainAsync();
         await host.PostCompletionAsync("cdr-enr", "cdr@example.com", "cdr-course-1", "2025-06-01T08:45:00Z", passed: true);
         await host.DrainAsync();
         Assert.Equal(2, (await StorageCostTests.CourseDeliveryRowsAsync(host, "cdr-course-1")).Count);
