@@ -43,4 +43,39 @@ public sealed class OutboundContractTests(ContractScenario scenario)
         // The ticks are not part of it: the course and row key name the change.
         Assert.Equal(WebhookIds.For(position), WebhookIds.For(position with { Ticks = 1 }));
     }
+
+    [Fact]
+    public async Task OutboundRows_EndpointStateAndAParkedChange_MatchGoldenAndReadBackAsWritten()
+    {
+        await using var host = await scenario.StartHostAsync();
+        var store = host.Get<IOutboundStore>();
+        var at = DateTimeOffset.Parse("2025-03-10T12:00:03.250Z", System.Globalization.CultureInfo.InvariantCulture);
+        var cursor = ChangeCursor.Encode(new ChangePosition(at.UtcTicks, "go1-course-golden", "~c~0638772848032500000_abc_a1"));
+        var state = new OutboundState
+        {
+            Cursor = cursor,
+            Status = OutboundStatus.Retrying,
+            ConsecutiveFailures = 2,
+            FailingId = "chg_6bcadf0b6896de6fd37c12464446e4ae",
+            NextAttemptAt = at.AddMinutes(5),
+            LastAttemptAt = at,
+            LastStatus = 503,
+            LastError = "answered 503",
+            LastSuccessAt = at.AddMinutes(-1),
+            Delivered = 41,
+        };
+        var parked = new ParkedWebhook("chg_6bcadf0b6896de6fd37c12464446e4ae", """{"type":"attempt.updated","data":{"email":"golden@example.com"}}""",
+            cursor, at, 10, 500, "answered 500", at.AddHours(76));
+        var (_, version) = await store.ReadAsync(CancellationToken.None);
+        await store.SaveAsync(state, version, CancellationToken.None);
+        await store.ParkAsync(parked, CancellationToken.None);
+
+        var rows = new JsonArray();
+        foreach (var partition in new[] { TableOutboundStore.StatePartition, TableOutboundStore.FailedPartition })
+            foreach (var row in await scenario.RowsAsync(TableNames.Outbound, partition))
+                rows.Add(GoldenJson.Entity(TableNames.Outbound, row));
+        GoldenFiles.Checked.Verify("tables/outbound.rows.json", GoldenJson.Pretty(rows));
+        Assert.Equal(state, (await store.ReadAsync(CancellationToken.None)).State);
+        Assert.Equal(parked, await store.GetParkedAsync(parked.WebhookId, CancellationToken.None));
+    }
 }
