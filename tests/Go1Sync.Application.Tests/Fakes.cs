@@ -57,10 +57,12 @@ internal sealed class InMemoryAttemptStore(RecordingDeliveryLog? deliveries = nu
         return Task.FromResult<string?>(next);
     }
 
-    public Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
+    public Task<StoredHistory?> GetCurrentAsync(LearnerCourseKey key, CancellationToken cancellationToken) => GetAsync(key, cancellationToken);
+
+    public Task<StoredHistory?> RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
     {
         Registered.Add(key);
-        return Task.CompletedTask;
+        return Task.FromResult<StoredHistory?>(null);
     }
 
     public Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken)

@@ -130,6 +130,27 @@ public sealed class StorageMigrationTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task LegacyAggregate_NextEventThroughTheProcessor_FoundByThePairsListingAndAppliedToItsHistory()
+    {
+        await using var host = await Go1SyncTestHost.StartAsync(storage.Azurite);
+        const string email = "legacy-writer@example.com", course = "legacy-writer-course";
+        var (_, history) = Histories(host.Rules, email, "unused", course);
+        await LegacyRows.WriteAggregateAsync(host, history, host.Ids);
+        Assert.Equal(202, (await host.PostCompletionAsync("s-enr-b2", email, course, "2025-01-20T09:00:00Z", passed: true, score: 80, startedAt: "2025-01-20T08:00:00Z")).Status);
+
+        Assert.Equal(1, (await host.DrainAsync()).SucceededCount);
+
+        // The writer's read of the course partition finds nothing; the listing's insert meets the legacy
+        // row, which is the history the completion applies to: the oldest open attempt (s-b2) completes.
+        var attempts = await host.AttemptsAsync(email, course);
+        Assert.Equal([("s-b1", AttemptStatus.Completed), ("s-b2", AttemptStatus.Completed)], attempts.Select(a => (a.AttemptId, a.Status)).ToList());
+        var key = LearnerCourseKey.For(host.Ids, email, course);
+        var row = (await host.Get<TableServiceClient>().GetTableClient(TableNames.Attempts).GetEntityAsync<TableEntity>(key.LearnerHash, key.CourseKey)).Value;
+        Assert.Equal((TableAttemptStore.CourseListKind, false), (row.GetString("Kind"), row.ContainsKey("Email")));
+        Assert.False((await host.Get<IAttemptStore>().GetCurrentAsync(key, CancellationToken.None))!.Legacy);
+    }
+
+    [Fact]
     public async Task CliMigrateStorage_LegacyRow_MovesItAndPrintsTheSummarySecondRunSaysNothingLeft()
     {
         await using (var host = await Go1SyncTestHost.StartAsync(storage.Azurite))

@@ -65,16 +65,18 @@ public sealed class HistoryWriter(
         var registered = false;
         for (var conflicts = 0; ; conflicts++)
         {
-            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            var stored = await store.GetCurrentAsync(key, cancellationToken).ConfigureAwait(false);
             if (stored is { Erased: true })
                 return Erased(write);
             if (stored is null && !registered)
             {
-                await store.RegisterAsync(key, write.CourseId, cancellationToken).ConfigureAwait(false);
+                // A legacy aggregate (storage before v3) is found by the listing, on its own row; none
+                // can appear later, since only the layout before v3 wrote them.
+                stored = await store.RegisterAsync(key, write.CourseId, cancellationToken).ConfigureAwait(false);
                 registered = true;
                 // An erased learner stays erased: the event is dropped before anything else is written
                 // (not parked either, since a parked body would hold the email again).
-                if (tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
+                if (stored is null && tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))
                 {
                     // Another first event of the learner may have passed its own check before the
                     // erasure's tombstone and be about to insert, after the erasure read the course

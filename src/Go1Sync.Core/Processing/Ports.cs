@@ -76,6 +76,14 @@ public interface IAttemptStore
     Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The aggregate as <see cref="GetAsync"/> reads it, but without looking for a pair's aggregate of
+    /// the layout before storage v3 when there is none in the current one: the writer lists a pair it
+    /// does not find (<see cref="RegisterAsync"/>), and the listing finds such an aggregate on its own row,
+    /// so a new pair costs one read fewer.
+    /// </summary>
+    Task<StoredHistory?> GetCurrentAsync(LearnerCourseKey key, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Writes the history and its read side if the aggregate is still as it was read
     /// (<see cref="AggregateWrite.ETag"/>): one entity-group transaction when the change fits one.
     /// Returns the new ETag, or null on a conflict (nothing was written).
@@ -85,8 +93,10 @@ public interface IAttemptStore
     /// <summary>
     /// Lists a learner's new (learner, course) pair where learner look-ups, erasure and the learner-id
     /// migration find it, before its aggregate is first written (see <see cref="HistoryWriter"/> for the order).
+    /// Returns the pair's aggregate of the layout before storage v3 when its row is one (it lists the
+    /// pair already, see <see cref="StoredHistory.Legacy"/>), otherwise null.
     /// </summary>
-    Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken);
+    Task<StoredHistory?> RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Erases an erased learner's pair that a dropped first event listed: the aggregate replaced by a

@@ -77,8 +77,22 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
         new(TableTransactionActionType.Delete, new TableEntity(key.CourseKey, RowKey(key, asIndexed)), ETag.All);
 
     /// <summary>Lists the course for the sweep (once per course in practice; an upsert, so repeating it is harmless).</summary>
-    public async Task RegisterCourseAsync(string courseKey, string courseId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Lists the course for the sweep. Once this instance has listed a course it does not send the
+    /// upsert again: nothing removes a row of the list, so only an instance's first new pair on a
+    /// course pays the write.
+    /// </summary>
+    public async Task RegisterCourseAsync(string courseKey, string courseId, CancellationToken cancellationToken)
+    {
+        if (_listed.ContainsKey(courseKey)) return;
         await _courses.UpsertEntityAsync(new TableEntity(CoursesPartition, courseKey) { ["CourseId"] = courseId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (_listed.Count < MaxListedRemembered) _listed.TryAdd(courseKey, 0);
+    }
+
+    /// <summary>Bounds the memory of <see cref="RegisterCourseAsync"/>: beyond it, a course is listed on each new pair as before.</summary>
+    internal const int MaxListedRemembered = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _listed = new(StringComparer.Ordinal);
 
     /// <summary>The courses listed for the sweep (keys only): one query.</summary>
     public async Task<IReadOnlyList<string>> CoursesAsync(CancellationToken cancellationToken)

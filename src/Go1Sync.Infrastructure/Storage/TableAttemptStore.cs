@@ -69,7 +69,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
     private readonly TableClient _learners = tables.GetTableClient(TableNames.Attempts);
     private readonly TableClient _legacyOpen = tables.GetTableClient(TableNames.OpenAttempts);
 
-    public async Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    public async Task<StoredHistory?> GetAsync(LearnerCourseKey key, CancellationToken cancellationToken) =>
+        await GetCurrentAsync(key, cancellationToken).ConfigureAwait(false) ?? await GetLegacyAsync(key, cancellationToken).ConfigureAwait(false);
+
+    public async Task<StoredHistory?> GetCurrentAsync(LearnerCourseKey key, CancellationToken cancellationToken)
     {
         var response = await _course.GetEntityIfExistsAsync<TableEntity>(key.CourseKey, CourseRows.Aggregate(key.LearnerHash), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (response.HasValue && response.Value is { } row)
@@ -83,10 +86,14 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
                 ChangedTicks = row.GetInt64(ChangedTicksProperty) ?? 0,
             };
         }
-        var legacy = await _learners.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (legacy.HasValue && legacy.Value is { } old && IsLegacyAggregate(old))
-            return Stored(old) with { Legacy = true };
         return null;
+    }
+
+    /// <summary>The pair's aggregate of the layout before v3 (its row of <c>Attempts</c>), or null.</summary>
+    private async Task<StoredHistory?> GetLegacyAsync(LearnerCourseKey key, CancellationToken cancellationToken)
+    {
+        var legacy = await _learners.GetEntityIfExistsAsync<TableEntity>(key.LearnerHash, key.CourseKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return legacy.HasValue && legacy.Value is { } old && IsLegacyAggregate(old) ? Stored(old) with { Legacy = true } : null;
     }
 
     /// <summary>A row of <c>Attempts</c> that is an aggregate of the layout before v3 (it has a format), not a course-list row.</summary>
@@ -101,7 +108,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         return new StoredHistory(document.History, row.ETag.ToString()) { Fold = document.Fold };
     }
 
-    public async Task RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
+    public async Task<StoredHistory?> RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
     {
         try
         {
@@ -114,9 +121,13 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            // Listed already (or a legacy aggregate is there, which lists it as well).
+            // Listed already, or the row is the pair's aggregate of the layout before v3, which lists
+            // it as well: only a pair that is not new pays this read.
+            if (await GetLegacyAsync(key, cancellationToken).ConfigureAwait(false) is { } legacy)
+                return legacy;
         }
         await index.RegisterCourseAsync(key.CourseKey, courseId, cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     public async Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
