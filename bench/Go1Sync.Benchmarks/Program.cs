@@ -14,6 +14,7 @@ const string Usage = """
       pipeline [--events N] [--learners L] [--courses C] [--seed S]
                                          N launches + N completions (default 500 each, 50 learners x 10 courses)
                                          through the functions on an in-memory Azurite, and Azurite's raw rate
+      azurite-costs [--requests N]       Azurite's CPU per request of each kind an event sends (default 1,000 each)
       summary [--attempts N]             the course summary on one course of N attempts (default 100,000):
                                          computed from storage, and served from the per-instance cache
     """;
@@ -68,6 +69,17 @@ switch (args[0])
             return 2;
         }
         return await Go1Sync.Benchmarks.Summary.SummaryBenchmark.RunAsync(summaryAttempts);
+
+    case "azurite-costs":
+        var requests = 1000;
+        if (rest.Length == 2 && rest[0] == "--requests" && int.TryParse(rest[1], NumberStyles.None, CultureInfo.InvariantCulture, out var r) && r >= 16)
+            requests = r;
+        else if (rest.Length != 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        return await AzuriteCostProbe.RunAsync(requests);
 
     default:
         Console.Error.WriteLine(Usage);

@@ -44,6 +44,7 @@ public static class PipelineBenchmark
     private const int CourseDurationMinutes = 60;
     private static readonly DateTimeOffset Start = new(2025, 4, 1, 8, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(15);
+    private const int WarmupRounds = 20;
 
     private sealed record Pair(int Index, string Email, string CourseId, string AttemptId, DateTimeOffset LaunchedAt);
 
@@ -72,24 +73,37 @@ public static class PipelineBenchmark
             Expect(200, await host.PostCourseAsync($$"""{"courseId":"{{course}}","durationMinutes":{{CourseDurationMinutes}}}"""), "course");
 
         // Warm-up (not measured): JIT, connection pools, Azurite's first writes to each table.
-        var warmup = Enumerable.Range(0, 2 * parallelism)
-            .Select(i => new Pair(i, $"warmup{i:D3}@bench.example.com", "go1-lo-warmup", $"warm-{i:D3}", Start.AddSeconds(i)))
-            .ToList();
-        await PostAsync(warmup, parallelism, p => PostLaunch(host, p));
-        await driver.DrainAsync(DrainLimit);
-        await PostAsync(warmup, parallelism, p => PostCompletion(host, p));
-        await driver.DrainAsync(DrainLimit);
+        // Rounds until the JIT has settled (tiered compilation promotes hot methods after 30 calls
+        // and a quiet 100 ms, in the background): otherwise the drains measure the compiler too.
+        var jitRounds = 0;
+        for (long compiled = -1; jitRounds < WarmupRounds; jitRounds++)
+        {
+            var round = jitRounds;
+            var warmup = Enumerable.Range(0, 2 * parallelism)
+                .Select(i => new Pair(i, $"warmup{round:D2}-{i:D3}@bench.example.com", "go1-lo-warmup", $"warm-{round:D2}-{i:D3}", Start.AddSeconds(i)))
+                .ToList();
+            await PostAsync(warmup, parallelism, p => PostLaunch(host, p));
+            await driver.DrainAsync(DrainLimit);
+            await PostAsync(warmup, parallelism, p => PostCompletion(host, p));
+            await driver.DrainAsync(DrainLimit);
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now - compiled < 20) break;
+            compiled = now;
+        }
         var rawBench = new RawTableBenchmark(azurite.ConnectionString, parallelism);
         await rawBench.PrepareAsync(4 * parallelism);
         // What an event really sends: a point read and a guarded batch of 3 entities.
         var rawBatchBench = new RawTableBenchmark(azurite.ConnectionString, parallelism, batch: true);
         await rawBatchBench.PrepareAsync(4 * parallelism);
-        Console.WriteLine($"setup and warm-up: {setup.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"setup and warm-up: {setup.Elapsed.TotalSeconds:F1} s ({jitRounds + 1} warm-up rounds of {2 * parallelism} launches and completions, {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled)");
 
         // The raw rate is measured in two halves, just before and just after the pipeline's
         // drains, so that both see the machine in about the same state.
         var loadBefore = LoadAverage();
+        var azuriteBeforeRaw = azurite.ProcessorTime;
         var rawBefore = await rawBench.RunAsync(options.Events);
+        var rawAzuriteCpu = azurite.ProcessorTime - azuriteBeforeRaw;
         var azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchBefore = await rawBatchBench.RunAsync(options.Events);
         var rawBatchAzuriteCpu = azurite.ProcessorTime - azuriteBeforeRawBatch;
@@ -116,8 +130,11 @@ public static class PipelineBenchmark
         // and Azurite. An event's wall time is mostly waiting; where the CPU goes says who is saturated.
         var (appCpu, azuriteCpu) = (TimeSpan.Zero, TimeSpan.Zero);
         var (app0, az0) = (Process.GetCurrentProcess().TotalProcessorTime, azurite.ProcessorTime);
+        var (jit0, jitTime0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         var launches = await driver.DrainAsync(DrainLimit);
         (appCpu, azuriteCpu) = (Process.GetCurrentProcess().TotalProcessorTime - app0, azurite.ProcessorTime - az0);
+        var azuriteLaunchCpu = azuriteCpu;
+        var (jitDrains, jitTimeDrains) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jit0, System.Runtime.JitInfo.GetCompilationTime() - jitTime0);
         var launchConflicts = conflicts.Value;
 
         var completionsInOrder = pairs.OrderBy(_ => random.Next()).ToList();
@@ -131,7 +148,9 @@ public static class PipelineBenchmark
         http.Reset();
         conflicts.Reset();
         (app0, az0) = (Process.GetCurrentProcess().TotalProcessorTime, azurite.ProcessorTime);
+        (jit0, jitTime0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         var completions = await driver.DrainAsync(DrainLimit);
+        (jitDrains, jitTimeDrains) = (jitDrains + System.Runtime.JitInfo.GetCompiledMethodCount() - jit0, jitTimeDrains + System.Runtime.JitInfo.GetCompilationTime() - jitTime0);
         (appCpu, azuriteCpu) = (appCpu + Process.GetCurrentProcess().TotalProcessorTime - app0, azuriteCpu + azurite.ProcessorTime - az0);
         var t = host.Transactions;
         var (reads, writes, batches, queries, queueWrites, queueOther, total) =
@@ -143,7 +162,9 @@ public static class PipelineBenchmark
         azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchAfter = await rawBatchBench.RunAsync(options.Events);
         rawBatchAzuriteCpu += azurite.ProcessorTime - azuriteBeforeRawBatch;
+        azuriteBeforeRaw = azurite.ProcessorTime;
         var rawAfter = await rawBench.RunAsync(options.Events);
+        rawAzuriteCpu += azurite.ProcessorTime - azuriteBeforeRaw;
         var loadAfter = LoadAverage();
         var raw = RawTableBenchmark.Combine(rawBefore, rawAfter);
         var rawBatch = RawTableBenchmark.Combine(rawBatchBefore, rawBatchAfter);
@@ -190,7 +211,8 @@ public static class PipelineBenchmark
         Console.WriteLine($"Raw Azurite, what an event sends: {rawBatch.Operations} x (GetEntity + a 3-entity batch, the aggregate If-Match) on {rawBatchBench.Rows} distinct rows, {parallelism} in flight");
         Console.WriteLine($"  {rawBatch.OperationsPerSecond:F1} ops/s (before the drains {rawBatchBefore.OperationsPerSecond:F1}, after {rawBatchAfter.OperationsPerSecond:F1}), p50 {rawBatchLatency.At(50):F1} ms, p95 {rawBatchLatency.At(95):F1} ms, p99 {rawBatchLatency.At(99):F1} ms");
         Console.WriteLine($"  pipeline events/s / raw batch ops/s = {eventsPerSecond / rawBatch.OperationsPerSecond:F3}");
-        Console.WriteLine($"CPU during the drains, per event: the app {appCpu.TotalMilliseconds / drained:F2} ms (this process: functions, queue driver, storage SDK), Azurite {azuriteCpu.TotalMilliseconds / drained:F2} ms; Azurite per raw read + batch {rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2} ms; {Environment.ProcessorCount} cores for {drainTime.TotalSeconds:F1} s = {Environment.ProcessorCount * drainTime.TotalMilliseconds / drained:F2} ms per event available");
+        Console.WriteLine($"CPU during the drains, per event: the app {appCpu.TotalMilliseconds / drained:F2} ms (this process: functions, queue driver, storage SDK), Azurite {azuriteCpu.TotalMilliseconds / drained:F2} ms; Azurite per raw read + batch {rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2} ms; {Environment.ProcessorCount} cores for {drainTime.TotalSeconds:F1} s = {Environment.ProcessorCount * drainTime.TotalMilliseconds / drained:F2} ms per event available; JIT during the drains: {jitDrains} methods, {jitTimeDrains.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"Azurite CPU per launch {azuriteLaunchCpu.TotalMilliseconds / Math.Max(1, launches.Succeeded):F2} ms, per completion {(azuriteCpu - azuriteLaunchCpu).TotalMilliseconds / Math.Max(1, completions.Succeeded):F2} ms, per raw read + update {rawAzuriteCpu.TotalMilliseconds / raw.Operations:F2} ms (Azurite runs its handlers on one thread: where it is the busier process, these ratios bound the rates)");
         Console.WriteLine();
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average (1 min) {loadBefore} before the measurements and {loadAfter} after: other processes on the machine lower every rate; compare the ratio.");
         Console.WriteLine($"Check: {completed} completed attempts in AttemptStats for {options.Events} completions (every completion has an eligible open attempt); errors: {(launches.Errors.Concat(completions.Errors).Distinct().FirstOrDefault() ?? "none")}");
