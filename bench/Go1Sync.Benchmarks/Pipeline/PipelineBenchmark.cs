@@ -96,6 +96,9 @@ public static class PipelineBenchmark
         // What an event really sends: a point read and a guarded batch of 3 entities.
         var rawBatchBench = new RawTableBenchmark(azurite.ConnectionString, parallelism, batch: true);
         await rawBatchBench.PrepareAsync(4 * parallelism);
+        // The raw op with the trigger's queue requests around it: the least a queue-triggered path sends.
+        var rawTrigger = new RawTriggerBenchmark(azurite.ConnectionString, rawBench, HostJson.BatchSize, HostJson.NewBatchThreshold);
+        await rawTrigger.RunAsync(4 * parallelism);
         Console.WriteLine($"setup and warm-up: {setup.Elapsed.TotalSeconds:F1} s ({jitRounds + 1} warm-up rounds of {2 * parallelism} launches and completions, {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled)");
 
         // The raw rate is measured in two halves, just before and just after the pipeline's
@@ -107,6 +110,9 @@ public static class PipelineBenchmark
         var azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchBefore = await rawBatchBench.RunAsync(options.Events);
         var rawBatchAzuriteCpu = azurite.ProcessorTime - azuriteBeforeRawBatch;
+        var azuriteBeforeRawTrigger = azurite.ProcessorTime;
+        var rawTriggerBefore = await rawTrigger.RunAsync(options.Events);
+        var rawTriggerAzuriteCpu = azurite.ProcessorTime - azuriteBeforeRawTrigger;
 
         // Random (learner, course) per launch: pairs repeat, so deliveries in flight together can
         // race on one aggregate (ETag conflicts) as they do in production.
@@ -159,6 +165,9 @@ public static class PipelineBenchmark
         var storageHttp = http.Storage;
         var completionConflicts = conflicts.Value;
 
+        azuriteBeforeRawTrigger = azurite.ProcessorTime;
+        var rawTriggerAfter = await rawTrigger.RunAsync(options.Events);
+        rawTriggerAzuriteCpu += azurite.ProcessorTime - azuriteBeforeRawTrigger;
         azuriteBeforeRawBatch = azurite.ProcessorTime;
         var rawBatchAfter = await rawBatchBench.RunAsync(options.Events);
         rawBatchAzuriteCpu += azurite.ProcessorTime - azuriteBeforeRawBatch;
@@ -168,6 +177,7 @@ public static class PipelineBenchmark
         var loadAfter = LoadAverage();
         var raw = RawTableBenchmark.Combine(rawBefore, rawAfter);
         var rawBatch = RawTableBenchmark.Combine(rawBatchBefore, rawBatchAfter);
+        var rawTriggerOps = RawTableBenchmark.Combine(rawTriggerBefore, rawTriggerAfter);
 
         var completed = 0;
         foreach (var course in courses)
@@ -211,6 +221,9 @@ public static class PipelineBenchmark
         Console.WriteLine($"Raw Azurite, what an event sends: {rawBatch.Operations} x (GetEntity + a 3-entity batch, the aggregate If-Match) on {rawBatchBench.Rows} distinct rows, {parallelism} in flight");
         Console.WriteLine($"  {rawBatch.OperationsPerSecond:F1} ops/s (before the drains {rawBatchBefore.OperationsPerSecond:F1}, after {rawBatchAfter.OperationsPerSecond:F1}), p50 {rawBatchLatency.At(50):F1} ms, p95 {rawBatchLatency.At(95):F1} ms, p99 {rawBatchLatency.At(99):F1} ms");
         Console.WriteLine($"  pipeline events/s / raw batch ops/s = {eventsPerSecond / rawBatch.OperationsPerSecond:F3}");
+        Console.WriteLine($"Raw Azurite with the trigger's requests: {rawTriggerOps.Operations} queued messages, each a (GetEntity + UpdateEntity If-Match) and its delete, received {HostJson.BatchSize} at a time as the host does");
+        Console.WriteLine($"  {rawTriggerOps.OperationsPerSecond:F1} ops/s (before the drains {rawTriggerBefore.OperationsPerSecond:F1}, after {rawTriggerAfter.OperationsPerSecond:F1}); Azurite CPU per op {rawTriggerAzuriteCpu.TotalMilliseconds / rawTriggerOps.Operations:F2} ms");
+        Console.WriteLine($"  pipeline events/s / raw trigger ops/s = {eventsPerSecond / rawTriggerOps.OperationsPerSecond:F3}");
         Console.WriteLine($"CPU during the drains, per event: the app {appCpu.TotalMilliseconds / drained:F2} ms (this process: functions, queue driver, storage SDK), Azurite {azuriteCpu.TotalMilliseconds / drained:F2} ms; Azurite per raw read + batch {rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2} ms; {Environment.ProcessorCount} cores for {drainTime.TotalSeconds:F1} s = {Environment.ProcessorCount * drainTime.TotalMilliseconds / drained:F2} ms per event available; JIT during the drains: {jitDrains} methods, {jitTimeDrains.TotalMilliseconds:F0} ms");
         Console.WriteLine($"Azurite CPU per launch {azuriteLaunchCpu.TotalMilliseconds / Math.Max(1, launches.Succeeded):F2} ms, per completion {(azuriteCpu - azuriteLaunchCpu).TotalMilliseconds / Math.Max(1, completions.Succeeded):F2} ms, per raw read + update {rawAzuriteCpu.TotalMilliseconds / raw.Operations:F2} ms (Azurite runs its handlers on one thread: where it is the busier process, these ratios bound the rates)");
         Console.WriteLine();
@@ -218,7 +231,7 @@ public static class PipelineBenchmark
         Console.WriteLine($"Check: {completed} completed attempts in AttemptStats for {options.Events} completions (every completion has an eligible open attempt); errors: {(launches.Errors.Concat(completions.Errors).Distinct().FirstOrDefault() ?? "none")}");
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"events_per_s={eventsPerSecond:F1} raw_ops_per_s={raw.OperationsPerSecond:F1} ratio={eventsPerSecond / raw.OperationsPerSecond:F3} tx_per_completion={total / perCompletion:F2} tx_per_completion_end_to_end={endToEnd / perCompletion:F2} go1_calls_per_completion={go1Calls / perCompletion:F2} p50_ms={all.At(50):F1} p95_ms={all.At(95):F1} p99_ms={all.At(99):F1} raw_batch_ops_per_s={rawBatch.OperationsPerSecond:F1} ratio_vs_batch={eventsPerSecond / rawBatch.OperationsPerSecond:F3} app_cpu_ms_per_event={appCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_event={azuriteCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_raw_batch_op={rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2}"));
+            $"events_per_s={eventsPerSecond:F1} raw_ops_per_s={raw.OperationsPerSecond:F1} ratio={eventsPerSecond / raw.OperationsPerSecond:F3} tx_per_completion={total / perCompletion:F2} tx_per_completion_end_to_end={endToEnd / perCompletion:F2} go1_calls_per_completion={go1Calls / perCompletion:F2} p50_ms={all.At(50):F1} p95_ms={all.At(95):F1} p99_ms={all.At(99):F1} raw_batch_ops_per_s={rawBatch.OperationsPerSecond:F1} ratio_vs_batch={eventsPerSecond / rawBatch.OperationsPerSecond:F3} app_cpu_ms_per_event={appCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_event={azuriteCpu.TotalMilliseconds / drained:F2} azurite_cpu_ms_per_raw_batch_op={rawBatchAzuriteCpu.TotalMilliseconds / rawBatch.Operations:F2} raw_trigger_ops_per_s={rawTriggerOps.OperationsPerSecond:F1} ratio_vs_trigger={eventsPerSecond / rawTriggerOps.OperationsPerSecond:F3}"));
         return 0;
     }
 

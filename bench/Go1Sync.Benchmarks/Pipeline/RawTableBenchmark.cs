@@ -71,23 +71,31 @@ public sealed class RawTableBenchmark(string connectionString, int parallelism, 
                 var op = Interlocked.Increment(ref next);
                 if (op >= operations) return;
                 var row = worker + parallelism * (n % RowsPerWorker);
-                var entity = entities[row];
                 var started = Stopwatch.GetTimestamp();
-                var read = await table.GetEntityAsync<TableEntity>(entity.PartitionKey, entity.RowKey);
-                if (batch)
-                    await table.SubmitTransactionAsync(
-                    [
-                        new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.Value.ETag),
-                        new TableTransactionAction(TableTransactionActionType.UpsertReplace, Side(entity, "s", op)),
-                        new TableTransactionAction(TableTransactionActionType.UpsertReplace, Side(entity, "c", op)),
-                    ]);
-                else
-                    await table.UpdateEntityAsync(entity, read.Value.ETag, TableUpdateMode.Replace);
+                await OperateAsync(table, entities[row], op);
                 latencies[op] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         }));
         clock.Stop();
         return new RawTiming(operations, clock.Elapsed, latencies);
+    }
+
+    /// <summary>One op on row <paramref name="row"/> (of <see cref="Rows"/>): the read, then the guarded write.</summary>
+    public Task OperateAsync(int row, int op) =>
+        OperateAsync(_table ?? throw new InvalidOperationException("PrepareAsync first."), _entities[row], op);
+
+    private async Task OperateAsync(TableClient table, TableEntity entity, int op)
+    {
+        var read = await table.GetEntityAsync<TableEntity>(entity.PartitionKey, entity.RowKey);
+        if (batch)
+            await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.Value.ETag),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, Side(entity, "s", op)),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, Side(entity, "c", op)),
+            ]);
+        else
+            await table.UpdateEntityAsync(entity, read.Value.ETag, TableUpdateMode.Replace);
     }
 
     /// <summary>A small row beside the aggregate (a stats or change row's size: a dozen short properties).</summary>
