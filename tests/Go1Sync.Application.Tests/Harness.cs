@@ -22,7 +22,8 @@ internal sealed class Harness : IDisposable
             new Completion(m.EnrolmentId, m.Email!, m.CourseId!, m.CompletedAt!.Value, m.Passed ?? false, m.Score, m.StartedAt), 300)));
         Metrics = new ProcessingMetrics(_meters);
         var parking = new Parking(Parked, Time, NullLogger<Parking>.Instance);
-        Writer = new HistoryWriter(Store, Rules, Options, parking, Ids, Time, Metrics, NullLogger<HistoryWriter>.Instance, new FakeTombstones(erased));
+        Tombstones = new FakeTombstones(erased);
+        Writer = new HistoryWriter(Store, Rules, Options, parking, Ids, Time, Metrics, NullLogger<HistoryWriter>.Instance, Tombstones);
         Launches = new ApplyLaunch(Writer, Rules);
         Completions = new ApplyCompletion(Enricher, Writer, Rules, Options, parking, NullLogger<ApplyCompletion>.Instance);
         Processor = new AttemptEventProcessor(Launches, Completions, parking, Deliveries, Metrics, Time, NullLogger<AttemptEventProcessor>.Instance);
@@ -35,6 +36,7 @@ internal sealed class Harness : IDisposable
     public ProcessingOptions Options { get; }
     public InMemoryAttemptStore Store { get; }
     public InMemoryParkedStore Parked { get; } = new();
+    public FakeTombstones Tombstones { get; }
     public RecordingDeliveryLog Deliveries { get; } = new();
     public FakeEnricher Enricher { get; }
     public ProcessingMetrics Metrics { get; }

@@ -81,6 +81,34 @@ public sealed class ApplyLaunchTests
     }
 
     [Fact]
+    public async Task ApplyLaunch_PairWithALegacyAggregate_TheListingReturnsItAndTheLaunchJoinsItsAttemptsWithoutATombstoneCheck()
+    {
+        using var app = new Harness();
+        var legacy = app.Rules.Accept(LearnerCourseHistory.Empty(Harness.Email, Harness.Course),
+            new Launch("a-old", Harness.Email, Harness.Course, Platform.Mobile, Harness.At("2025-03-01T09:00:00Z"))).History;
+        app.Store.PutLegacy(app.Key, legacy);
+
+        var outcome = await app.LaunchAsync(Harness.Launch("a-1", Harness.At("2025-03-10T09:00:00Z")));
+
+        Assert.Equal((OutcomeKind.Applied, 1, 0), (outcome.Kind, app.Store.Saves, app.Tombstones.Checks));
+        Assert.Equal(["a-old", "a-1"], app.Attempts.Select(a => a.AttemptId).ToList());
+        var commit = Assert.Single(app.Store.Commits);
+        Assert.True(commit.Read!.Legacy);
+        Assert.Equal([app.Key], app.Store.Registered);
+    }
+
+    [Fact]
+    public async Task ApplyLaunch_NewPair_ListsThePairThenChecksTheTombstonesOnce()
+    {
+        using var app = new Harness();
+        app.Store.ConflictsToInject = 1;
+
+        await app.LaunchAsync(Harness.Launch("a-1", Harness.At("2025-03-10T09:00:00Z")));
+
+        Assert.Equal((1, 1), (app.Store.Registered.Count, app.Tombstones.Checks));
+    }
+
+    [Fact]
     public async Task ApplyLaunch_ErasedAggregate_IsDroppedOnTheOneRead()
     {
         using var app = new Harness();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Azure.Storage.Queues;
@@ -21,18 +22,24 @@ public sealed class RawTriggerBenchmark(string connectionString, RawTableBenchma
     /// <summary>About an intake message's size (envelope, receipt, payload).</summary>
     private static readonly string Padding = new('x', 600);
 
-    public async Task<RawTiming> RunAsync(int operations)
+    /// <summary>Fills the queue with <paramref name="operations"/> messages (not timed: the pipeline's drains start from a full queue too).</summary>
+    public async Task FillAsync(int operations)
     {
         await _queue.CreateIfNotExistsAsync();
-        // The backlog is filled first, not timed: the pipeline's drains start from a full queue too.
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, batchSize + newBatchThreshold).Select(async _ =>
         {
             for (var i = Interlocked.Increment(ref next); i < operations; i = Interlocked.Increment(ref next))
                 await _queue.SendMessageAsync(string.Create(CultureInfo.InvariantCulture, $"{i} {Padding}"));
         }));
+    }
 
+    /// <summary>Drains what <see cref="FillAsync"/> queued; throws when any op or delete failed.</summary>
+    public async Task<RawTiming> RunAsync(int operations)
+    {
         var latencies = new double[operations];
+        var failures = new ConcurrentQueue<Exception>();
+        var succeeded = 0;
         var inFlight = new List<Task>();
         var done = 0;
         var clock = Stopwatch.StartNew();
@@ -56,18 +63,28 @@ public sealed class RawTriggerBenchmark(string connectionString, RawTableBenchma
                 var op = int.Parse(message.Body.ToString().AsSpan(0, message.Body.ToString().IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
                 inFlight.Add(Task.Run(async () =>
                 {
-                    var started = Stopwatch.GetTimestamp();
-                    await raw.OperateAsync(op % raw.Rows, op);
-                    latencies[op] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                    try
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        await raw.OperateAsync(op % raw.Rows, op);
+                        latencies[op] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                        Interlocked.Increment(ref succeeded);
+                    }
+                    catch (Exception ex)
+                    {
+                        failures.Enqueue(ex);
+                    }
                 }));
                 done++;
             }
         }
-        clock.Stop();
         await Task.WhenAll(inFlight);
-        if (done != operations)
-            throw new InvalidOperationException($"The raw trigger run handled {done} of {operations} messages.");
+        clock.Stop();
+        if (!failures.IsEmpty)
+            throw new AggregateException($"{failures.Count} raw trigger ops failed.", failures);
+        if (succeeded != operations || done != operations)
+            throw new InvalidOperationException($"The raw trigger run completed {succeeded} of {operations} messages ({done} received).");
         return new RawTiming(operations, clock.Elapsed, latencies);
     }
 }

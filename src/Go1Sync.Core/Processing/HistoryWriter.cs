@@ -73,7 +73,8 @@ public sealed class HistoryWriter(
                 // A legacy aggregate (storage before v3) is found by the listing, on its own row; none
                 // can appear later, since only the layout before v3 wrote them.
                 stored = await store.RegisterAsync(key, write.CourseId, cancellationToken).ConfigureAwait(false);
-                registered = true;
+                // After a legacy aggregate, a retry that finds no aggregate at all lists and checks again.
+                registered = stored is null;
                 // An erased learner stays erased: the event is dropped before anything else is written
                 // (not parked either, since a parked body would hold the email again).
                 if (stored is null && tombstones is not null && await tombstones.IsErasedAsync(write.Email, cancellationToken).ConfigureAwait(false))

@@ -76,11 +76,11 @@ public sealed class OpenAttemptIndex(TableServiceClient tables, IOptions<SweepOp
     public static TableTransactionAction Untrack(LearnerCourseKey key, Attempt asIndexed) =>
         new(TableTransactionActionType.Delete, new TableEntity(key.CourseKey, RowKey(key, asIndexed)), ETag.All);
 
-    /// <summary>Lists the course for the sweep (once per course in practice; an upsert, so repeating it is harmless).</summary>
     /// <summary>
-    /// Lists the course for the sweep. Once this instance has listed a course it does not send the
-    /// upsert again: nothing removes a row of the list, so only an instance's first new pair on a
-    /// course pays the write.
+    /// Lists the course for the sweep (an upsert, so repeating it is harmless). Once this instance has
+    /// listed a course it does not send the upsert again: nothing in the app removes a row of the list,
+    /// so only an instance's first new pair on a course pays the write. (A list emptied by hand is
+    /// filled again by instances started after it.)
     /// </summary>
     public async Task RegisterCourseAsync(string courseKey, string courseId, CancellationToken cancellationToken)
     {

@@ -110,6 +110,7 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
 
     public async Task<StoredHistory?> RegisterAsync(LearnerCourseKey key, string courseId, CancellationToken cancellationToken)
     {
+        StoredHistory? legacy = null;
         try
         {
             await _learners.AddEntityAsync(new TableEntity(key.LearnerHash, key.CourseKey)
@@ -123,11 +124,10 @@ public sealed class TableAttemptStore(TableServiceClient tables, LearnerIds ids,
         {
             // Listed already, or the row is the pair's aggregate of the layout before v3, which lists
             // it as well: only a pair that is not new pays this read.
-            if (await GetLegacyAsync(key, cancellationToken).ConfigureAwait(false) is { } legacy)
-                return legacy;
+            legacy = await GetLegacyAsync(key, cancellationToken).ConfigureAwait(false);
         }
         await index.RegisterCourseAsync(key.CourseKey, courseId, cancellationToken).ConfigureAwait(false);
-        return null;
+        return legacy;
     }
 
     public async Task ForgetAsync(LearnerCourseKey key, CancellationToken cancellationToken)
